@@ -1,0 +1,149 @@
+/**
+ * Every failure of a login, callback, logout or token operation is one {@link OAuthError} with a
+ * stable {@link OAuthErrorCode}: applications branch on `err.code`, never on the message.
+ */
+
+/**
+ * The stable error codes, with the HTTP status each one answers with.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof OAuthError && err.code === OAuthErrorCodes.ACCESS_DENIED) { ... }
+ * ```
+ */
+export const OAuthErrorCodes = {
+  /** The browser sent a malformed callback: duplicated, array-valued or oversized parameters. */
+  INVALID_CALLBACK: 'OAUTH_INVALID_CALLBACK',
+  /** A route was called with a method it does not accept (the callback is GET only, logout POST only). */
+  METHOD_NOT_ALLOWED: 'OAUTH_METHOD_NOT_ALLOWED',
+  /** The callback carries no `state`. */
+  STATE_MISSING: 'OAUTH_STATE_MISSING',
+  /** The callback arrived while no login was pending in this browser session (login CSRF, or an old tab). */
+  NO_TRANSACTION: 'OAUTH_NO_TRANSACTION',
+  /** The callback's `state` matches none of the logins pending in this browser session. */
+  STATE_MISMATCH: 'OAUTH_STATE_MISMATCH',
+  /** The pending login is older than `transactionMaxAge`. */
+  TRANSACTION_EXPIRED: 'OAUTH_TRANSACTION_EXPIRED',
+  /** The user (or the provider) refused the authorization: `error=access_denied`. */
+  ACCESS_DENIED: 'OAUTH_ACCESS_DENIED',
+  /** The provider ended the authorization with another `error` (kept on the error with its description). */
+  AUTHORIZATION_ERROR: 'OAUTH_AUTHORIZATION_ERROR',
+  /** A provider endpoint answered with an OAuth error (`error`, `error_description` are kept on the error). */
+  PROVIDER_ERROR: 'OAUTH_PROVIDER_ERROR',
+  /** The authorization code, or the refresh token, was refused by the provider (`invalid_grant`). */
+  INVALID_GRANT: 'OAUTH_INVALID_GRANT',
+  /** The provider's response failed validation: an unexpected shape, claim, signature or issuer. */
+  INVALID_RESPONSE: 'OAUTH_INVALID_RESPONSE',
+  /** The ID token failed validation: signature, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce` or `sub`. */
+  ID_TOKEN_INVALID: 'OAUTH_ID_TOKEN_INVALID',
+  /** The response came from another issuer than the one configured (RFC 9207 mix-up defence). */
+  ISSUER_MISMATCH: 'OAUTH_ISSUER_MISMATCH',
+  /** The provider could not be reached, or answered with a server error. */
+  PROVIDER_UNAVAILABLE: 'OAUTH_PROVIDER_UNAVAILABLE',
+  /** The provider did not answer within `timeout`. */
+  PROVIDER_TIMEOUT: 'OAUTH_PROVIDER_TIMEOUT',
+  /** The provider is rate limiting the application (HTTP 429); `retryAfter` says for how long. */
+  RATE_LIMITED: 'OAUTH_RATE_LIMITED',
+  /** The request needs a signed-in user and there is none (or the session's tokens expired). */
+  LOGIN_REQUIRED: 'OAUTH_LOGIN_REQUIRED',
+  /** The signed-in user lacks a scope or claim that `requireAuth()` asked for. */
+  FORBIDDEN: 'OAUTH_FORBIDDEN',
+  /** A state-changing request came from another site (logout is protected against CSRF). */
+  CROSS_SITE_REQUEST: 'OAUTH_CROSS_SITE_REQUEST',
+  /** A refreshed ID token or a userinfo response names another user than the session's. */
+  SUBJECT_MISMATCH: 'OAUTH_SUBJECT_MISMATCH',
+  /** express-session (or a compatible `req.session`) is not mounted before `oauthMiddleware()`. */
+  SESSION_MISSING: 'OAUTH_SESSION_MISSING',
+  /** The session store failed to save, regenerate or destroy the session. */
+  SESSION_ERROR: 'OAUTH_SESSION_ERROR',
+  /** An unexpected failure inside the middleware; the cause is logged, never shown. */
+  INTERNAL_ERROR: 'OAUTH_INTERNAL_ERROR',
+  /** A route named a provider that is not configured. */
+  UNKNOWN_PROVIDER: 'OAUTH_UNKNOWN_PROVIDER',
+} as const;
+
+/** One of the values of {@link OAuthErrorCodes}. */
+export type OAuthErrorCode = (typeof OAuthErrorCodes)[keyof typeof OAuthErrorCodes];
+
+/** The HTTP status each code answers with when rendered. */
+export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
+  OAUTH_INVALID_CALLBACK: 400,
+  OAUTH_METHOD_NOT_ALLOWED: 405,
+  OAUTH_STATE_MISSING: 400,
+  OAUTH_NO_TRANSACTION: 400,
+  OAUTH_STATE_MISMATCH: 400,
+  OAUTH_TRANSACTION_EXPIRED: 400,
+  OAUTH_ACCESS_DENIED: 403,
+  OAUTH_AUTHORIZATION_ERROR: 400,
+  OAUTH_PROVIDER_ERROR: 502,
+  OAUTH_INVALID_GRANT: 400,
+  OAUTH_INVALID_RESPONSE: 502,
+  OAUTH_ID_TOKEN_INVALID: 502,
+  OAUTH_ISSUER_MISMATCH: 400,
+  OAUTH_PROVIDER_UNAVAILABLE: 503,
+  OAUTH_PROVIDER_TIMEOUT: 504,
+  OAUTH_RATE_LIMITED: 503,
+  OAUTH_LOGIN_REQUIRED: 401,
+  OAUTH_FORBIDDEN: 403,
+  OAUTH_CROSS_SITE_REQUEST: 403,
+  OAUTH_SUBJECT_MISMATCH: 401,
+  OAUTH_SESSION_MISSING: 500,
+  OAUTH_SESSION_ERROR: 500,
+  OAUTH_INTERNAL_ERROR: 500,
+  OAUTH_UNKNOWN_PROVIDER: 404,
+};
+
+/** Options of {@link OAuthError}. */
+export interface OAuthErrorOptions {
+  code: OAuthErrorCode;
+  /** Defaults to the status of the code in {@link OAUTH_ERROR_STATUS}. */
+  status?: number;
+  /** The provider's `error` parameter, when the provider sent one. */
+  error?: string;
+  /** The provider's `error_description`, when the provider sent one. */
+  errorDescription?: string;
+  /** Seconds after which a rate-limited or unavailable provider may be tried again. */
+  retryAfter?: number;
+  cause?: unknown;
+}
+
+/**
+ * The one error class for flow failures. Its message is safe to show a developer: it never holds
+ * a token, a code or a secret.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof OAuthError && err.code === 'OAUTH_LOGIN_REQUIRED') return res.redirect('/login');
+ *   next(err);
+ * });
+ * ```
+ */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError';
+  readonly code: OAuthErrorCode;
+  readonly status: number;
+  readonly error: string | undefined;
+  readonly errorDescription: string | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(message: string, options: OAuthErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.status = options.status ?? OAUTH_ERROR_STATUS[options.code];
+    this.error = options.error;
+    this.errorDescription = options.errorDescription;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** A `TypeError` carrying a Node-style `code`, thrown for setup mistakes at creation time. */
+export interface CodedTypeError extends TypeError {
+  code: string;
+}
+
+export function codedTypeError(message: string, code: string, cause?: unknown): CodedTypeError {
+  const err = new TypeError(message, cause === undefined ? undefined : { cause }) as CodedTypeError;
+  err.code = code;
+  return err;
+}

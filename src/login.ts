@@ -1,0 +1,79 @@
+import type { NextFunction, Request, Response } from 'express';
+import {
+  calculatePKCECodeChallenge,
+  randomNonce,
+  randomPKCECodeVerifier,
+  randomState,
+} from 'openid-client';
+import { OAuthError } from './errors.js';
+import { checkAuthorizationParams } from './options.js';
+import type { OAuthAuthorizationParams } from './options.js';
+import { handleError } from './render-error.js';
+import { safeReturnTo } from './return-to.js';
+import type { OAuthRuntime } from './runtime.js';
+import { addTransaction, saveSession } from './session.js';
+
+/** Options of `req.oauth.login()`, for applications that start logins from their own routes. */
+export interface OAuthLoginOptions {
+  /** Same-origin path to land on after the login; anything else falls back to `/`. */
+  returnTo?: string;
+  /** Extra authorization parameters for this login (merged over the middleware's). */
+  authorizationParams?: OAuthAuthorizationParams;
+}
+
+/**
+ * Starts the authorization code flow: a transaction with state, PKCE S256 and (for OpenID Connect)
+ * nonce is stored in the session under its state, then the browser goes to the provider.
+ */
+export async function startLogin(
+  runtime: OAuthRuntime,
+  req: Request,
+  res: Response,
+  login: OAuthLoginOptions = {},
+): Promise<void> {
+  const { options, provider } = runtime;
+  const fail = (message: string): OAuthError =>
+    new OAuthError(`"authorizationParams" must be ${message}`, { code: 'OAUTH_INTERNAL_ERROR' });
+  const params = {
+    ...checkAuthorizationParams({ ...options.authorizationParams(req) }, fail),
+    ...checkAuthorizationParams({ ...login.authorizationParams }, fail),
+  };
+  const state = randomState();
+  const codeVerifier = randomPKCECodeVerifier();
+  const nonce = provider.usesNonce ? randomNonce() : undefined;
+  const url = await provider.authorizationUrl({
+    state,
+    codeChallenge: await calculatePKCECodeChallenge(codeVerifier),
+    params,
+    ...(nonce === undefined ? {} : { nonce }),
+  });
+  addTransaction(
+    req,
+    state,
+    {
+      codeVerifier,
+      returnTo: safeReturnTo(login.returnTo),
+      createdAt: Date.now(),
+      provider: provider.name,
+      ...(nonce === undefined ? {} : { nonce }),
+    },
+    options.transactionMaxAge * 1000,
+    options.maxTransactions,
+  );
+  // Saved before the redirect: with a remote store, the callback could otherwise outrun the write.
+  await saveSession(req);
+  res.setHeader('Cache-Control', 'no-store');
+  res.redirect(303, url.href);
+}
+
+/** GET /login?returnTo=/path */
+export function loginRoute(runtime: OAuthRuntime) {
+  return function oauthLogin(req: Request, res: Response, next: NextFunction): void {
+    const returnTo = new URL(req.originalUrl, 'http://query.invalid').searchParams.getAll(
+      'returnTo',
+    );
+    startLogin(runtime, req, res, returnTo.length === 1 ? { returnTo: returnTo[0] } : {}).catch(
+      (error: unknown) => handleError(runtime.options, error, req, res, next),
+    );
+  };
+}

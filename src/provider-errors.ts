@@ -1,0 +1,213 @@
+import {
+  AuthorizationResponseError,
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+} from 'openid-client';
+import { OAuthError } from './errors.js';
+
+/** What the middleware was doing when the provider failed, for the message a developer reads. */
+export type ProviderOperation = 'discovery' | 'callback' | 'token' | 'refresh' | 'userinfo';
+
+const DOING: Record<ProviderOperation, string> = {
+  discovery: 'discovering the provider metadata',
+  callback: 'processing the authorization response',
+  token: 'exchanging the authorization code',
+  refresh: 'refreshing the access token',
+  userinfo: 'fetching userinfo',
+};
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** The error and its causes, outermost first: openid-client wraps oauth4webapi's errors. */
+function chain(error: unknown): ErrorLike[] {
+  const found: ErrorLike[] = [];
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && found.length < 6) {
+    found.push(current as ErrorLike);
+    current = (current as ErrorLike).cause;
+  }
+  return found;
+}
+
+function has(links: ErrorLike[], test: (link: ErrorLike) => boolean): boolean {
+  return links.some(test);
+}
+
+function codeIs(...codes: string[]): (link: ErrorLike) => boolean {
+  return (link) => typeof link.code === 'string' && codes.includes(link.code);
+}
+
+function messageMatches(pattern: RegExp): (link: ErrorLike) => boolean {
+  return (link) => typeof link.message === 'string' && pattern.test(link.message);
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), when the provider sent one. */
+export function retryAfterSeconds(
+  headers: Headers | undefined,
+  now = Date.now(),
+): number | undefined {
+  const value = headers?.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function statusOf(links: ErrorLike[]): number | undefined {
+  for (const link of links) {
+    const status = (link as { status?: unknown }).status;
+    if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
+
+function fromResponseBody(error: ResponseBodyError, operation: ProviderOperation): OAuthError {
+  const details = { error: error.error, errorDescription: error.error_description, cause: error };
+  if (error.status === 429) {
+    const retryAfter = retryAfterSeconds(error.response.headers);
+    return new OAuthError(`the provider is rate limiting requests while ${DOING[operation]}`, {
+      code: 'OAUTH_RATE_LIMITED',
+      ...details,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
+  }
+  if (error.error === 'invalid_grant') {
+    return new OAuthError(
+      operation === 'refresh'
+        ? 'the provider refused the refresh token (invalid_grant); the user must log in again'
+        : 'the provider refused the authorization code (invalid_grant); start the login again',
+      { code: 'OAUTH_INVALID_GRANT', ...details },
+    );
+  }
+  if (error.status >= 500) {
+    return new OAuthError(`the provider answered HTTP ${error.status} while ${DOING[operation]}`, {
+      code: 'OAUTH_PROVIDER_UNAVAILABLE',
+      ...details,
+    });
+  }
+  return new OAuthError(`the provider answered "${error.error}" while ${DOING[operation]}`, {
+    code: 'OAUTH_PROVIDER_ERROR',
+    ...details,
+  });
+}
+
+/**
+ * Turns anything openid-client (or the network) throws into an {@link OAuthError} with a stable
+ * code, keeping the original as `cause`. Messages never carry a token or a code.
+ */
+export function toOAuthError(error: unknown, operation: ProviderOperation): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof AuthorizationResponseError) {
+    const denied = error.error === 'access_denied';
+    return new OAuthError(
+      denied
+        ? 'the authorization was denied at the provider (access_denied)'
+        : `the provider ended the authorization with "${error.error}"`,
+      {
+        code: denied ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_AUTHORIZATION_ERROR',
+        error: error.error,
+        errorDescription: error.error_description,
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof ResponseBodyError) return fromResponseBody(error, operation);
+  if (error instanceof WWWAuthenticateChallengeError) {
+    const challenge = error.cause[0];
+    const providerError = challenge?.parameters.error;
+    return new OAuthError(
+      `the provider refused the request with HTTP ${error.status} while ${DOING[operation]}`,
+      {
+        code: operation === 'userinfo' ? 'OAUTH_LOGIN_REQUIRED' : 'OAUTH_PROVIDER_ERROR',
+        cause: error,
+        ...(providerError === undefined ? {} : { error: providerError }),
+      },
+    );
+  }
+  const links = chain(error);
+  const doing = DOING[operation];
+  if (has(links, codeIs('OAUTH_TIMEOUT')) || has(links, (l) => l.name === 'TimeoutError')) {
+    return new OAuthError(`the provider did not answer in time while ${doing}`, {
+      code: 'OAUTH_PROVIDER_TIMEOUT',
+      cause: error,
+    });
+  }
+  if (has(links, messageMatches(/"iss" \(issuer\) response parameter|response parameter "iss"/))) {
+    return new OAuthError(
+      'the authorization response came from another issuer than the configured one (RFC 9207 "iss" missing or different)',
+      { code: 'OAUTH_ISSUER_MISMATCH', cause: error },
+    );
+  }
+  if (operation === 'discovery' && has(links, messageMatches(/issuer.*does not match/))) {
+    return new OAuthError(
+      'the discovered metadata names another issuer than "options.issuer"; configure the exact issuer identifier',
+      { code: 'OAUTH_ISSUER_MISMATCH', cause: error },
+    );
+  }
+  if (has(links, codeIs('OAUTH_HTTP_REQUEST_FORBIDDEN', 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN'))) {
+    return new OAuthError(
+      `the provider metadata points to a non-https endpoint; refused while ${doing}`,
+      {
+        code: 'OAUTH_INVALID_RESPONSE',
+        cause: error,
+      },
+    );
+  }
+  if (
+    has(
+      links,
+      codeIs(
+        'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+        'OAUTH_KEY_SELECTION_FAILED',
+      ),
+    ) ||
+    has(links, messageMatches(/\bJWT\b|ID Token|JWS|JWK/))
+  ) {
+    const reason = links
+      .map((link) => link.message)
+      .find((m) => typeof m === 'string' && /JWT|ID Token|JWS|JWK/.test(m));
+    return new OAuthError(`the ID token failed validation: ${String(reason ?? 'invalid token')}`, {
+      code: 'OAUTH_ID_TOKEN_INVALID',
+      cause: error,
+    });
+  }
+  if (has(links, codeIs('OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')) && operation === 'userinfo') {
+    return new OAuthError('the userinfo response names another user than the session', {
+      code: 'OAUTH_SUBJECT_MISMATCH',
+      cause: error,
+    });
+  }
+  const status = statusOf(links);
+  if (status !== undefined && status >= 500) {
+    return new OAuthError(`the provider answered HTTP ${status} while ${doing}`, {
+      code: 'OAUTH_PROVIDER_UNAVAILABLE',
+      cause: error,
+    });
+  }
+  if (
+    has(
+      links,
+      codeIs('ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET'),
+    ) ||
+    has(links, messageMatches(/^fetch failed$/))
+  ) {
+    return new OAuthError(`the provider could not be reached while ${doing}`, {
+      code: 'OAUTH_PROVIDER_UNAVAILABLE',
+      cause: error,
+    });
+  }
+  const detail = links.map((link) => link.message).find((m) => typeof m === 'string' && m !== '');
+  return new OAuthError(
+    `the provider sent an invalid response while ${doing}${detail === undefined ? '' : `: ${String(detail)}`}`,
+    {
+      code: operation === 'discovery' ? 'OAUTH_PROVIDER_UNAVAILABLE' : 'OAUTH_INVALID_RESPONSE',
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,37 @@
+import type { OAuthAuthentication } from '../session.js';
+import type { OAuthTransaction } from '../transaction.js';
+
+/** What a login needs from the middleware to build the provider redirect. */
+export interface OAuthAuthorizationRequest {
+  readonly state: string;
+  readonly nonce?: string;
+  readonly codeChallenge: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * One configured provider, as the routes see it. The routes own state, transactions, returnTo,
+ * sessions and errors; a provider only speaks the protocol, so it cannot weaken any of those.
+ */
+export interface OAuthProviderClient {
+  readonly name: string;
+  /** Whether logins carry a nonce (an ID token is expected). */
+  readonly usesNonce: boolean;
+  /** The URL to redirect the browser to. Rejects with an OAuthError when the provider is down. */
+  authorizationUrl(request: OAuthAuthorizationRequest): Promise<URL>;
+  /** Validates the callback and exchanges the code. `state` has already been matched to `transaction`. */
+  completeLogin(
+    callbackUrl: URL,
+    state: string,
+    transaction: OAuthTransaction,
+  ): Promise<OAuthAuthentication>;
+  /** Uses the refresh token; rejects with an OAuthError (`OAUTH_SUBJECT_MISMATCH`, `OAUTH_INVALID_GRANT`, ...). */
+  refresh(authentication: OAuthAuthentication): Promise<OAuthAuthentication>;
+  /** Calls the userinfo endpoint with the access token and checks its `sub`. */
+  fetchUserInfo(authentication: OAuthAuthentication): Promise<Record<string, unknown>>;
+  /** The provider's end-session URL, or undefined when it has none (or cannot be reached). */
+  endSessionUrl(
+    authentication: OAuthAuthentication | undefined,
+    postLogoutRedirectUri: string,
+  ): Promise<URL | undefined>;
+}

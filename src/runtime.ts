@@ -1,0 +1,25 @@
+import type { ResolvedOptions } from './options.js';
+import type { OAuthProviderClient } from './providers/provider.js';
+import type { RefreshCoordinator } from './refresh.js';
+
+/** What one `oauthMiddleware()` instance shares between its routes, guard and request context. */
+export interface OAuthRuntime {
+  readonly options: ResolvedOptions;
+  readonly provider: OAuthProviderClient;
+  readonly refresher: RefreshCoordinator;
+  /** The login route's public URL path, for guards that send the browser to log in. */
+  readonly loginPath: string | undefined;
+}
+
+const RUNTIME = Symbol('express-oauth-rp runtime');
+
+type RuntimeCarrier = { [RUNTIME]?: OAuthRuntime };
+
+/** Lets `requireAuth()`, created apart from the middleware, find the middleware that ran before it. */
+export function bindRuntime(req: object, runtime: OAuthRuntime): void {
+  (req as RuntimeCarrier)[RUNTIME] = runtime;
+}
+
+export function runtimeOf(req: object): OAuthRuntime | undefined {
+  return (req as RuntimeCarrier)[RUNTIME];
+}
