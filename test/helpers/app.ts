@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
+import type { OAuthOptions } from '../../src/index.js';
+
+/** The Express app under test, on a free loopback port. */
+export interface TestApp {
+  /** e.g. http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  server: Server;
+  /** Everything the middleware logged, so tests can assert that no token reached a log line. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Options of oauthMiddleware(); `baseURL` defaults to the app's own URL. */
+  oauth: (baseURL: string) => Omit<OAuthOptions, 'baseURL'> & { baseURL?: string };
+  /** Mount express-session (default true), to prove the missing-session error. */
+  session?: boolean;
+  /** Extra routes mounted after the middleware. */
+  routes?: (app: express.Express) => void;
+}
+
+const handler =
+  (fn: (...args: Parameters<RequestHandler>) => Promise<void>): RequestHandler =>
+  (req, res, next) => {
+    fn(req, res, next).catch(next);
+  };
+
+/**
+ * The fixture app: express-session with its memory store, the middleware, and a few routes that
+ * exercise req.oauthUser and req.oauth the way an application would.
+ */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const app = express();
+  const logs: string[] = [];
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  if (options.session !== false) {
+    app.use(
+      session({
+        secret: 'test-session-secret-that-is-long-enough',
+        resave: false,
+        saveUninitialized: false,
+        cookie: { httpOnly: true, sameSite: 'lax' },
+      }),
+    );
+  }
+  const oauth = options.oauth(url);
+  app.use(
+    oauthMiddleware({
+      logger: {
+        warn: (message) => logs.push(`warn: ${message}`),
+        error: (message, error) => logs.push(`error: ${message} ${String(error)}`),
+      },
+      ...oauth,
+      baseURL: oauth.baseURL ?? url,
+    }),
+  );
+  app.get('/', (req, res) => {
+    res.json({ signedIn: req.oauth.isAuthenticated(), user: req.oauthUser ?? null });
+  });
+  app.get('/me', requireAuth(), (req, res) => {
+    res.json(req.oauthUser);
+  });
+  app.get(
+    '/access-token',
+    requireAuth(),
+    handler(async (req, res) => {
+      const token = await req.oauth.getAccessToken();
+      // A fingerprint, not the token: tests compare tokens without any response carrying one.
+      res.json({ fingerprint: createHash('sha256').update(token).digest('hex').slice(0, 16) });
+    }),
+  );
+  app.get(
+    '/userinfo',
+    requireAuth(),
+    handler(async (req, res) => {
+      res.json(await req.oauth.fetchUserInfo());
+    }),
+  );
+  app.get(
+    '/session',
+    handler(async (req, res) => {
+      res.json({ id: req.sessionID, oauth: req.session.oauth ?? null });
+    }),
+  );
+  options.routes?.(app);
+  // What an application's own error handler does with errors thrown by req.oauth methods.
+  app.use(
+    (error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      if (error instanceof OAuthError) {
+        res.status(error.status).json({ code: error.code, message: error.message });
+        return;
+      }
+      res.status(500).json({ code: 'APP_ERROR' });
+    },
+  );
+  return {
+    url,
+    port,
+    server,
+    logs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
