@@ -70,26 +70,38 @@ function forbidden(reason: string): OAuthError {
   return new OAuthError(`the signed-in user ${reason}`, { code: 'OAUTH_FORBIDDEN' });
 }
 
-/** The sign-in, refreshed first when its access token expired; undefined when login is needed. */
+/**
+ * The sign-in, refreshed first when its access token expired. When the user must log in again,
+ * the reason: `OAUTH_LOGIN_REQUIRED`, or the refresh failure that ended the session.
+ */
 async function currentAuthentication(
   runtime: OAuthRuntime,
   req: Request,
-): Promise<OAuthAuthentication | undefined> {
+): Promise<OAuthAuthentication | OAuthError> {
+  const loginRequired = new OAuthError('this route needs a signed-in user', {
+    code: 'OAUTH_LOGIN_REQUIRED',
+  });
   const authentication = usableAuthentication(req);
-  if (authentication === undefined) return undefined;
+  if (authentication === undefined) return loginRequired;
   if (!isExpired(authentication.tokens, Date.now(), runtime.options.refreshLeeway * 1000)) {
     return authentication;
   }
   try {
     await req.oauth.getAccessToken();
   } catch (error) {
-    if (error instanceof OAuthError && ENDS_SESSION.has(error.code)) return undefined;
+    if (error instanceof OAuthError && ENDS_SESSION.has(error.code)) return error;
     throw error;
   }
-  return readAuthentication(req);
+  return readAuthentication(req) ?? loginRequired;
 }
 
-function sendToLogin(runtime: OAuthRuntime, req: Request, res: Response, next: NextFunction): void {
+function sendToLogin(
+  runtime: OAuthRuntime,
+  reason: OAuthError,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
   const wantsPage =
     (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['json', 'html']) === 'html';
   if (wantsPage && runtime.loginPath !== undefined) {
@@ -97,13 +109,7 @@ function sendToLogin(runtime: OAuthRuntime, req: Request, res: Response, next: N
     res.redirect(302, `${runtime.loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
     return;
   }
-  handleError(
-    runtime.options,
-    new OAuthError('this route needs a signed-in user', { code: 'OAUTH_LOGIN_REQUIRED' }),
-    req,
-    res,
-    next,
-  );
+  handleError(runtime.options, reason, req, res, next);
 }
 
 /**
@@ -130,8 +136,8 @@ export function requireAuth(options?: RequireAuthOptions) {
     next: NextFunction,
   ): Promise<void> {
     const authentication = await currentAuthentication(runtime, req);
-    if (authentication === undefined) {
-      sendToLogin(runtime, req, res, next);
+    if (authentication instanceof OAuthError) {
+      sendToLogin(runtime, authentication, req, res, next);
       return;
     }
     const { user, tokens } = authentication;

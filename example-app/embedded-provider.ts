@@ -1,0 +1,255 @@
+/**
+ * A zero-setup OpenID Provider for the example app, so a newcomer can sign in without
+ * registering anything with a real identity provider.
+ *
+ * It is `oidc-provider` with its development login and consent pages: any login name and any
+ * password are accepted. Everything lives in memory and the client secret is generated at
+ * start and never leaves the process. Not for production use.
+ *
+ * Mount it on the example app's Express server under the issuer's path:
+ *
+ * ```ts
+ * const op = await createEmbeddedProvider({ issuer: 'http://localhost:3000/oidc', ... });
+ * app.use('/oidc', op.handler); // before any body parser: oidc-provider parses its own bodies
+ * ```
+ *
+ * Express strips the mount path from `req.url` but keeps `req.originalUrl`, from which
+ * oidc-provider works out the prefix for the URLs it generates; the issuer must therefore
+ * include the same path.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { exportJWK, generateKeyPair } from 'jose';
+import type {
+  Account,
+  ClientMetadata,
+  Configuration,
+  ErrorOut,
+  JWK,
+  KoaContextWithOIDC,
+  Provider,
+} from 'oidc-provider';
+import type * as OidcProviderModule from 'oidc-provider';
+
+export interface EmbeddedProviderOptions {
+  /** Full issuer URL including the mount path, e.g. `http://localhost:3000/oidc`. */
+  issuer: string;
+  /** The example app's exact callback URL(s). */
+  redirectUris: string[];
+  /** Where the app may send the user after sign-out. */
+  postLogoutRedirectUris: string[];
+}
+
+export interface EmbeddedProvider {
+  provider: Provider;
+  clientId: string;
+  clientSecret: string;
+  /** Node request listener; mount it with `app.use(<issuer path>, handler)`. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** The login name that gets the full demo profile. */
+export const DEMO_LOGIN = 'demo';
+
+const CLIENT_ID = 'example-app';
+
+const DEMO_PROFILE: Readonly<Record<string, unknown>> = Object.freeze({
+  name: 'Demo User',
+  given_name: 'Demo',
+  family_name: 'User',
+  preferred_username: 'demo',
+  email: 'demo@example.com',
+  email_verified: true,
+});
+
+const DAY = 24 * 60 * 60;
+
+export async function createEmbeddedProvider(
+  options: EmbeddedProviderOptions,
+): Promise<EmbeddedProvider> {
+  const clientSecret = randomBytes(32).toString('base64url');
+  const client: ClientMetadata = {
+    client_id: CLIENT_ID,
+    client_secret: clientSecret,
+    client_name: 'Example app',
+    redirect_uris: [...options.redirectUris],
+    post_logout_redirect_uris: [...options.postLogoutRedirectUris],
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+  const configuration = await buildConfiguration(client);
+  const { Provider } = await loadOidcProvider();
+  const provider = withoutNotices(() => new Provider(options.issuer, configuration));
+  // Otherwise a provider-side bug shows only as "server_error" in the browser.
+  provider.on('server_error', (_ctx: unknown, error: unknown) => {
+    console.error('[embedded OpenID Provider] server_error:', error);
+  });
+  const callback = provider.callback();
+
+  return {
+    provider,
+    clientId: CLIENT_ID,
+    clientSecret,
+    handler: (req, res) => {
+      // Koa handles and renders its own errors; the promise only signals completion.
+      void callback(req, res);
+    },
+  };
+}
+
+async function buildConfiguration(client: ClientMetadata): Promise<Configuration> {
+  return {
+    clients: [client],
+    findAccount: (_ctx, sub) => findAccount(sub),
+    jwks: { keys: [await generateSigningKey()] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture'],
+      email: ['email', 'email_verified'],
+    },
+    // So the ID token alone carries name and email, which is what the example shows.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    // oidc-provider only issues refresh tokens for offline_access with prompt=consent by
+    // default; the example demonstrates refreshing, so always issue one.
+    issueRefreshToken: (_ctx, registered) => registered.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: 3600,
+      IdToken: 3600,
+      AuthorizationCode: 60,
+      RefreshToken: 14 * DAY,
+      Interaction: 3600,
+      Session: 14 * DAY,
+      Grant: 14 * DAY,
+    },
+    clientBasedCORS: () => false,
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+    },
+    renderError,
+  };
+}
+
+/**
+ * The dev login form says "Enter any login", so every name signs in: `demo` gets the demo
+ * profile, anything else a minimal one, rather than bouncing the newcomer back to the form.
+ */
+function findAccount(sub: string): Account {
+  const profile = sub === DEMO_LOGIN ? DEMO_PROFILE : { name: sub, preferred_username: sub };
+  return { accountId: sub, claims: () => ({ ...profile, sub }) };
+}
+
+async function generateSigningKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kty: 'RSA', kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+}
+
+// The default pages @import a web font; these render offline and say what happened plainly.
+
+function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): void {
+  const details = Object.entries(out)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
+    .join('\n');
+  ctx.type = 'html';
+  ctx.body = page('Something went wrong', details);
+}
+
+function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
+  ctx.body = page(
+    `Sign out of ${escapeHtml(ctx.host)}?`,
+    `${form}
+<button autofocus type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+  );
+}
+
+function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
+  ctx.body = page('Signed out', '<p>You have been signed out of the demo provider.</p>');
+}
+
+function page(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style>
+</head><body><h1>${title}</h1>
+${body}
+</body></html>`;
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+// oidc-provider prints development notices (unsupported Node version on import; dev
+// interactions, in-memory storage on construction). They are true and expected for a demo,
+// and would only confuse a newcomer, so they are filtered while those two steps run.
+
+/** Matches with or without the ANSI colour prefix that `attention.js` adds on a TTY. */
+function isNotice(message: unknown): boolean {
+  if (typeof message !== 'string') return false;
+  const at = Math.max(
+    message.indexOf('oidc-provider WARNING: '),
+    message.indexOf('oidc-provider NOTICE: '),
+  );
+  return at >= 0 && at <= 8;
+}
+
+let loaded: Promise<typeof OidcProviderModule> | undefined;
+
+function loadOidcProvider(): Promise<typeof OidcProviderModule> {
+  loaded ??= (async () => {
+    const restore = muteNotices();
+    try {
+      return await import('oidc-provider');
+    } finally {
+      restore();
+    }
+  })();
+  return loaded;
+}
+
+function withoutNotices<T>(fn: () => T): T {
+  const restore = muteNotices();
+  try {
+    return fn();
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * Returns its own undo. Patches nest safely as long as they are undone in reverse order,
+ * which holds here: the import runs once, and construction is synchronous.
+ */
+function muteNotices(): () => void {
+  const { warn, info } = console;
+  const filter =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]): void => {
+      if (isNotice(args[0])) return;
+      original.apply(console, args);
+    };
+  console.warn = filter(warn);
+  console.info = filter(info);
+  return () => {
+    console.warn = warn;
+    console.info = info;
+  };
+}
