@@ -1,0 +1,23 @@
+// A scriptable, on demand hostile, OpenID Provider for relying-party tests; see
+// scripted-provider/types.ts for the scripting surface.
+export { startScriptedProvider } from './scripted-provider/server.js';
+export { authorize } from './scripted-provider/browser.js';
+export type {
+  AuthorizeScript,
+  EndpointName,
+  EndpointScript,
+  IdTokenScript,
+  Json,
+  JsonObject,
+  Patch,
+  PublicJwk,
+  RecordedRequest,
+  Script,
+  ScriptContext,
+  ScriptedProvider,
+  ScriptedProviderOptions,
+  SigningKey,
+  SignOptions,
+  TokenScript,
+  UserinfoScript,
+} from './scripted-provider/types.js';

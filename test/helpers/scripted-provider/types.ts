@@ -1,0 +1,161 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A published verification key; also usable as a jose `JWK` (e.g. `createLocalJWKSet`). */
+export type PublicJwk = { kty: 'RSA'; n: string; e: string; kid: string; alg: 'RS256'; use: 'sig' };
+
+/** Members merged over an honest object; a member set to `undefined` is removed. */
+export type Patch<V = Json> = Record<string, V | undefined>;
+
+/**
+ * Which key signs a JWT:
+ * - 'current': the published signing key (honest);
+ * - 'foreign': a key that is NOT in the JWKS, but the header still names the current kid,
+ *   so the RP finds a key and the signature fails (use `header: { kid: 'x' }` for an unknown kid);
+ * - 'none': `alg: 'none'`, unsigned (`header.payload.`);
+ * - 'hs256': HMAC-SHA256 with the client secret as the key (the classic algorithm confusion);
+ * - a number: the published key at that index (0 = current; see `keyCount`).
+ */
+export type SigningKey = 'current' | 'foreign' | 'none' | 'hs256' | number;
+
+export interface SignOptions {
+  /** Merged over the default header (`{ alg, kid }` as chosen by `key`); `undefined` removes. */
+  header?: Patch;
+  key?: SigningKey;
+}
+
+/** How an ID token deviates from the honest one. */
+export interface IdTokenScript extends SignOptions {
+  /** Merged over the honest claims (`undefined` removes), or a function returning the claims. */
+  claims?: Patch | ((honest: JsonObject) => JsonObject);
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. '/token'. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Present when the body was sent as application/x-www-form-urlencoded. */
+  form?: URLSearchParams;
+}
+
+export interface ScriptContext {
+  request: RecordedRequest;
+  provider: ScriptedProvider;
+}
+
+/**
+ * Overrides one endpoint. Every field is optional and they compose: e.g. `{ delayMs: 50, set: {...} }`
+ * answers honestly but late and patched. The honest handler (which consumes codes, rotates refresh
+ * tokens...) is skipped only when `body` is a fixed value, or on `hang` / `drop`.
+ */
+export interface EndpointScript<Honest> {
+  /** Apply to this many requests only, then answer honestly again (e.g. a single 429). */
+  times?: number;
+  /** Wait before answering. */
+  delayMs?: number;
+  /** Never answer (timeout tests); the socket is destroyed by `stop()` / `close()`. */
+  hang?: boolean;
+  /** Destroy the socket without answering (connection reset, fetch fails with a TypeError). */
+  drop?: boolean;
+  status?: number;
+  /** Merged over the honest headers (names in lower case); `undefined` removes one. */
+  headers?: Patch<string>;
+  /** Top-level members merged over a JSON body (for /authorize: over the redirect's query). */
+  set?: Patch;
+  /**
+   * A string is sent verbatim (content-type stays the endpoint's, usually application/json,
+   * unless `headers` says otherwise); any other JSON value is serialised; a function receives
+   * the honest body (after `set`) and returns either.
+   */
+  body?: string | Json | ((honest: Honest, ctx: ScriptContext) => string | Json);
+}
+
+export interface AuthorizeScript extends Omit<EndpointScript<string>, 'set'> {
+  /** Patch the redirect's query: `{ iss: undefined }`, `{ error: 'access_denied', code: undefined }`. */
+  set?: Patch<string>;
+}
+
+export interface TokenScript extends EndpointScript<JsonObject> {
+  idToken?: IdTokenScript;
+}
+
+export interface UserinfoScript extends EndpointScript<JsonObject> {
+  /** Serve every claim but `sub` through `_claim_names` / `_claim_sources` (OIDC Core 5.6.2). */
+  claimSources?: 'aggregated' | 'distributed';
+}
+
+export interface Script {
+  /** Both /.well-known/openid-configuration and /.well-known/oauth-authorization-server. */
+  discovery?: EndpointScript<JsonObject>;
+  jwks?: EndpointScript<JsonObject>;
+  authorize?: AuthorizeScript;
+  /** Token requests other than grant_type=refresh_token (i.e. the code exchange). */
+  token?: TokenScript;
+  /** Token requests with grant_type=refresh_token (`script.token` does not apply to them). */
+  refresh?: TokenScript;
+  userinfo?: UserinfoScript;
+  endSession?: EndpointScript<string>;
+  /** The distributed-claims source at /distributed (answers a signed JWT). */
+  distributed?: EndpointScript<string>;
+}
+
+export type EndpointName = keyof Script;
+
+export interface ScriptedProviderOptions {
+  /** Default 0 (any free port). Always bound on 127.0.0.1. */
+  port?: number;
+  /** Default 'scripted-client'. */
+  clientId?: string;
+  /** Default a fixed 40-character secret. */
+  clientSecret?: string;
+  /** The end-user every authorization is for. Default 'alice'. */
+  subject?: string;
+  /** Claims added to ID tokens and userinfo. Default name + email of Alice. */
+  claims?: JsonObject;
+  /** How many keys the JWKS publishes; the first signs. Default 1. */
+  keyCount?: number;
+  /** ID token lifetime in seconds. Default 300. */
+  idTokenTtl?: number;
+  /** Access token `expires_in`. Default 3600. */
+  accessTokenTtl?: number;
+}
+
+export interface ScriptedProvider {
+  /** http://127.0.0.1:PORT (no trailing slash). */
+  readonly issuer: string;
+  readonly port: number;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The kid of the current signing key. */
+  readonly kid: string;
+  /** Changeable at runtime; captured at /authorize. */
+  subject: string;
+  /** Changeable at runtime; read when tokens / userinfo are produced. */
+  claims: JsonObject;
+  /** Mutate freely from tests; `reset()` clears it. */
+  script: Script;
+  /** Every request received, in arrival order (recorded before any scripted behaviour). */
+  readonly requests: RecordedRequest[];
+  count(path: string): number;
+  last(path: string): RecordedRequest | undefined;
+  /** Clears script and recorded requests, restores subject and claims. Keys and grants survive. */
+  reset(): void;
+  /** The public JWKS as currently served. */
+  jwks(): { keys: PublicJwk[] };
+  /** Replaces the signing key (the old kid leaves the JWKS); resolves to the new kid. */
+  rotateKeys(): Promise<string>;
+  /** Signs arbitrary claims (logout tokens, hand-made ID tokens...). */
+  sign(payload: JsonObject, options?: SignOptions): Promise<string>;
+  /** `issuer + path`. */
+  url(path: string): string;
+  /** Stops listening and destroys open sockets: the provider becomes unreachable. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
