@@ -4,20 +4,39 @@ import { defineConfig } from 'vitest/config';
 // The suite runs twice, once against Express 5 (the dev dependency) and once against
 // Express 4 (installed under the alias "express4"), so both majors are proven on every run.
 const express4 = fileURLToPath(new URL('./node_modules/express4/index.js', import.meta.url));
+// The example app imports the package by name, as users do; in tests that name is the source.
+// The packed build is tested on its own in test/package.
+const source = fileURLToPath(new URL('./src/index.ts', import.meta.url));
 
 export default defineConfig({
+  resolve: { alias: [{ find: /^express-oauth-rp$/, replacement: source }] },
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
       {
         extends: true,
-        test: { name: 'express5', include: ['test/**/*.test.ts'], exclude: ['test/package/**'] },
+        test: {
+          name: 'express5',
+          env: { EXPRESS_PROJECT: 'express5' },
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/package/**'],
+        },
       },
       {
         extends: true,
-        resolve: { alias: [{ find: /^express$/, replacement: express4 }] },
-        test: { name: 'express4', include: ['test/**/*.test.ts'], exclude: ['test/package/**', 'test/simulators/**'] },
+        resolve: {
+          alias: [
+            { find: /^express$/, replacement: express4 },
+            { find: /^express-oauth-rp$/, replacement: source },
+          ],
+        },
+        test: {
+          name: 'express4',
+          env: { EXPRESS_PROJECT: 'express4' },
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/package/**', 'test/simulators/**'],
+        },
       },
       {
         extends: true,
