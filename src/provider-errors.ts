@@ -183,6 +183,15 @@ export function toOAuthError(error: unknown, operation: ProviderOperation): OAut
       cause: error,
     });
   }
+  const response = links.find((link): link is ErrorLike & Response => link instanceof Response);
+  if (response?.status === 429) {
+    const retryAfter = retryAfterSeconds(response.headers);
+    return new OAuthError(`the provider is rate limiting requests while ${doing}`, {
+      code: 'OAUTH_RATE_LIMITED',
+      cause: error,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
+  }
   const status = statusOf(links);
   if (status !== undefined && status >= 500) {
     return new OAuthError(`the provider answered HTTP ${status} while ${doing}`, {

@@ -94,6 +94,19 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       res.json({ id: req.sessionID, oauth: req.session.oauth ?? null });
     }),
   );
+  app.get(
+    '/custom-login',
+    handler(async (req) => {
+      await req.oauth.login({ returnTo: '/from-custom', authorizationParams: { prompt: 'login' } });
+    }),
+  );
+  app.post(
+    '/local-logout',
+    handler(async (req, res) => {
+      await req.oauth.logout();
+      res.json({ signedIn: req.oauthUser !== undefined });
+    }),
+  );
   options.routes?.(app);
   // What an application's own error handler does with errors thrown by req.oauth methods.
   app.use(
