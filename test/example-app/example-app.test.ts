@@ -1,0 +1,208 @@
+/**
+ * The example app end to end, with its embedded OpenID Provider: what a newcomer sees in the
+ * browser, driven without one (supertest keeps the app's cookie, completeLogin plays the
+ * provider's login and consent pages).
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createExampleApp } from '../../example-app/app.js';
+import type { ExampleApp } from '../../example-app/app.js';
+import { pathOf } from '../helpers/login.js';
+import { completeLogin, completeLogout } from '../helpers/oidc-provider.js';
+import type { CompleteLoginOptions } from '../helpers/oidc-provider.js';
+
+const HTML = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
+
+let server: Server;
+let url: string;
+let example: ExampleApp;
+
+beforeAll(async () => {
+  // The embedded provider's issuer embeds the port, so listen first, then build the app.
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  url = `http://127.0.0.1:${port}`;
+  example = await createExampleApp({ port, host: '127.0.0.1', env: {} });
+  server.on('request', example.app);
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+/** A browser: GET /login, the provider's pages, then the callback with the app's cookie. */
+async function logIn(
+  options: CompleteLoginOptions = {},
+): Promise<{ agent: request.Agent; callback: request.Response }> {
+  const agent = request.agent(url);
+  const login = await agent.get('/login?returnTo=/profile').set('Accept', HTML).expect(303);
+  const authorization = new URL(login.headers.location as string);
+  expect(authorization.href.startsWith(`${url}/oidc/`)).toBe(true);
+  const back = await completeLogin(authorization, { account: 'demo', ...options });
+  const callback = await agent.get(pathOf(back)).set('Accept', HTML);
+  return { agent, callback };
+}
+
+describe('example app', () => {
+  it('uses the embedded provider on the same server', () => {
+    expect(example.baseURL).toBe(url);
+    expect(example.providerLabel).toMatch(/embedded/);
+    expect(example.demoLogin).toBe('demo');
+  });
+
+  it('shows a newcomer what it is and a login button', async () => {
+    const home = await request(url).get('/').set('Accept', HTML).expect(200);
+    expect(home.type).toBe('text/html');
+    expect(home.text).toContain('href="/login?returnTo=/profile"');
+    expect(home.text).toContain('Log in');
+    expect(home.text).toContain('<kbd>demo</kbd>');
+    expect(home.text).not.toContain('action="/logout"');
+  });
+
+  it('sets a strict Content-Security-Policy and serves its stylesheet', async () => {
+    const home = await request(url).get('/').expect(200);
+    const csp = home.headers['content-security-policy'] as string;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toMatch(/style-src 'self'(;|$)/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(home.headers['x-content-type-options']).toBe('nosniff');
+    expect(home.text).not.toMatch(/<script|<style|style="/);
+    const css = await request(url).get('/styles.css').expect(200);
+    expect(css.type).toBe('text/css');
+  });
+
+  it('logs in as demo and shows the profile with every claim', async () => {
+    const { agent, callback } = await logIn();
+    expect(callback.status).toBe(303);
+    expect(callback.headers.location).toBe('/profile');
+    const profile = await agent.get('/profile').set('Accept', HTML).expect(200);
+    expect(profile.text).toContain('Demo User');
+    expect(profile.text).toContain('demo@example.com');
+    expect(profile.text).toContain('verified');
+    for (const claim of ['sub', 'iss', 'email', 'preferred_username', 'given_name']) {
+      expect(profile.text).toContain(`<code>${claim}</code>`);
+    }
+    expect(profile.text).toContain(`${url}/oidc`);
+    expect(profile.text).toContain('<form class="inline" method="post" action="/logout">');
+    const home = await agent.get('/').set('Accept', HTML).expect(200);
+    expect(home.text).toContain('Hello, Demo User');
+    expect(home.text).toContain('action="/logout"');
+  });
+
+  it('answers /api/me with the user as JSON when signed in', async () => {
+    const { agent } = await logIn();
+    const me = await agent.get('/api/me').set('Accept', 'application/json').expect(200);
+    expect(me.type).toBe('application/json');
+    expect(me.body).toMatchObject({
+      sub: 'demo',
+      name: 'Demo User',
+      email: 'demo@example.com',
+      emailVerified: true,
+      claims: { sub: 'demo', iss: `${url}/oidc` },
+    });
+  });
+
+  it('answers /api/me with 401 JSON when signed out', async () => {
+    const me = await request(url).get('/api/me').set('Accept', 'application/json').expect(401);
+    expect(me.type).toBe('application/json');
+    expect(me.body).toMatchObject({ status: 401, code: 'OAUTH_LOGIN_REQUIRED' });
+  });
+
+  it('sends a signed-out browser from /profile to log in, coming back to /profile', async () => {
+    const profile = await request(url).get('/profile').set('Accept', HTML).expect(302);
+    expect(profile.headers.location).toBe('/login?returnTo=%2Fprofile');
+  });
+
+  it('logs out with the form POST, at the app and at the provider', async () => {
+    const { agent } = await logIn();
+    const logout = await agent.post('/logout').set('Origin', url).expect(303);
+    const endSession = new URL(logout.headers.location as string);
+    expect(endSession.href.startsWith(`${url}/oidc/session/end`)).toBe(true);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${url}/`);
+    await agent.get('/api/me').set('Accept', 'application/json').expect(401);
+    const home = await agent.get('/').set('Accept', HTML).expect(200);
+    expect(home.text).toContain('href="/login?returnTo=/profile"');
+    const back = await completeLogout(endSession);
+    expect(`${back.origin}${back.pathname}`).toBe(`${url}/`);
+  });
+
+  it('refuses a logout from another site', async () => {
+    const { agent } = await logIn();
+    const refused = await agent
+      .post('/logout')
+      .set('Origin', 'https://evil.example')
+      .set('Accept', HTML)
+      .expect(403);
+    expect(refused.text).toContain('OAUTH_CROSS_SITE_REQUEST');
+    expect(refused.text).toContain('Logout refused');
+    await agent.get('/api/me').set('Accept', 'application/json').expect(200);
+  });
+
+  it('shows its own error page, without a stack, when consent is denied', async () => {
+    const { callback } = await logIn({ consent: 'deny' });
+    expect(callback.status).toBe(403);
+    expect(callback.type).toBe('text/html');
+    expect(callback.text).toContain('OAUTH_ACCESS_DENIED');
+    expect(callback.text).toContain('Sign-in cancelled');
+    expect(callback.text).toContain('href="/styles.css"');
+    expect(callback.text).toContain('access_denied');
+    expect(callback.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
+    expect(callback.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('escapes whatever the provider says about the user', async () => {
+    const { agent } = await logIn({ account: '<img src=x onerror=alert(1)>' });
+    const profile = await agent.get('/profile').set('Accept', HTML).expect(200);
+    expect(profile.text).not.toContain('<img src=x');
+    expect(profile.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('answers unknown pages with a styled 404', async () => {
+    const missing = await request(url).get('/nothing-here').set('Accept', HTML).expect(404);
+    expect(missing.text).toContain('Page not found');
+    expect(missing.text).toContain('href="/styles.css"');
+  });
+});
+
+describe('example app configuration', () => {
+  it('names the missing variable when a real provider is half configured', async () => {
+    await expect(
+      createExampleApp({
+        port: 3000,
+        env: { OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'my-app' },
+      }),
+    ).rejects.toThrow(
+      /^OIDC_CLIENT_SECRET is not set\. To use your own OpenID Provider set all of/,
+    );
+    await expect(
+      createExampleApp({ port: 3000, env: { OIDC_CLIENT_SECRET: 's3cret' } }),
+    ).rejects.toThrow(/^OIDC_ISSUER and OIDC_CLIENT_ID are not set/);
+  });
+
+  it('uses a real provider when all three variables are set', async () => {
+    const configured = await createExampleApp({
+      port: 3000,
+      env: {
+        OIDC_ISSUER: 'https://id.example.com',
+        OIDC_CLIENT_ID: 'my-app',
+        OIDC_CLIENT_SECRET: 's3cret',
+        BASE_URL: 'https://app.example.com/',
+      },
+    });
+    expect(configured.baseURL).toBe('https://app.example.com');
+    expect(configured.providerLabel).toBe('id.example.com');
+    expect(configured.demoLogin).toBeUndefined();
+    const home = await request(configured.app).get('/').expect(200);
+    expect(home.headers['content-security-policy']).toContain(
+      "form-action 'self' https://id.example.com",
+    );
+  });
+});
