@@ -2,15 +2,21 @@ import type { NextFunction, Request, Response } from 'express';
 import { parseCallbackQuery } from './callback-params.js';
 import { OAuthError } from './errors.js';
 import { handleError } from './render-error.js';
+import { providerNamed } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { establishSession, saveSession, takeTransaction } from './session.js';
 
 async function completeCallback(runtime: OAuthRuntime, req: Request, res: Response): Promise<void> {
-  const { options, provider } = runtime;
+  const { options } = runtime;
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET');
     throw new OAuthError('the callback accepts only GET', { code: 'OAUTH_METHOD_NOT_ALLOWED' });
   }
+  const provider = providerNamed(
+    runtime,
+    options.multi ? String(req.params.provider) : options.defaultProvider,
+  );
+  const settings = options.providers.get(provider.name)!;
   const query = parseCallbackQuery(req.originalUrl);
   const state = query.get('state');
   if (state === null || state === '') {
@@ -48,7 +54,7 @@ async function completeCallback(runtime: OAuthRuntime, req: Request, res: Respon
       );
     }
     // The redirect_uri comes from the configured baseURL, never from the Host header.
-    const callbackUrl = new URL(options.redirectUri);
+    const callbackUrl = new URL(settings.redirectUri);
     callbackUrl.search = query.toString();
     const authentication = await provider.completeLogin(callbackUrl, state, transaction);
     await establishSession(req, authentication);

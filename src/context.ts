@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { OAuthError } from './errors.js';
 import { startLogin } from './login.js';
 import type { OAuthLoginOptions } from './login.js';
+import type { OAuthProviderClient } from './providers/provider.js';
 import type { OAuthRuntime } from './runtime.js';
 import {
   clearAuthentication,
@@ -56,7 +57,7 @@ export class OAuthContext {
   async fetchUserInfo(): Promise<Record<string, unknown>> {
     const authentication = await this.#current();
     try {
-      return await this.#runtime.provider.fetchUserInfo(authentication);
+      return await this.#providerOf(authentication).fetchUserInfo(authentication);
     } catch (error) {
       await this.#endIfInvalid(error);
       throw error;
@@ -75,7 +76,7 @@ export class OAuthContext {
   }
 
   async #current(): Promise<OAuthAuthentication> {
-    const { options, provider, refresher } = this.#runtime;
+    const { options, refresher } = this.#runtime;
     const authentication = readAuthentication(this.#req);
     if (authentication === undefined) {
       throw new OAuthError('no user is signed in', { code: 'OAUTH_LOGIN_REQUIRED' });
@@ -94,7 +95,7 @@ export class OAuthContext {
         );
       }
       const refreshed = await refresher.run(sessionKey(this.#req), refreshToken, () =>
-        provider.refresh(authentication),
+        this.#providerOf(authentication).refresh(authentication),
       );
       await updateAuthentication(this.#req, refreshed);
       this.#req.oauthUser = refreshed.user;
@@ -110,6 +111,16 @@ export class OAuthContext {
       }
       throw error;
     }
+  }
+
+  #providerOf(authentication: OAuthAuthentication): OAuthProviderClient {
+    const provider = this.#runtime.providers.get(authentication.user.provider);
+    if (provider === undefined) {
+      throw new OAuthError('the session belongs to a provider that is no longer configured', {
+        code: 'OAUTH_LOGIN_REQUIRED',
+      });
+    }
+    return provider;
   }
 
   async #endIfInvalid(error: unknown): Promise<void> {

@@ -4,12 +4,27 @@ export type { RequireAuthOptions } from './require-auth.js';
 export { OAuthError, OAuthErrorCodes, OAUTH_ERROR_STATUS } from './errors.js';
 export type { OAuthErrorCode, OAuthErrorOptions } from './errors.js';
 export type {
-  OAuthAuthorizationParams,
   OAuthErrorHandler,
   OAuthLogger,
+  OAuthMiddlewareOptions,
+  OAuthMultiProviderOptions,
   OAuthOptions,
   OAuthRoutes,
+  OAuthSharedOptions,
 } from './options.js';
+export type {
+  OAuthAuthorizationParams,
+  OAuthCustomProvider,
+  OAuthMapUser,
+  OAuthOAuth2Provider,
+  OAuthOidcProvider,
+  OAuthProfileContext,
+  OAuthProviderOptions,
+  OAuthQuirks,
+  OAuthUserProfile,
+} from './provider-options.js';
+export type { OAuthAdapter, OAuthAdapterContext, OAuthAdapterTokens } from './adapter.js';
+export type { OAuthRouter } from './middleware.js';
 export type { OAuthLoginOptions } from './login.js';
 export type { OAuthTokens } from './tokens.js';
 export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';

@@ -6,10 +6,13 @@ import {
   randomState,
 } from 'openid-client';
 import { OAuthError } from './errors.js';
-import { checkAuthorizationParams } from './options.js';
-import type { OAuthAuthorizationParams } from './options.js';
+import escapeHtml from 'escape-html';
+import { checkAuthorizationParams } from './provider-options.js';
+import type { OAuthAuthorizationParams } from './provider-options.js';
+import type { OAuthProviderClient } from './providers/provider.js';
 import { handleError } from './render-error.js';
 import { safeReturnTo } from './return-to.js';
+import { providerNamed } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { addTransaction, saveSession } from './session.js';
 
@@ -19,6 +22,8 @@ export interface OAuthLoginOptions {
   returnTo?: string;
   /** Extra authorization parameters for this login (merged over the middleware's). */
   authorizationParams?: OAuthAuthorizationParams;
+  /** With several providers: which one. Default: `defaultProvider`. */
+  provider?: string;
 }
 
 /**
@@ -31,11 +36,13 @@ export async function startLogin(
   res: Response,
   login: OAuthLoginOptions = {},
 ): Promise<void> {
-  const { options, provider } = runtime;
+  const { options } = runtime;
+  const provider = providerNamed(runtime, login.provider ?? options.defaultProvider);
+  const settings = options.providers.get(provider.name)!;
   const fail = (message: string): OAuthError =>
     new OAuthError(`"authorizationParams" must be ${message}`, { code: 'OAUTH_INTERNAL_ERROR' });
   const params = {
-    ...checkAuthorizationParams({ ...options.authorizationParams(req) }, fail),
+    ...checkAuthorizationParams({ ...settings.authorizationParams(req) }, fail),
     ...checkAuthorizationParams({ ...login.authorizationParams }, fail),
   };
   const state = randomState();
@@ -66,14 +73,52 @@ export async function startLogin(
   res.redirect(303, url.href);
 }
 
-/** GET /login?returnTo=/path */
+function requestedReturnTo(req: Request): OAuthLoginOptions {
+  const returnTo = new URL(req.originalUrl, 'http://query.invalid').searchParams.getAll('returnTo');
+  return returnTo.length === 1 ? { returnTo: returnTo[0] } : {};
+}
+
+/** GET /login?returnTo=/path, or GET /login/:provider with several providers. */
 export function loginRoute(runtime: OAuthRuntime) {
   return function oauthLogin(req: Request, res: Response, next: NextFunction): void {
-    const returnTo = new URL(req.originalUrl, 'http://query.invalid').searchParams.getAll(
-      'returnTo',
-    );
-    startLogin(runtime, req, res, returnTo.length === 1 ? { returnTo: returnTo[0] } : {}).catch(
-      (error: unknown) => handleError(runtime.options, error, req, res, next),
-    );
+    const provider = runtime.options.multi ? String(req.params.provider) : undefined;
+    startLogin(runtime, req, res, {
+      ...requestedReturnTo(req),
+      ...(provider === undefined ? {} : { provider }),
+    }).catch((error: unknown) => handleError(runtime.options, error, req, res, next));
+  };
+}
+
+function chooserPage(
+  runtime: OAuthRuntime,
+  loginPath: string,
+  returnTo: string | undefined,
+): string {
+  const query = returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
+  const links = [...runtime.providers.values()]
+    .map((provider: OAuthProviderClient) => {
+      const label = runtime.options.providers.get(provider.name)?.label ?? provider.name;
+      const href = `${loginPath}/${encodeURIComponent(provider.name)}${query}`;
+      return `<li><a href="${escapeHtml(href)}">Continue with ${escapeHtml(label)}</a></li>`;
+    })
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title></head><body><h1>Sign in</h1><ul>${links}</ul></body></html>`;
+}
+
+/**
+ * GET /login with several providers: the default provider's login when one is configured,
+ * otherwise a plain page listing them (applications usually link to /login/:provider directly).
+ */
+export function chooserRoute(runtime: OAuthRuntime, loginPath: string) {
+  return function oauthChooseProvider(req: Request, res: Response, next: NextFunction): void {
+    const login = requestedReturnTo(req);
+    if (runtime.options.defaultProvider !== undefined) {
+      startLogin(runtime, req, res, login).catch((error: unknown) =>
+        handleError(runtime.options, error, req, res, next),
+      );
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(chooserPage(runtime, loginPath, login.returnTo));
   };
 }

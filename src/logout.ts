@@ -33,7 +33,7 @@ export function assertSameOrigin(req: Request, expectedOrigin: string): void {
 }
 
 async function performLogout(runtime: OAuthRuntime, req: Request, res: Response): Promise<void> {
-  const { options, provider } = runtime;
+  const { options } = runtime;
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
     throw new OAuthError('logout accepts only POST (a link or image must not log anyone out)', {
@@ -45,10 +45,9 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
   await destroySession(req);
   req.oauthUser = undefined;
   // The post-logout URL is always the configured one, never one taken from the request.
-  const endSession =
-    authentication === undefined
-      ? undefined
-      : await provider.endSessionUrl(authentication, options.postLogoutRedirectUri);
+  const provider =
+    authentication === undefined ? undefined : runtime.providers.get(authentication.user.provider);
+  const endSession = await provider?.endSessionUrl(authentication, options.postLogoutRedirectUri);
   res.setHeader('Cache-Control', 'no-store');
   res.redirect(303, endSession?.href ?? options.postLogoutRedirectUri);
 }

@@ -2,23 +2,33 @@ import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { callbackRoute } from './callback.js';
 import { OAuthContext, usableAuthentication } from './context.js';
-import { loginRoute } from './login.js';
+import { chooserRoute, loginRoute } from './login.js';
 import { logoutRoute } from './logout.js';
 import { resolveOptions, routeUrl } from './options.js';
-import type { OAuthOptions } from './options.js';
-import { createOidcProvider } from './providers/oidc.js';
+import type { OAuthMiddlewareOptions } from './options.js';
+import { createProviderClient } from './providers/create-provider.js';
+import type { OAuthProviderClient } from './providers/provider.js';
 import { RefreshCoordinator } from './refresh.js';
 import { handleError } from './render-error.js';
 import { bindRuntime } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { assertSession } from './session.js';
 
+/** The router `oauthMiddleware()` returns, with the URLs to register at each provider. */
+export type OAuthRouter = Router & {
+  /** Provider name → the exact `redirect_uri` to register at that provider. */
+  readonly redirectUris: Readonly<Record<string, string>>;
+  /** The post-logout redirect URI to register at providers that support RP-initiated logout. */
+  readonly postLogoutRedirectUri: string;
+};
+
 /**
- * Turns an Express app into an OpenID Connect relying party: mounts GET `/login`, GET `/callback`
- * and POST `/logout`, and sets `req.oauthUser` and `req.oauth` for every later handler.
+ * Turns an Express app into an OAuth 2.0 / OpenID Connect relying party: mounts GET `/login`,
+ * GET `/callback` and POST `/logout` (`/login/:provider` and `/callback/:provider` with several
+ * providers), and sets `req.oauthUser` and `req.oauth` for every later handler.
  *
  * Options are validated here, at creation, so a typo fails at start-up with a hint rather than at
- * the first login. The provider's metadata is discovered at the first login, then cached.
+ * the first login. An OpenID Provider's metadata is discovered at the first login, then cached.
  *
  * @example
  * ```ts
@@ -29,17 +39,20 @@ import { assertSession } from './session.js';
  * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
  * @see https://www.rfc-editor.org/rfc/rfc9700 (OAuth 2.0 Security Best Current Practice)
  */
-export function oauthMiddleware(options: OAuthOptions): Router {
+export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
   const resolved = resolveOptions(options);
   const { routes } = resolved;
+  const providers = new Map<string, OAuthProviderClient>();
+  for (const [name, provider] of resolved.providers) {
+    providers.set(name, createProviderClient(resolved, provider));
+  }
+  const loginPath =
+    routes.login === false ? undefined : new URL(routeUrl(resolved.baseURL, routes.login)).pathname;
   const runtime: OAuthRuntime = {
     options: resolved,
-    provider: createOidcProvider(resolved, 'default'),
+    providers,
     refresher: new RefreshCoordinator(),
-    loginPath:
-      routes.login === false
-        ? undefined
-        : new URL(routeUrl(resolved.baseURL, routes.login)).pathname,
+    loginPath,
   };
 
   const router = Router();
@@ -55,8 +68,23 @@ export function oauthMiddleware(options: OAuthOptions): Router {
     req.oauthUser = usableAuthentication(req)?.user;
     next();
   });
-  if (routes.login !== false) router.get(routes.login, loginRoute(runtime));
-  if (routes.callback !== false) router.all(routes.callback, callbackRoute(runtime));
+  if (resolved.multi) {
+    if (routes.login !== false) {
+      router.get(routes.login, chooserRoute(runtime, loginPath!));
+      router.get(`${routes.login}/:provider`, loginRoute(runtime));
+    }
+    if (routes.callback !== false)
+      router.all(`${routes.callback}/:provider`, callbackRoute(runtime));
+  } else {
+    if (routes.login !== false) router.get(routes.login, loginRoute(runtime));
+    if (routes.callback !== false) router.all(routes.callback, callbackRoute(runtime));
+  }
   if (routes.logout !== false) router.all(routes.logout, logoutRoute(runtime));
-  return router;
+  const redirectUris = Object.fromEntries(
+    [...resolved.providers].map(([name, provider]) => [name, provider.redirectUri]),
+  );
+  return Object.assign(router, {
+    redirectUris,
+    postLogoutRedirectUri: resolved.postLogoutRedirectUri,
+  });
 }

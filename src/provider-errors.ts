@@ -6,10 +6,12 @@ import {
 import { OAuthError } from './errors.js';
 
 /** What the middleware was doing when the provider failed, for the message a developer reads. */
-export type ProviderOperation = 'discovery' | 'callback' | 'token' | 'refresh' | 'userinfo';
+export type ProviderOperation =
+  'discovery' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo';
 
 const DOING: Record<ProviderOperation, string> = {
   discovery: 'discovering the provider metadata',
+  authorize: 'asking the provider for the authorization URL',
   callback: 'processing the authorization response',
   token: 'exchanging the authorization code',
   refresh: 'refreshing the access token',
@@ -46,16 +48,27 @@ function messageMatches(pattern: RegExp): (link: ErrorLike) => boolean {
   return (link) => typeof link.message === 'string' && pattern.test(link.message);
 }
 
-/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), when the provider sent one. */
+/**
+ * Seconds until a rate-limited provider may be tried again: `Retry-After` (delta-seconds or an
+ * HTTP date), else `X-RateLimit-Reset` (epoch seconds, or delta-seconds when small).
+ */
 export function retryAfterSeconds(
   headers: Headers | undefined,
   now = Date.now(),
 ): number | undefined {
-  const value = headers?.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+  const retryAfter = headers?.get('retry-after')?.trim();
+  if (retryAfter) {
+    if (/^\d+$/.test(retryAfter)) return Number(retryAfter);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, Math.ceil((date - now) / 1000));
+  }
+  const reset = headers?.get('x-ratelimit-reset')?.trim();
+  if (reset && /^\d+$/.test(reset)) {
+    const value = Number(reset);
+    // Generic PHP provider (seed 004): X-RateLimit-Reset is an epoch time; others send seconds.
+    return value > 1_000_000_000 ? Math.max(0, value - Math.floor(now / 1000)) : value;
+  }
+  return undefined;
 }
 
 function statusOf(links: ErrorLike[]): number | undefined {

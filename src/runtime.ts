@@ -1,3 +1,4 @@
+import { OAuthError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { OAuthProviderClient } from './providers/provider.js';
 import type { RefreshCoordinator } from './refresh.js';
@@ -5,10 +6,19 @@ import type { RefreshCoordinator } from './refresh.js';
 /** What one `oauthMiddleware()` instance shares between its routes, guard and request context. */
 export interface OAuthRuntime {
   readonly options: ResolvedOptions;
-  readonly provider: OAuthProviderClient;
+  readonly providers: ReadonlyMap<string, OAuthProviderClient>;
   readonly refresher: RefreshCoordinator;
   /** The login route's public URL path, for guards that send the browser to log in. */
   readonly loginPath: string | undefined;
+}
+
+/** The configured provider of that name; an unknown one is a 404, never a crash. */
+export function providerNamed(runtime: OAuthRuntime, name: unknown): OAuthProviderClient {
+  const provider = typeof name === 'string' ? runtime.providers.get(name) : undefined;
+  if (provider === undefined) {
+    throw new OAuthError('no such provider is configured', { code: 'OAUTH_UNKNOWN_PROVIDER' });
+  }
+  return provider;
 }
 
 const RUNTIME = Symbol('express-oauth-rp runtime');

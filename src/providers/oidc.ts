@@ -13,51 +13,32 @@ import {
   None,
   refreshTokenGrant,
 } from 'openid-client';
-import type { ClientAuth, Configuration, CustomFetch, IDToken } from 'openid-client';
+import type { ClientAuth, Configuration, IDToken } from 'openid-client';
 import { OAuthError } from '../errors.js';
-import { isLoopbackHost } from '../options.js';
 import type { ResolvedOptions } from '../options.js';
 import { toOAuthError } from '../provider-errors.js';
 import type { ProviderOperation } from '../provider-errors.js';
+import type { ResolvedOAuth2Provider, ResolvedOidcProvider } from '../provider-options.js';
 import type { OAuthAuthentication } from '../session.js';
 import { tokensFromResponse } from '../tokens.js';
-import { userFromClaims } from '../user.js';
+import { userFromProfile } from '../user.js';
+import { createProviderFetch } from './provider-http.js';
 import type { OAuthAuthorizationRequest, OAuthProviderClient } from './provider.js';
 
-function clientAuthentication(options: ResolvedOptions): ClientAuth {
-  switch (options.tokenEndpointAuthMethod) {
+export function clientAuthentication(
+  provider: ResolvedOidcProvider | ResolvedOAuth2Provider,
+): ClientAuth {
+  switch (provider.tokenEndpointAuthMethod) {
     case 'client_secret_post':
-      return ClientSecretPost(options.clientSecret);
+      return ClientSecretPost(provider.clientSecret);
     case 'client_secret_basic':
-      return ClientSecretBasic(options.clientSecret);
+      return ClientSecretBasic(provider.clientSecret);
     case 'none':
       return None();
   }
 }
 
-/**
- * openid-client's `allowInsecureRequests` lifts the https-only rule for every endpoint at once,
- * which a loopback issuer needs; this fetch puts it back for any endpoint off loopback, so
- * metadata cannot send the client (and its secret) to a plain-http host elsewhere.
- */
-function guardedFetch(options: ResolvedOptions): CustomFetch {
-  return async (url, init) => {
-    const target = new URL(url);
-    if (
-      target.protocol === 'http:' &&
-      !isLoopbackHost(target.hostname) &&
-      !options.allowInsecureHttp
-    ) {
-      throw new OAuthError(
-        `the provider metadata points to ${target.origin} over plain http, which is refused off loopback`,
-        { code: 'OAUTH_INVALID_RESPONSE' },
-      );
-    }
-    return fetch(url, init);
-  };
-}
-
-function attempt<T>(operation: ProviderOperation, run: () => Promise<T>): Promise<T> {
+export function attempt<T>(operation: ProviderOperation, run: () => Promise<T>): Promise<T> {
   return run().catch((error: unknown) => {
     throw toOAuthError(error, operation);
   });
@@ -68,8 +49,12 @@ function attempt<T>(operation: ProviderOperation, run: () => Promise<T>): Promis
  * checks (state, nonce, PKCE, RFC 9207 `iss`) plus two of ours: the ID token signature is verified
  * against the JWKS, and its `iat` must be recent.
  */
-export function createOidcProvider(options: ResolvedOptions, name: string): OAuthProviderClient {
-  const usesNonce = options.scope.split(' ').includes('openid');
+export function createOidcProvider(
+  options: ResolvedOptions,
+  provider: ResolvedOidcProvider,
+): OAuthProviderClient {
+  const { name } = provider;
+  const usesNonce = provider.scope.split(' ').includes('openid');
   let configuration: Promise<Configuration> | undefined;
 
   // The discovery promise is shared by every request and dropped on failure, so a provider that
@@ -77,17 +62,25 @@ export function createOidcProvider(options: ResolvedOptions, name: string): OAut
   function getConfiguration(): Promise<Configuration> {
     configuration ??= attempt('discovery', () => {
       const execute: ((config: Configuration) => void)[] = [];
-      if (options.issuer.protocol === 'http:') execute.push(allowInsecureRequests);
-      if (options.verifyIdTokenSignature) execute.push(enableNonRepudiationChecks);
+      if (provider.issuer.protocol === 'http:') execute.push(allowInsecureRequests);
+      if (provider.verifyIdTokenSignature) execute.push(enableNonRepudiationChecks);
       return discovery(
-        options.issuer,
-        options.clientId,
+        provider.issuer,
+        provider.clientId,
         {
-          ...(options.clientSecret === undefined ? {} : { client_secret: options.clientSecret }),
+          ...(provider.clientSecret === undefined ? {} : { client_secret: provider.clientSecret }),
           [clockTolerance]: options.clockTolerance,
         },
-        clientAuthentication(options),
-        { execute, timeout: options.timeout / 1000, [customFetch]: guardedFetch(options) },
+        clientAuthentication(provider),
+        {
+          execute,
+          timeout: options.timeout / 1000,
+          [customFetch]: createProviderFetch({
+            allowInsecureHttp: provider.allowInsecureHttp,
+            timeout: options.timeout,
+            quirks: provider.quirks,
+          }),
+        },
       );
     });
     configuration.catch(() => {
@@ -111,6 +104,11 @@ export function createOidcProvider(options: ResolvedOptions, name: string): OAut
     }
   }
 
+  // The ID token's sub names the user, whatever mapUser says: refresh and userinfo are checked against it.
+  function oidcUser(identity: Record<string, unknown>, sub: string) {
+    return { ...userFromProfile(name, identity, provider.mapUser), sub };
+  }
+
   async function userInfoClaims(
     config: Configuration,
     accessToken: string,
@@ -128,8 +126,8 @@ export function createOidcProvider(options: ResolvedOptions, name: string): OAut
       const config = await getConfiguration();
       return buildAuthorizationUrl(config, {
         ...request.params,
-        scope: options.scope,
-        redirect_uri: options.redirectUri,
+        scope: provider.scope.split(' ').join(provider.quirks.scopeSeparator),
+        redirect_uri: provider.redirectUri,
         response_type: 'code',
         state: request.state,
         code_challenge: request.codeChallenge,
@@ -157,12 +155,12 @@ export function createOidcProvider(options: ResolvedOptions, name: string): OAut
       }
       checkIssuedAt(claims);
       let identity: Record<string, unknown> = { ...claims };
-      if (options.fetchUserInfo && config.serverMetadata().userinfo_endpoint !== undefined) {
+      if (provider.fetchUserInfo && config.serverMetadata().userinfo_endpoint !== undefined) {
         const info = await userInfoClaims(config, response.access_token, claims.sub);
         identity = { ...claims, ...info, sub: claims.sub };
       }
       return {
-        user: userFromClaims(name, claims.sub, identity),
+        user: oidcUser(identity, claims.sub),
         tokens: tokensFromResponse(response, Date.now()),
       };
     },
@@ -189,7 +187,7 @@ export function createOidcProvider(options: ResolvedOptions, name: string): OAut
             code: 'OAUTH_SUBJECT_MISMATCH',
           });
         }
-        user = userFromClaims(name, claims.sub, { ...authentication.user.claims, ...claims });
+        user = oidcUser({ ...authentication.user.claims, ...claims }, claims.sub);
       }
       return { user, tokens: tokensFromResponse(response, Date.now(), authentication.tokens) };
     },
@@ -211,7 +209,7 @@ export function createOidcProvider(options: ResolvedOptions, name: string): OAut
       const idToken = authentication?.tokens.idToken;
       return buildEndSessionUrl(config, {
         post_logout_redirect_uri: postLogoutRedirectUri,
-        client_id: options.clientId,
+        client_id: provider.clientId,
         ...(idToken === undefined ? {} : { id_token_hint: idToken }),
       });
     },

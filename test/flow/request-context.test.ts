@@ -16,7 +16,7 @@ beforeAll(async () => {
       issuer: provider.issuer,
       clientId: provider.clientId,
       clientSecret: provider.clientSecret,
-      authorizationParams: (req) => {
+      authorizationParams: (req): Record<string, string> => {
         const hint = new URL(req.originalUrl, 'http://x.invalid').searchParams.get('login_hint');
         return hint === null ? { ui_locales: 'en' } : { ui_locales: 'en', login_hint: hint };
       },

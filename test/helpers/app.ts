@@ -5,7 +5,10 @@ import express from 'express';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
-import type { OAuthOptions } from '../../src/index.js';
+import type { OAuthMiddlewareOptions } from '../../src/index.js';
+
+/** Options without baseURL, for each form the middleware accepts. */
+type WithoutBaseURL<T> = T extends unknown ? Omit<T, 'baseURL'> & { baseURL?: string } : never;
 
 /** The Express app under test, on a free loopback port. */
 export interface TestApp {
@@ -20,7 +23,7 @@ export interface TestApp {
 
 export interface TestAppOptions {
   /** Options of oauthMiddleware(); `baseURL` defaults to the app's own URL. */
-  oauth: (baseURL: string) => Omit<OAuthOptions, 'baseURL'> & { baseURL?: string };
+  oauth: (baseURL: string) => WithoutBaseURL<OAuthMiddlewareOptions>;
   /** Mount express-session (default true), to prove the missing-session error. */
   session?: boolean;
   /** Extra routes mounted after the middleware. */
