@@ -28,3 +28,10 @@ export type { OAuthRouter } from './middleware.js';
 export type { OAuthLoginOptions } from './login.js';
 export type { OAuthTokens } from './tokens.js';
 export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
+export { algogene, alpaca, financefeast, genericOAuth2 } from './providers/presets/index.js';
+export type {
+  AlgogeneOptions,
+  AlpacaOptions,
+  FinancefeastOptions,
+  GenericOAuth2Options,
+} from './providers/presets/index.js';

@@ -1,0 +1,94 @@
+import type { OAuthError } from '../errors.js';
+
+/** Builds the error of a call refused by the gate, `remaining` seconds (or `Infinity`) before it opens. */
+export type BlockedError = (remaining: number) => OAuthError;
+
+/**
+ * Refuses every attempt, without a request, for a while after the provider refused the credentials
+ * (or asked to wait with `Retry-After`). Algoreg locks an account after repeated wrong passwords,
+ * so a wrong password must cost one attempt per cool-down, not one per API call.
+ */
+export class AttemptGate {
+  #blocked: { until: number; error: BlockedError } | undefined;
+
+  /** Throws the blocking error while the gate is closed. */
+  check(): void {
+    const blocked = this.#blocked;
+    if (blocked === undefined) return;
+    const now = Date.now();
+    if (now < blocked.until) {
+      throw blocked.error(
+        blocked.until === Infinity ? Infinity : Math.ceil((blocked.until - now) / 1000),
+      );
+    }
+    this.#blocked = undefined;
+  }
+
+  /** Closes the gate for `seconds` (`Infinity`: for good) and returns the error to throw now. */
+  close(seconds: number, error: BlockedError): OAuthError {
+    if (seconds > 0) this.#blocked = { until: Date.now() + seconds * 1000, error };
+    return error(seconds);
+  }
+}
+
+/** An access token as the token endpoint issued it. */
+export interface IssuedToken {
+  readonly accessToken: string;
+  /** Seconds, when the token endpoint said. */
+  readonly expiresIn: number | undefined;
+}
+
+interface CachedToken {
+  readonly accessToken: string;
+  /** Epoch milliseconds after which the token is renewed; `undefined`: until it is refused. */
+  readonly renewAt: number | undefined;
+}
+
+/**
+ * Keeps one access token until shortly before it expires and renews it once for all callers: while
+ * a token request is in flight, every caller waits for that one (single flight).
+ */
+export class TokenCache {
+  readonly #request: () => Promise<IssuedToken>;
+  readonly #leewayMs: number;
+  #token: CachedToken | undefined;
+  #pending: Promise<string> | undefined;
+
+  constructor(request: () => Promise<IssuedToken>, refreshLeewaySeconds: number) {
+    this.#request = request;
+    this.#leewayMs = refreshLeewaySeconds * 1000;
+  }
+
+  get(): Promise<string> {
+    const token = this.#token;
+    if (token !== undefined && (token.renewAt === undefined || Date.now() < token.renewAt)) {
+      return Promise.resolve(token.accessToken);
+    }
+    this.#pending ??= this.#renew().finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  /** Forgets the cached token, or only `accessToken` if it is still the cached one. */
+  drop(accessToken?: string): void {
+    if (accessToken === undefined || this.#token?.accessToken === accessToken) {
+      this.#token = undefined;
+    }
+  }
+
+  async #renew(): Promise<string> {
+    // The lifetime counts from the request, not the response: the token may have been issued
+    // at any moment in between.
+    const requestedAt = Date.now();
+    const issued = await this.#request();
+    let renewAt: number | undefined;
+    if (issued.expiresIn !== undefined) {
+      const lifetimeMs = issued.expiresIn * 1000;
+      // A leeway longer than the token's life would renew it at every call: cap it at half.
+      renewAt = requestedAt + lifetimeMs - Math.min(this.#leewayMs, lifetimeMs / 2);
+    }
+    this.#token = { accessToken: issued.accessToken, renewAt };
+    return issued.accessToken;
+  }
+}

@@ -1,0 +1,189 @@
+import {
+  allowInsecureRequests,
+  ClientSecretBasic,
+  ClientSecretPost,
+  clientCredentialsGrant,
+  Configuration,
+  customFetch,
+  genericGrantRequest,
+  None,
+} from 'openid-client';
+import type { ClientAuth, CustomFetch } from 'openid-client';
+import { OAuthError } from '../errors.js';
+import type { AttemptGate, IssuedToken } from './cache.js';
+import {
+  credentialsRejectedError,
+  findCredentialsRejection,
+  rateLimitedError,
+  tokenEndpointError,
+} from './errors.js';
+import type { CredentialsContext, TokenEndpointContext } from './errors.js';
+import type { ResolvedGrantOptions } from './options.js';
+
+/**
+ * openid-client needs a client identifier even where the token endpoint knows no client (Algoreg);
+ * this one is never sent, since such a client authenticates with {@link noClientAuthentication}.
+ */
+const UNSENT_CLIENT_ID = 'express-oauth-rp-token-client';
+
+/**
+ * Algoreg: the token endpoint takes the user's credentials and nothing else. `None()` would add
+ * `client_id` to the body; this authentication adds nothing.
+ */
+const noClientAuthentication: ClientAuth = () => {};
+
+function clientAuthentication(options: ResolvedGrantOptions): ClientAuth {
+  switch (options.tokenEndpointAuthMethod) {
+    case 'client_secret_basic':
+      return ClientSecretBasic(options.clientSecret);
+    case 'client_secret_post':
+      return ClientSecretPost(options.clientSecret);
+    case 'none':
+      return None();
+    case undefined:
+      return noClientAuthentication;
+  }
+}
+
+function asJsonBody(init: Parameters<CustomFetch>[1]): RequestInit {
+  if (!(init.body instanceof URLSearchParams)) return init as RequestInit;
+  const headers = Object.fromEntries(
+    Object.entries(init.headers).filter(([name]) => name.toLowerCase() !== 'content-type'),
+  );
+  return {
+    ...(init as RequestInit),
+    body: JSON.stringify(Object.fromEntries(init.body)),
+    headers: { ...headers, 'content-type': 'application/json' },
+  };
+}
+
+/**
+ * Repairs a successful token response before openid-client validates it: `token_type` is added
+ * when a provider leaves it out (RFC 6749 §5.1 requires it, and it can only be Bearer here), and an
+ * `id_token` is dropped, since this client never uses one and could not validate it against the
+ * issuer it had to make up.
+ */
+async function normaliseTokenResponse(response: Response): Promise<Response> {
+  if (response.status !== 200 || !/json/i.test(response.headers.get('content-type') ?? '')) {
+    return response;
+  }
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return response;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return response;
+  const fields = { ...(body as Record<string, unknown>) };
+  if (fields.token_type !== undefined && fields.id_token === undefined) return response;
+  fields.token_type ??= 'Bearer';
+  delete fields.id_token;
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(JSON.stringify(fields), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+/** The `customFetch` of the token requests: the user's `fetch`, the body format, the repairs. */
+function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
+  return async (url, init) => {
+    const send = options.fetch ?? fetch;
+    // Algoreg: the token endpoint reads a JSON body, not the RFC 6749 form openid-client builds.
+    const request =
+      options.tokenRequestFormat === 'json' ? asJsonBody(init) : (init as RequestInit);
+    return normaliseTokenResponse(await send(url, request));
+  };
+}
+
+/**
+ * The openid-client configuration of a token endpoint known by its URL alone. The password and
+ * client credentials grants never look at the issuer (no ID token is validated), so the token
+ * endpoint's origin stands in for it.
+ */
+function createConfiguration(options: ResolvedGrantOptions): Configuration {
+  const config = new Configuration(
+    { issuer: options.tokenEndpoint.origin, token_endpoint: options.tokenEndpoint.href },
+    options.clientId ?? UNSENT_CLIENT_ID,
+    undefined,
+    clientAuthentication(options),
+  );
+  // Option validation accepted http:// only on loopback or with allowInsecureHttp.
+  if (options.tokenEndpoint.protocol === 'http:') allowInsecureRequests(config);
+  config.timeout = options.timeout / 1000;
+  config[customFetch] = tokenEndpointFetch(options);
+  return config;
+}
+
+function credentialsContext(
+  options: ResolvedGrantOptions,
+  error: string | undefined,
+): CredentialsContext {
+  const clientFault = options.grant === 'client_credentials' || error === 'invalid_client';
+  if (clientFault && options.clientId !== undefined) {
+    return {
+      by: 'the token endpoint',
+      whose: `the client credentials of "${options.clientId}"`,
+      account: options.clientId,
+      fix: 'check "options.clientId" and "options.clientSecret"',
+    };
+  }
+  const username = options.username ?? '';
+  return {
+    by: 'the token endpoint',
+    whose: `the credentials of "${username}"`,
+    account: username,
+    fix: 'check "options.username" and "options.password"',
+  };
+}
+
+/**
+ * One token request of the configured grant. Never retried here: a rejection of the credentials
+ * closes the gate for the cool-down, a `Retry-After` for as long as it says, and anything else is
+ * reported to the caller, whose next call may try again.
+ */
+export function createTokenRequest(
+  options: ResolvedGrantOptions,
+  gate: AttemptGate,
+): () => Promise<IssuedToken> {
+  const config = createConfiguration(options);
+  const context: TokenEndpointContext = {
+    endpoint: `${options.tokenEndpoint.origin}${options.tokenEndpoint.pathname}`,
+    timeout: options.timeout,
+  };
+  return async () => {
+    gate.check();
+    try {
+      const response =
+        options.grant === 'password'
+          ? await genericGrantRequest(config, 'password', options.parameters)
+          : await clientCredentialsGrant(config, options.parameters);
+      if (response.token_type !== 'bearer') {
+        throw new OAuthError(
+          `the token endpoint ${context.endpoint} issued a "${response.token_type}" token; only Bearer tokens are supported`,
+          { code: 'OAUTH_INVALID_RESPONSE' },
+        );
+      }
+      return { accessToken: response.access_token, expiresIn: response.expires_in };
+    } catch (error) {
+      const rejection = findCredentialsRejection(error);
+      if (rejection !== undefined) {
+        const whose = credentialsContext(options, rejection.error);
+        throw gate.close(options.credentialsCooldown, (remaining) =>
+          credentialsRejectedError(rejection, whose, remaining),
+        );
+      }
+      const failure = tokenEndpointError(error, context);
+      if (failure.code === 'OAUTH_RATE_LIMITED' && failure.retryAfter !== undefined) {
+        const provider = { error: failure.error, errorDescription: failure.errorDescription };
+        throw gate.close(failure.retryAfter, (remaining) =>
+          rateLimitedError(context, remaining, error, provider),
+        );
+      }
+      throw failure;
+    }
+  };
+}

@@ -1,0 +1,266 @@
+import { codedTypeError } from '../errors.js';
+import {
+  checkInsecureHttp,
+  invalid,
+  isRecord,
+  readBoolean,
+  readFunction,
+  readNumber,
+  readOptionalString,
+  readString,
+  readUrl,
+  rejectUnknownKeys,
+} from '../option-readers.js';
+import { suggestName } from '../suggest-name.js';
+
+type Fetch = typeof fetch;
+
+interface ResolvedCommon {
+  /** Seconds; `Infinity` means never again with this client. */
+  readonly credentialsCooldown: number;
+  readonly allowInsecureHttp: boolean;
+  readonly apiBaseURL: URL | undefined;
+  readonly fetch: Fetch | undefined;
+}
+
+/** A token client that asks a token endpoint for Bearer tokens; internal. */
+export interface ResolvedGrantOptions extends ResolvedCommon {
+  readonly grant: 'password' | 'client_credentials';
+  readonly tokenEndpoint: URL;
+  /** The grant's own parameters (`username`, `password`, `scope`, `tokenParams`). */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly username: string | undefined;
+  readonly clientId: string | undefined;
+  readonly clientSecret: string | undefined;
+  /** `undefined`: the provider knows no client at all (Algoreg). */
+  readonly tokenEndpointAuthMethod:
+    'client_secret_basic' | 'client_secret_post' | 'none' | undefined;
+  readonly tokenRequestFormat: 'json' | 'form';
+  /** Milliseconds. */
+  readonly timeout: number;
+  /** Seconds. */
+  readonly refreshLeeway: number;
+}
+
+/** A client that sends HTTP Basic credentials on every API request; internal. */
+export interface ResolvedBasicOptions extends ResolvedCommon {
+  readonly grant: 'basic';
+  readonly username: string;
+  readonly password: string;
+}
+
+export type ResolvedTokenClientOptions = ResolvedGrantOptions | ResolvedBasicOptions;
+
+const GRANTS = ['password', 'client_credentials', 'basic'] as const;
+type Grant = (typeof GRANTS)[number];
+
+const COMMON = ['grant', 'credentialsCooldown', 'allowInsecureHttp', 'apiBaseURL', 'fetch'];
+const TOKEN_COMMON = [
+  ...COMMON,
+  'tokenEndpoint',
+  'scope',
+  'tokenParams',
+  'tokenRequestFormat',
+  'timeout',
+  'refreshLeeway',
+  'clientId',
+  'clientSecret',
+  'tokenEndpointAuthMethod',
+];
+const KNOWN: Record<Grant, readonly string[]> = {
+  password: [...TOKEN_COMMON, 'username', 'password'],
+  client_credentials: TOKEN_COMMON,
+  basic: [...COMMON, 'username', 'password'],
+};
+const ALL_KNOWN = [...new Set(Object.values(KNOWN).flat())];
+
+/** Parameters the client sets itself, from options with their own names. */
+const RESERVED_TOKEN_PARAMS = new Set([
+  'grant_type',
+  'username',
+  'password',
+  'scope',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+]);
+
+function readGrant(input: Record<string, unknown>): Grant {
+  const grant = input.grant;
+  if (grant === undefined) {
+    // A misspelt "grant" is the likeliest reason it is missing: say so before anything else.
+    rejectUnknownKeys(input, ALL_KNOWN, '');
+  }
+  if (typeof grant === 'string' && (GRANTS as readonly string[]).includes(grant)) {
+    return grant as Grant;
+  }
+  const hint = typeof grant === 'string' ? suggestName(grant, GRANTS) : undefined;
+  throw codedTypeError(
+    `"options.grant" must be "password", "client_credentials" or "basic"${hint === undefined ? '' : `; did you mean "${hint}"?`}`,
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+function rejectKeysOfOtherGrants(input: Record<string, unknown>, grant: Grant): void {
+  for (const key of Object.keys(input)) {
+    if (KNOWN[grant].includes(key) || !ALL_KNOWN.includes(key)) continue;
+    throw codedTypeError(
+      `option "${key}" does not apply to grant "${grant}"; remove it`,
+      'ERR_INVALID_ARG_VALUE',
+    );
+  }
+  rejectUnknownKeys(input, KNOWN[grant], '');
+}
+
+function readSecret(name: string, value: unknown): string {
+  // Passwords are taken as they are: a leading or trailing space may be part of one.
+  if (typeof value !== 'string' || value === '') throw invalid(name, 'a non-empty string');
+  return value;
+}
+
+function readCooldown(value: unknown): number {
+  if (value === Infinity) return Infinity;
+  return readNumber('credentialsCooldown', value, 900, 0);
+}
+
+function readTokenParams(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) throw invalid('tokenParams', 'an object of strings');
+  const params: Record<string, string> = {};
+  for (const [key, param] of Object.entries(value)) {
+    if (RESERVED_TOKEN_PARAMS.has(key)) {
+      throw invalid('tokenParams', `free of "${key}", which the client sets from its own option`);
+    }
+    if (typeof param !== 'string') {
+      throw invalid('tokenParams', `an object of strings ("${key}" is ${typeof param})`);
+    }
+    params[key] = param;
+  }
+  return params;
+}
+
+function readFormat(value: unknown, fallback: 'json' | 'form'): 'json' | 'form' {
+  if (value === undefined) return fallback;
+  if (value !== 'json' && value !== 'form') throw invalid('tokenRequestFormat', '"json" or "form"');
+  return value;
+}
+
+function readCommon(input: Record<string, unknown>): ResolvedCommon {
+  const allowInsecureHttp = readBoolean('allowInsecureHttp', input.allowInsecureHttp, false);
+  let apiBaseURL: URL | undefined;
+  if (input.apiBaseURL !== undefined) {
+    apiBaseURL = readUrl('apiBaseURL', input.apiBaseURL);
+    checkInsecureHttp('apiBaseURL', apiBaseURL, allowInsecureHttp);
+  }
+  return {
+    credentialsCooldown: readCooldown(input.credentialsCooldown),
+    allowInsecureHttp,
+    apiBaseURL,
+    fetch: readFunction<Fetch>('fetch', input.fetch, 'a fetch function'),
+  };
+}
+
+function readClientAuthentication(
+  input: Record<string, unknown>,
+  grant: 'password' | 'client_credentials',
+): Pick<ResolvedGrantOptions, 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'> {
+  const required = grant === 'client_credentials';
+  const clientId = required
+    ? readString('clientId', input.clientId)
+    : readOptionalString('clientId', input.clientId);
+  const clientSecret =
+    required || input.clientSecret !== undefined
+      ? readSecret('clientSecret', input.clientSecret)
+      : undefined;
+  if (clientSecret !== undefined && clientId === undefined) {
+    throw codedTypeError(
+      '"options.clientSecret" needs "options.clientId"; set both, or neither when the token endpoint knows no client',
+      'ERR_MISSING_OPTION',
+    );
+  }
+  const method = input.tokenEndpointAuthMethod;
+  const allowed = required
+    ? ['client_secret_basic', 'client_secret_post']
+    : ['client_secret_basic', 'client_secret_post', 'none'];
+  if (method !== undefined && (typeof method !== 'string' || !allowed.includes(method))) {
+    throw invalid('tokenEndpointAuthMethod', allowed.map((m) => `"${m}"`).join(' or '));
+  }
+  if (method !== undefined && clientId === undefined) {
+    throw codedTypeError(
+      '"options.tokenEndpointAuthMethod" needs "options.clientId"',
+      'ERR_MISSING_OPTION',
+    );
+  }
+  if (method !== undefined && method !== 'none' && clientSecret === undefined) {
+    throw codedTypeError(
+      `"options.clientSecret" is required with tokenEndpointAuthMethod "${method}"`,
+      'ERR_MISSING_OPTION',
+    );
+  }
+  const fallback =
+    clientSecret !== undefined
+      ? 'client_secret_basic'
+      : clientId !== undefined
+        ? 'none'
+        : undefined;
+  return {
+    clientId,
+    clientSecret,
+    tokenEndpointAuthMethod:
+      (method as ResolvedGrantOptions['tokenEndpointAuthMethod']) ?? fallback,
+  };
+}
+
+function readGrantOptions(
+  input: Record<string, unknown>,
+  grant: 'password' | 'client_credentials',
+  common: ResolvedCommon,
+): ResolvedGrantOptions {
+  const tokenEndpoint = readUrl('tokenEndpoint', input.tokenEndpoint);
+  if (tokenEndpoint.hash !== '') throw invalid('tokenEndpoint', 'a URL without a fragment');
+  checkInsecureHttp('tokenEndpoint', tokenEndpoint, common.allowInsecureHttp);
+  const username = grant === 'password' ? readString('username', input.username) : undefined;
+  const scope = readOptionalString('scope', input.scope);
+  const parameters: Record<string, string> = {
+    ...readTokenParams(input.tokenParams),
+    ...(scope === undefined ? {} : { scope }),
+  };
+  if (username !== undefined) {
+    parameters.username = username;
+    parameters.password = readSecret('password', input.password);
+  }
+  return {
+    ...common,
+    grant,
+    tokenEndpoint,
+    parameters,
+    username,
+    ...readClientAuthentication(input, grant),
+    // Algoreg, the provider the password grant exists here for, reads a JSON body only.
+    tokenRequestFormat: readFormat(
+      input.tokenRequestFormat,
+      grant === 'password' ? 'json' : 'form',
+    ),
+    timeout: readNumber('timeout', input.timeout, 10_000, 1),
+    refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 60, 0),
+  };
+}
+
+/**
+ * Validates the options of `createTokenClient()` and fills in the defaults, so a mistake surfaces
+ * when the client is created, not at its first request.
+ */
+export function resolveTokenClientOptions(input: unknown): ResolvedTokenClientOptions {
+  if (!isRecord(input)) {
+    throw codedTypeError('"options" must be an object', 'ERR_INVALID_ARG_TYPE');
+  }
+  const grant = readGrant(input);
+  rejectKeysOfOtherGrants(input, grant);
+  const common = readCommon(input);
+  if (grant !== 'basic') return readGrantOptions(input, grant, common);
+  const username = readString('username', input.username);
+  // RFC 7617: the user-id of HTTP Basic cannot contain a colon.
+  if (username.includes(':')) throw invalid('username', 'free of ":" for HTTP Basic');
+  return { ...common, grant, username, password: readSecret('password', input.password) };
+}
