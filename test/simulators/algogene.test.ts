@@ -3,7 +3,7 @@ import {
   startAlgogeneSimulator,
   type AlgogeneSimulator,
   type AlgogeneSimulatorOptions,
-} from '../helpers/simulators/algogene.js';
+} from '../../simulators/algogene.js';
 
 const CALLBACK = 'https://rp.example/oauth/callback';
 let sim: AlgogeneSimulator;

@@ -3,7 +3,7 @@ import {
   startAlgoregSimulator,
   type AlgoregSimulator,
   type AlgoregSimulatorOptions,
-} from '../helpers/simulators/algoreg.js';
+} from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;
 

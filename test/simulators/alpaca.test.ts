@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAlpacaSimulator, type AlpacaSimulator } from '../helpers/simulators/alpaca.js';
+import { startAlpacaSimulator, type AlpacaSimulator } from '../../simulators/alpaca.js';
 
 const CALLBACK = 'http://127.0.0.1:4000/auth/alpaca/callback';
 let sim: AlpacaSimulator;

@@ -4,7 +4,7 @@ import {
   startFinancefeastSimulator,
   type FinancefeastSimulator,
   type FinancefeastSimulatorOptions,
-} from '../helpers/simulators/financefeast.js';
+} from '../../simulators/financefeast.js';
 
 const CALLBACK = 'http://127.0.0.1:4000/oauth/callback';
 let sim: FinancefeastSimulator;

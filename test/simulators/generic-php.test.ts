@@ -3,7 +3,7 @@ import {
   startGenericPhpSimulator,
   type GenericPhpSimulator,
   type GenericPhpSimulatorOptions,
-} from '../helpers/simulators/generic-php.js';
+} from '../../simulators/generic-php.js';
 
 const CALLBACK = 'http://127.0.0.1:4000/callback';
 let sim: GenericPhpSimulator;
