@@ -5,7 +5,7 @@ import express from 'express';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
-import type { OAuthMiddlewareOptions } from '../../src/index.js';
+import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
 
 /** Options without baseURL, for each form the middleware accepts. */
 type WithoutBaseURL<T> = T extends unknown ? Omit<T, 'baseURL'> & { baseURL?: string } : never;
@@ -16,6 +16,8 @@ export interface TestApp {
   url: string;
   port: number;
   server: Server;
+  /** The router oauthMiddleware() returned. */
+  router: OAuthRouter;
   /** Everything the middleware logged, so tests can assert that no token reached a log line. */
   logs: string[];
   close(): Promise<void>;
@@ -59,16 +61,15 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     );
   }
   const oauth = options.oauth(url);
-  app.use(
-    oauthMiddleware({
-      logger: {
-        warn: (message) => logs.push(`warn: ${message}`),
-        error: (message, error) => logs.push(`error: ${message} ${String(error)}`),
-      },
-      ...oauth,
-      baseURL: oauth.baseURL ?? url,
-    }),
-  );
+  const router = oauthMiddleware({
+    logger: {
+      warn: (message) => logs.push(`warn: ${message}`),
+      error: (message, error) => logs.push(`error: ${message} ${String(error)}`),
+    },
+    ...oauth,
+    baseURL: oauth.baseURL ?? url,
+  } as OAuthMiddlewareOptions);
+  app.use(router);
   app.get('/', (req, res) => {
     res.json({ signedIn: req.oauth.isAuthenticated(), user: req.oauthUser ?? null });
   });
@@ -125,6 +126,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     url,
     port,
     server,
+    router,
     logs,
     close: () =>
       new Promise<void>((resolve) => {
