@@ -10,7 +10,7 @@ import escapeHtml from 'escape-html';
 import { checkAuthorizationParams } from './provider-options.js';
 import type { OAuthAuthorizationParams } from './provider-options.js';
 import type { OAuthProviderClient } from './providers/provider.js';
-import { handleError } from './render-error.js';
+import { handleError, PAGE_CSP } from './render-error.js';
 import { safeReturnTo } from './return-to.js';
 import { providerNamed } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
@@ -119,6 +119,7 @@ export function chooserRoute(runtime: OAuthRuntime, loginPath: string) {
       return;
     }
     res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.type('html').send(chooserPage(runtime, loginPath, login.returnTo));
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthError } from './errors.js';
@@ -25,6 +26,15 @@ const TITLES: Record<number, string> = {
   504: 'The sign-in provider did not answer',
 };
 
+const STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.5rem}code{background:#f3f4f6;padding:0 .25rem;border-radius:.25rem}a{color:#2563eb}';
+
+/**
+ * The page's own Content-Security-Policy: it allows exactly its one inline style (by hash), so the
+ * page renders under an application's strict CSP (helmet's) and runs no script whatever it shows.
+ */
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+
 function page(error: OAuthError): string {
   const title = TITLES[error.status] ?? 'Sign-in failed';
   const retry =
@@ -40,7 +50,7 @@ function page(error: OAuthError): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.5rem}code{background:#f3f4f6;padding:0 .25rem;border-radius:.25rem}a{color:#2563eb}</style>
+<style>${STYLE}</style>
 </head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(error.message)}.</p>${provider}${retry}
 <p><small>Error code: <code>${escapeHtml(error.code)}</code></small></p><p><a href="/">Back to the home page</a></p></body></html>`;
 }
@@ -67,6 +77,7 @@ export function renderError(error: OAuthError, req: Request, res: Response): voi
   res.setHeader('Cache-Control', 'no-store');
   if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter));
   if (req.accepts(['json', 'html']) === 'html') {
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.type('html').send(page(error));
   } else {
     res.json(errorBody(error));

@@ -18,9 +18,14 @@ export interface RequireAuthOptions {
   claims?: Readonly<Record<string, string | number | boolean>>;
   /** Any other rule, given the user and the request. */
   check?: (user: OAuthUser, req: Request) => boolean | Promise<boolean>;
+  /**
+   * Send browsers without a session to log in. Default `true`; `false` answers 401 JSON to
+   * everyone, as an API route should even when a browser opens it.
+   */
+  redirect?: boolean;
 }
 
-const KNOWN = ['scopes', 'claims', 'check'];
+const KNOWN = ['scopes', 'claims', 'check', 'redirect'];
 
 function resolveRequireAuthOptions(options: unknown): RequireAuthOptions {
   if (options === undefined) return {};
@@ -45,6 +50,13 @@ function resolveRequireAuthOptions(options: unknown): RequireAuthOptions {
   if (claims !== undefined && (typeof claims !== 'object' || claims === null)) {
     throw codedTypeError(
       '"requireAuth() options.claims" must be an object',
+      'ERR_INVALID_ARG_VALUE',
+    );
+  }
+  const { redirect } = options as Record<string, unknown>;
+  if (redirect !== undefined && typeof redirect !== 'boolean') {
+    throw codedTypeError(
+      '"requireAuth() options.redirect" must be a boolean',
       'ERR_INVALID_ARG_VALUE',
     );
   }
@@ -97,13 +109,16 @@ async function currentAuthentication(
 
 function sendToLogin(
   runtime: OAuthRuntime,
+  redirect: boolean,
   reason: OAuthError,
   req: Request,
   res: Response,
   next: NextFunction,
 ): void {
   const wantsPage =
-    (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['json', 'html']) === 'html';
+    redirect &&
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.accepts(['json', 'html']) === 'html';
   if (wantsPage && runtime.loginPath !== undefined) {
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, `${runtime.loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
@@ -125,7 +140,7 @@ function sendToLogin(
  * ```
  */
 export function requireAuth(options?: RequireAuthOptions) {
-  const { scopes, claims, check } = resolveRequireAuthOptions(options);
+  const { scopes, claims, check, redirect = true } = resolveRequireAuthOptions(options);
   const requiredScopes = toList(scopes);
   const requiredClaims = Object.entries(claims ?? {});
 
@@ -137,7 +152,7 @@ export function requireAuth(options?: RequireAuthOptions) {
   ): Promise<void> {
     const authentication = await currentAuthentication(runtime, req);
     if (authentication instanceof OAuthError) {
-      sendToLogin(runtime, authentication, req, res, next);
+      sendToLogin(runtime, redirect, authentication, req, res, next);
       return;
     }
     const { user, tokens } = authentication;

@@ -3,11 +3,10 @@ import {
   basicAuthorization,
   isReplayable,
   resolveApiUrl,
-  responseError,
   withAuthorization,
 } from './token-client/api-request.js';
 import { AttemptGate, TokenCache } from './token-client/cache.js';
-import { credentialsRejectedError } from './token-client/errors.js';
+import { credentialsRejectedError, responseError } from './token-client/errors.js';
 import { createTokenRequest } from './token-client/grants.js';
 import { resolveTokenClientOptions } from './token-client/options.js';
 import type { ResolvedBasicOptions, ResolvedGrantOptions } from './token-client/options.js';

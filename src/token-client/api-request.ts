@@ -60,21 +60,3 @@ export function isReplayable(body: RequestInit['body']): boolean {
 export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
-
-/** The JSON `error` of a response, read from a copy so the caller still gets the whole body. */
-export async function responseError(
-  response: Response,
-): Promise<{ error?: string; errorDescription?: string }> {
-  if (!/json/i.test(response.headers.get('content-type') ?? '')) return {};
-  try {
-    const body = (await response.clone().json()) as Record<string, unknown>;
-    return {
-      ...(typeof body.error === 'string' ? { error: body.error } : {}),
-      ...(typeof body.error_description === 'string'
-        ? { errorDescription: body.error_description }
-        : {}),
-    };
-  } catch {
-    return {};
-  }
-}

@@ -66,13 +66,33 @@ function statusOf(error: unknown): number | undefined {
   return responseIn(error)?.status;
 }
 
+/** The JSON `error` of a response, read from a copy so the caller still gets the whole body. */
+export async function responseError(
+  response: Response,
+): Promise<{ error?: string; errorDescription?: string }> {
+  if (!/json/i.test(response.headers.get('content-type') ?? '')) return {};
+  try {
+    const body = (await response.clone().json()) as Record<string, unknown>;
+    return {
+      ...(typeof body.error === 'string' ? { error: body.error } : {}),
+      ...(typeof body.error_description === 'string'
+        ? { errorDescription: body.error_description }
+        : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
 const refuses = (status: number): boolean => status === 401 || status === 403;
 
 /**
  * The rejection of the credentials in what openid-client threw, if it is one: a 401 or 403 from the
  * token endpoint, or an `error` such as `invalid_grant` in any status.
  */
-export function findCredentialsRejection(error: unknown): CredentialsRejection | undefined {
+export async function findCredentialsRejection(
+  error: unknown,
+): Promise<CredentialsRejection | undefined> {
   if (error instanceof ResponseBodyError) {
     if (!refuses(error.status) && !REJECTING_ERRORS.has(error.error)) return undefined;
     return {
@@ -84,11 +104,13 @@ export function findCredentialsRejection(error: unknown): CredentialsRejection |
   }
   if (error instanceof WWWAuthenticateChallengeError) {
     if (!refuses(error.status)) return undefined;
+    // openid-client stops at the challenge header; the JSON body may still say which error.
     const challenge = error.cause.find((c) => c.parameters.error !== undefined);
+    const body = await responseError(error.response);
     return {
       status: error.status,
-      error: challenge?.parameters.error,
-      errorDescription: challenge?.parameters.error_description,
+      error: challenge?.parameters.error ?? body.error,
+      errorDescription: challenge?.parameters.error_description ?? body.errorDescription,
       cause: error,
     };
   }

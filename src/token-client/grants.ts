@@ -169,7 +169,7 @@ export function createTokenRequest(
       }
       return { accessToken: response.access_token, expiresIn: response.expires_in };
     } catch (error) {
-      const rejection = findCredentialsRejection(error);
+      const rejection = await findCredentialsRejection(error);
       if (rejection !== undefined) {
         const whose = credentialsContext(options, rejection.error);
         throw gate.close(options.credentialsCooldown, (remaining) =>
@@ -177,9 +177,10 @@ export function createTokenRequest(
         );
       }
       const failure = tokenEndpointError(error, context);
-      if (failure.code === 'OAUTH_RATE_LIMITED' && failure.retryAfter !== undefined) {
+      const wait = failure.code === 'OAUTH_RATE_LIMITED' ? (failure.retryAfter ?? 0) : 0;
+      if (wait > 0) {
         const provider = { error: failure.error, errorDescription: failure.errorDescription };
-        throw gate.close(failure.retryAfter, (remaining) =>
+        throw gate.close(wait, (remaining) =>
           rateLimitedError(context, remaining, error, provider),
         );
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/index.js';
 import { startTestApp } from '../helpers/app.js';
@@ -48,6 +49,12 @@ describe('default error page', () => {
       expect(page.text).not.toContain('<script>alert(1)</script>');
       expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(page.headers['cache-control']).toBe('no-store');
+      // The page brings its own CSP: its one inline style is allowed by hash, scripts never.
+      const csp = page.headers['content-security-policy'] as string;
+      expect(csp).toMatch(/default-src 'none'; style-src 'sha256-[\w+/=]+'/);
+      const style = /<style>(.*?)<\/style>/s.exec(page.text)![1]!;
+      const hash = createHash('sha256').update(style).digest('base64');
+      expect(csp).toContain(`'sha256-${hash}'`);
     } finally {
       provider.reset();
     }

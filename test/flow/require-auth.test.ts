@@ -35,6 +35,7 @@ beforeAll(async () => {
         ok,
       );
       server.post('/api/orders', requireAuth(), ok);
+      server.get('/api/profile', requireAuth({ redirect: false }), ok);
     },
   });
   await op.setClient({ ...TEST_CLIENT, redirect_uris: [`${app.url}/callback`] });
@@ -60,6 +61,14 @@ describe('requireAuth', () => {
       .set('Accept', 'application/json')
       .expect(401);
     expect(response.body).toMatchObject({ code: 'OAUTH_LOGIN_REQUIRED', status: 401 });
+  });
+
+  it('answers 401 to a browser too on routes guarded with redirect: false', async () => {
+    const response = await browser(app.url)
+      .get('/api/profile')
+      .set('Accept', 'text/html')
+      .expect(401);
+    expect(response.headers['content-security-policy']).toContain("default-src 'none'");
   });
 
   it('answers 401 to a POST even from a browser, since a redirect would drop its body', async () => {
