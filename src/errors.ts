@@ -56,6 +56,8 @@ export const OAuthErrorCodes = {
   SESSION_MISSING: 'OAUTH_SESSION_MISSING',
   /** The session store failed to save, regenerate or destroy the session. */
   SESSION_ERROR: 'OAUTH_SESSION_ERROR',
+  /** The token endpoint rejected the server's own credentials (token client); not retried until the cool-down. */
+  CREDENTIALS_REJECTED: 'OAUTH_CREDENTIALS_REJECTED',
   /** An unexpected failure inside the middleware; the cause is logged, never shown. */
   INTERNAL_ERROR: 'OAUTH_INTERNAL_ERROR',
   /** A route named a provider that is not configured. */
@@ -89,6 +91,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_SUBJECT_MISMATCH: 401,
   OAUTH_SESSION_MISSING: 500,
   OAUTH_SESSION_ERROR: 500,
+  OAUTH_CREDENTIALS_REJECTED: 503,
   OAUTH_INTERNAL_ERROR: 500,
   OAUTH_UNKNOWN_PROVIDER: 404,
 };

@@ -35,3 +35,13 @@ export type {
   FinancefeastOptions,
   GenericOAuth2Options,
 } from './providers/presets/index.js';
+export { createTokenClient } from './token-client.js';
+export type {
+  OAuthBasicAuthOptions,
+  OAuthClientCredentialsGrantOptions,
+  OAuthPasswordGrantOptions,
+  OAuthTokenClient,
+  OAuthTokenClientBaseOptions,
+  OAuthTokenClientOptions,
+  OAuthTokenGrantBaseOptions,
+} from './token-client.js';

@@ -3,11 +3,8 @@ import { OAuthError } from '../errors.js';
 import type { OAuthErrorCode } from '../errors.js';
 import { toOAuthError } from '../provider-errors.js';
 
-/**
- * The code of a credentials rejection. The closest existing code; a dedicated
- * `OAUTH_CREDENTIALS_REJECTED` would read better in an application's `switch`.
- */
-export const CREDENTIALS_REJECTED: OAuthErrorCode = 'OAUTH_INVALID_GRANT';
+/** The code of a credentials rejection. */
+export const CREDENTIALS_REJECTED: OAuthErrorCode = 'OAUTH_CREDENTIALS_REJECTED';
 
 /**
  * A credentials rejection is a server-side configuration problem, not the caller's fault: it answers
