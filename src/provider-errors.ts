@@ -7,7 +7,7 @@ import { OAuthError } from './errors.js';
 
 /** What the middleware was doing when the provider failed, for the message a developer reads. */
 export type ProviderOperation =
-  'discovery' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo';
+  'discovery' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'jwks';
 
 const DOING: Record<ProviderOperation, string> = {
   discovery: 'discovering the provider metadata',
@@ -16,6 +16,7 @@ const DOING: Record<ProviderOperation, string> = {
   token: 'exchanging the authorization code',
   refresh: 'refreshing the access token',
   userinfo: 'fetching userinfo',
+  jwks: "fetching the provider's keys (JWKS)",
 };
 
 interface ErrorLike {

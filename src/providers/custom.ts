@@ -80,9 +80,13 @@ export function createCustomProvider(
     usesNonce: false,
 
     async authorizationUrl(request): Promise<URL> {
+      // The configured scope reaches the adapter with the other authorization parameters; the
+      // application cannot set "scope" through authorizationParams, so nothing is overridden.
+      const params =
+        provider.scope === '' ? request.params : { ...request.params, scope: provider.scope };
       const url = await attempt('authorize', () =>
         adapter.authorizationUrl(
-          { state: request.state, redirectUri: provider.redirectUri, params: request.params },
+          { state: request.state, redirectUri: provider.redirectUri, params },
           contextFor('authorize'),
         ),
       );

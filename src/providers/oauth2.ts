@@ -62,7 +62,8 @@ export function createOAuth2Provider(
       if (provider.fetchProfile !== undefined) {
         return provider.fetchProfile({ accessToken, fetch: timedFetch, json });
       }
-      const response = await timedFetch(provider.profileEndpoint!, {
+      // resolveProviderOptions() requires profileEndpoint when there is no fetchProfile.
+      const response = await timedFetch(provider.profileEndpoint as URL, {
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       });
       return json(response);

@@ -8,7 +8,6 @@ import {
   clockTolerance,
   customFetch,
   discovery,
-  enableNonRepudiationChecks,
   fetchUserInfo,
   None,
   refreshTokenGrant,
@@ -22,7 +21,8 @@ import type { ResolvedOAuth2Provider, ResolvedOidcProvider } from '../provider-o
 import type { OAuthAuthentication } from '../session.js';
 import { tokensFromResponse } from '../tokens.js';
 import { userFromProfile } from '../user.js';
-import { createProviderFetch } from './provider-http.js';
+import { createIdTokenVerifier } from './id-token-signature.js';
+import { createProviderFetch, createTimedFetch } from './provider-http.js';
 import type { OAuthAuthorizationRequest, OAuthProviderClient } from './provider.js';
 
 export function clientAuthentication(
@@ -56,6 +56,30 @@ export function createOidcProvider(
   const { name } = provider;
   const usesNonce = provider.scope.split(' ').includes('openid');
   let configuration: Promise<Configuration> | undefined;
+  let verifier: ((idToken: string) => Promise<void>) | undefined;
+  const timedFetch = createTimedFetch({
+    allowInsecureHttp: provider.allowInsecureHttp,
+    timeout: options.timeout,
+  });
+
+  /** Checks the ID token's signature (claims were checked by openid-client) unless turned off. */
+  async function verifySignature(
+    config: Configuration,
+    idToken: string | undefined,
+  ): Promise<void> {
+    if (!provider.verifyIdTokenSignature || idToken === undefined) return;
+    if (verifier === undefined) {
+      const jwksUri = config.serverMetadata().jwks_uri;
+      if (jwksUri === undefined) {
+        throw new OAuthError(
+          'the provider metadata has no jwks_uri, so the ID token signature cannot be verified',
+          { code: 'OAUTH_INVALID_RESPONSE' },
+        );
+      }
+      verifier = createIdTokenVerifier(new URL(jwksUri), timedFetch, options.timeout);
+    }
+    await verifier(idToken);
+  }
 
   // The discovery promise is shared by every request and dropped on failure, so a provider that
   // was down at start-up is tried again on the next request instead of failing forever.
@@ -63,7 +87,6 @@ export function createOidcProvider(
     configuration ??= attempt('discovery', () => {
       const execute: ((config: Configuration) => void)[] = [];
       if (provider.issuer.protocol === 'http:') execute.push(allowInsecureRequests);
-      if (provider.verifyIdTokenSignature) execute.push(enableNonRepudiationChecks);
       return discovery(
         provider.issuer,
         provider.clientId,
@@ -153,6 +176,7 @@ export function createOidcProvider(
           code: 'OAUTH_ID_TOKEN_INVALID',
         });
       }
+      await verifySignature(config, response.id_token);
       checkIssuedAt(claims);
       let identity: Record<string, unknown> = { ...claims };
       if (provider.fetchUserInfo && config.serverMetadata().userinfo_endpoint !== undefined) {
@@ -178,6 +202,7 @@ export function createOidcProvider(
       const config = await getConfiguration();
       const response = await attempt('refresh', () => refreshTokenGrant(config, refreshToken));
       const claims = response.claims();
+      await verifySignature(config, response.id_token);
       let user = authentication.user;
       if (claims !== undefined) {
         // OpenID Connect Core 12.2: a refreshed ID token must name the same user; anything else

@@ -32,18 +32,18 @@ async function readAlgogene(
 ): Promise<Record<string, unknown>> {
   if (response.status === 429 || response.status >= 500) return context.json(response);
   const body: unknown = await response.json().catch(() => undefined);
-  const refused =
-    !response.ok ||
-    typeof body !== 'object' ||
-    body === null ||
-    (body as { status?: unknown }).status === false;
-  if (!refused) return body as Record<string, unknown>;
+  const isObject = typeof body === 'object' && body !== null;
+  const saidFalse = isObject && (body as { status?: unknown }).status === false;
+  if (response.ok && isObject && !saidFalse) return body as Record<string, unknown>;
   const description = message(body);
+  // ALGOGENE: a refused profile request means the token is no longer accepted: 401, or a refusal
+  // sent with HTTP 200, where the status cannot tell a bad token from bad partner credentials.
+  // Those worked when the login started, so the token is the likely cause: the user logs in
+  // again, and a real credentials problem then shows as a clear 502 at the login.
+  const tokenRefused =
+    what === 'profile request' && (response.status === 401 || (response.ok && saidFalse));
   throw new OAuthError(`ALGOGENE refused the ${what}${description ? `: ${description}` : ''}`, {
-    code:
-      response.status === 401 && what === 'profile request'
-        ? 'OAUTH_LOGIN_REQUIRED'
-        : 'OAUTH_PROVIDER_ERROR',
+    code: tokenRefused ? 'OAUTH_LOGIN_REQUIRED' : 'OAUTH_PROVIDER_ERROR',
     ...(description === undefined ? {} : { errorDescription: description }),
   });
 }
