@@ -5,6 +5,37 @@ import { handleError } from './render-error.js';
 import { providerNamed } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { establishSession, saveSession, takeTransaction } from './session.js';
+import type { OAuthAuthentication } from './session.js';
+import { indexSession } from './session-index.js';
+
+/**
+ * Lists the new session under the provider user (and provider session), so a back-channel logout
+ * can find it from any app instance. A failure here costs only that, not the login.
+ */
+async function indexForBackchannelLogout(
+  runtime: OAuthRuntime,
+  req: Request,
+  authentication: OAuthAuthentication,
+): Promise<void> {
+  const provider = runtime.providers.get(authentication.user.provider);
+  if (
+    runtime.options.routes.backchannelLogout === false ||
+    provider?.verifyLogoutToken === undefined
+  ) {
+    return;
+  }
+  const { iss, sid } = authentication.user.claims;
+  if (typeof iss !== 'string') return;
+  try {
+    await indexSession(req, {
+      issuer: iss,
+      sub: authentication.user.sub,
+      sid: typeof sid === 'string' ? sid : undefined,
+    });
+  } catch (error) {
+    runtime.options.logger.error('could not record the session for back-channel logout', error);
+  }
+}
 
 async function completeCallback(runtime: OAuthRuntime, req: Request, res: Response): Promise<void> {
   const { options } = runtime;
@@ -58,6 +89,7 @@ async function completeCallback(runtime: OAuthRuntime, req: Request, res: Respon
     callbackUrl.search = query.toString();
     const authentication = await provider.completeLogin(callbackUrl, state, transaction);
     await establishSession(req, authentication);
+    await indexForBackchannelLogout(runtime, req, authentication);
   } catch (error) {
     // The consumed transaction must stay consumed even though the login failed.
     await saveSession(req).catch(() => undefined);

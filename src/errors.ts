@@ -60,6 +60,8 @@ export const OAuthErrorCodes = {
   CREDENTIALS_REJECTED: 'OAUTH_CREDENTIALS_REJECTED',
   /** An unexpected failure inside the middleware; the cause is logged, never shown. */
   INTERNAL_ERROR: 'OAUTH_INTERNAL_ERROR',
+  /** A back-channel logout token failed validation (answered 400, as the specification asks). */
+  LOGOUT_TOKEN_INVALID: 'OAUTH_LOGOUT_TOKEN_INVALID',
   /** A route named a provider that is not configured. */
   UNKNOWN_PROVIDER: 'OAUTH_UNKNOWN_PROVIDER',
 } as const;
@@ -93,6 +95,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_SESSION_ERROR: 500,
   OAUTH_CREDENTIALS_REJECTED: 503,
   OAUTH_INTERNAL_ERROR: 500,
+  OAUTH_LOGOUT_TOKEN_INVALID: 400,
   OAUTH_UNKNOWN_PROVIDER: 404,
 };
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { backchannelLogoutRoutes } from './backchannel-logout.js';
 import { callbackRoute } from './callback.js';
 import { OAuthContext, usableAuthentication } from './context.js';
 import { chooserRoute, loginRoute } from './login.js';
@@ -80,6 +81,12 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
     if (routes.callback !== false) router.all(routes.callback, callbackRoute(runtime));
   }
   if (routes.logout !== false) router.all(routes.logout, logoutRoute(runtime));
+  if (routes.backchannelLogout !== false) {
+    const path = resolved.multi
+      ? `${routes.backchannelLogout}/:provider`
+      : routes.backchannelLogout;
+    router.all(path, ...backchannelLogoutRoutes(runtime));
+  }
   const redirectUris = Object.fromEntries(
     [...resolved.providers].map(([name, provider]) => [name, provider.redirectUri]),
   );

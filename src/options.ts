@@ -41,6 +41,11 @@ export interface OAuthRoutes {
   callback?: string | false;
   /** POST, ends the session. Default `/logout`. */
   logout?: string | false;
+  /**
+   * POST, OpenID Connect Back-Channel Logout (`/backchannel-logout/:provider` with several
+   * providers): register it at the provider as `backchannel_logout_uri`. Default `/backchannel-logout`.
+   */
+  backchannelLogout?: string | false;
 }
 
 /** Options shared by every provider. */
@@ -92,7 +97,12 @@ export type OAuthMiddlewareOptions =
 /** The options after validation and defaults; internal. */
 export interface ResolvedOptions {
   readonly baseURL: URL;
-  readonly routes: { login: string | false; callback: string | false; logout: string | false };
+  readonly routes: {
+    login: string | false;
+    callback: string | false;
+    logout: string | false;
+    backchannelLogout: string | false;
+  };
   readonly postLogoutRedirectUri: string;
   readonly timeout: number;
   readonly clockTolerance: number;
@@ -234,11 +244,16 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
   const routes = input.routes ?? {};
   if (!isRecord(routes)) throw invalid('routes', 'an object');
-  rejectUnknownKeys(routes, ['login', 'callback', 'logout'], 'routes.');
+  rejectUnknownKeys(routes, ['login', 'callback', 'logout', 'backchannelLogout'], 'routes.');
   const resolvedRoutes = {
     login: readRoute('login', routes.login, '/login'),
     callback: readRoute('callback', routes.callback, '/callback'),
     logout: readRoute('logout', routes.logout, '/logout'),
+    backchannelLogout: readRoute(
+      'backchannelLogout',
+      routes.backchannelLogout,
+      '/backchannel-logout',
+    ),
   };
   const providers = resolveProviders(input, baseURL, resolvedRoutes.callback || '/callback');
   const defaultProvider = multi

@@ -26,7 +26,7 @@ function invalid(reason: string, cause?: unknown): OAuthError {
 }
 
 /**
- * Verifies ID token signatures against the provider's JWKS with jose, which openid-client skips
+ * Verifies ID token (and logout token) signatures against the provider's JWKS with jose, which openid-client skips
  * for tokens from the token endpoint.
  *
  * A token signed with a key the cached JWKS does not hold makes the JWKS be fetched again at once
@@ -39,7 +39,7 @@ export function createIdTokenVerifier(
   jwksUri: URL,
   fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
   timeout: number,
-): (idToken: string) => Promise<void> {
+): (jwt: string) => Promise<Record<string, unknown>> {
   const jwks = createRemoteJWKSet(jwksUri, {
     timeoutDuration: timeout,
     cooldownDuration: 0,
@@ -55,9 +55,10 @@ export function createIdTokenVerifier(
       throw error;
     }
   };
-  return async (idToken) => {
+  return async (jwt) => {
+    let payload: Uint8Array;
     try {
-      await compactVerify(idToken, key, { algorithms: ALGORITHMS });
+      ({ payload } = await compactVerify(jwt, key, { algorithms: ALGORITHMS }));
     } catch (error) {
       if (error instanceof OAuthError) throw error;
       if (error instanceof errors.JWKSNoMatchingKey) {
@@ -81,5 +82,14 @@ export function createIdTokenVerifier(
       if (error instanceof errors.JOSEError) throw invalid(error.message, error);
       throw toOAuthError(error, 'jwks');
     }
+    try {
+      const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+      if (typeof claims === 'object' && claims !== null && !Array.isArray(claims)) {
+        return claims as Record<string, unknown>;
+      }
+    } catch {
+      // Reported below.
+    }
+    throw invalid('its payload is not a JSON object');
   };
 }

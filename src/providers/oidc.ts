@@ -14,6 +14,8 @@ import {
 } from 'openid-client';
 import type { ClientAuth, Configuration, IDToken } from 'openid-client';
 import { OAuthError } from '../errors.js';
+import { checkLogoutClaims } from '../logout-token.js';
+import type { LogoutClaims } from '../logout-token.js';
 import type { ResolvedOptions } from '../options.js';
 import { toOAuthError } from '../provider-errors.js';
 import type { ProviderOperation } from '../provider-errors.js';
@@ -56,11 +58,26 @@ export function createOidcProvider(
   const { name } = provider;
   const usesNonce = provider.scope.split(' ').includes('openid');
   let configuration: Promise<Configuration> | undefined;
-  let verifier: ((idToken: string) => Promise<void>) | undefined;
+  let verifier: ((jwt: string) => Promise<Record<string, unknown>>) | undefined;
   const timedFetch = createTimedFetch({
     allowInsecureHttp: provider.allowInsecureHttp,
     timeout: options.timeout,
   });
+
+  /** The JWKS-backed signature check, created once the metadata names the JWKS. */
+  function getVerifier(config: Configuration): (jwt: string) => Promise<Record<string, unknown>> {
+    if (verifier === undefined) {
+      const jwksUri = config.serverMetadata().jwks_uri;
+      if (jwksUri === undefined) {
+        throw new OAuthError(
+          'the provider metadata has no jwks_uri, so token signatures cannot be verified',
+          { code: 'OAUTH_INVALID_RESPONSE' },
+        );
+      }
+      verifier = createIdTokenVerifier(new URL(jwksUri), timedFetch, options.timeout);
+    }
+    return verifier;
+  }
 
   /** Checks the ID token's signature (claims were checked by openid-client) unless turned off. */
   async function verifySignature(
@@ -68,17 +85,7 @@ export function createOidcProvider(
     idToken: string | undefined,
   ): Promise<void> {
     if (!provider.verifyIdTokenSignature || idToken === undefined) return;
-    if (verifier === undefined) {
-      const jwksUri = config.serverMetadata().jwks_uri;
-      if (jwksUri === undefined) {
-        throw new OAuthError(
-          'the provider metadata has no jwks_uri, so the ID token signature cannot be verified',
-          { code: 'OAUTH_INVALID_RESPONSE' },
-        );
-      }
-      verifier = createIdTokenVerifier(new URL(jwksUri), timedFetch, options.timeout);
-    }
-    await verifier(idToken);
+    await getVerifier(config)(idToken);
   }
 
   // The discovery promise is shared by every request and dropped on failure, so a provider that
@@ -220,6 +227,29 @@ export function createOidcProvider(
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
       const config = await getConfiguration();
       return userInfoClaims(config, authentication.tokens.accessToken, authentication.user.sub);
+    },
+
+    async verifyLogoutToken(logoutToken): Promise<LogoutClaims> {
+      const config = await getConfiguration();
+      let claims: Record<string, unknown>;
+      try {
+        // Always checked, whatever verifyIdTokenSignature says: this token arrives from anyone
+        // who can reach the route, not over the client's own connection to the token endpoint.
+        claims = await getVerifier(config)(logoutToken);
+      } catch (error) {
+        if (error instanceof OAuthError && error.code === 'OAUTH_ID_TOKEN_INVALID') {
+          throw new OAuthError(error.message.replace('the ID token', 'the logout token'), {
+            code: 'OAUTH_LOGOUT_TOKEN_INVALID',
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      return checkLogoutClaims(claims, {
+        issuer: config.serverMetadata().issuer,
+        clientId: provider.clientId,
+        clockTolerance: options.clockTolerance,
+      });
     },
 
     async endSessionUrl(authentication, postLogoutRedirectUri): Promise<URL | undefined> {

@@ -1,3 +1,4 @@
+import type { LogoutClaims } from '../logout-token.js';
 import type { OAuthAuthentication } from '../session.js';
 import type { OAuthTransaction } from '../transaction.js';
 
@@ -29,6 +30,11 @@ export interface OAuthProviderClient {
   refresh(authentication: OAuthAuthentication): Promise<OAuthAuthentication>;
   /** Calls the userinfo endpoint with the access token and checks its `sub`. */
   fetchUserInfo(authentication: OAuthAuthentication): Promise<Record<string, unknown>>;
+  /**
+   * OpenID Connect providers only: checks a back-channel logout token (signature against the
+   * JWKS, then claims) and returns what it names.
+   */
+  verifyLogoutToken?(logoutToken: string): Promise<LogoutClaims>;
   /** The provider's end-session URL, or undefined when it has none (or cannot be reached). */
   endSessionUrl(
     authentication: OAuthAuthentication | undefined,

@@ -16,7 +16,6 @@ beforeAll(async () => {
       issuer: provider.issuer,
       clientId: provider.clientId,
       clientSecret: provider.clientSecret,
-      timeout: 500,
     }),
   });
 });
@@ -53,8 +52,26 @@ describe('provider failures at the token endpoint', () => {
   });
 
   it('answers 504 when the token endpoint does not answer within the timeout', async () => {
-    provider.script.token = { hang: true };
-    await expectRefused(504, 'OAUTH_PROVIDER_TIMEOUT');
+    const impatient = await startTestApp({
+      oauth: () => ({
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
+        timeout: 300,
+      }),
+    });
+    try {
+      provider.script.token = { hang: true };
+      const agent = browser(impatient.url);
+      const callback = await authorize(provider, await startLogin(agent));
+      const response = await agent.get(pathOf(callback));
+      expect({ status: response.status, code: response.body.code }).toEqual({
+        status: 504,
+        code: 'OAUTH_PROVIDER_TIMEOUT',
+      });
+    } finally {
+      await impatient.close();
+    }
   });
 
   it('answers 503 when the token endpoint answers 500', async () => {
