@@ -14,6 +14,7 @@ import { handleError } from './render-error.js';
 import { bindRuntime } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { assertSession } from './session.js';
+import { sessionSettingWarnings } from './session-settings.js';
 
 /** The router `oauthMiddleware()` returns, with the URLs to register at each provider. */
 export type OAuthRouter = Router & {
@@ -56,6 +57,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
     loginPath,
   };
 
+  let settingsChecked = false;
   const router = Router();
   router.use(function oauthContext(req: Request, res: Response, next: NextFunction): void {
     try {
@@ -63,6 +65,10 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
     } catch (error) {
       handleError(resolved, error, req, res, next);
       return;
+    }
+    if (!settingsChecked) {
+      settingsChecked = true;
+      for (const warning of sessionSettingWarnings(req, resolved)) resolved.logger.warn(warning);
     }
     bindRuntime(req, runtime);
     req.oauth = new OAuthContext(runtime, req, res);

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
+import type { CookieOptions, Store } from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
 
@@ -28,6 +29,14 @@ export interface TestAppOptions {
   oauth: (baseURL: string) => WithoutBaseURL<OAuthMiddlewareOptions>;
   /** Mount express-session (default true), to prove the missing-session error. */
   session?: boolean;
+  /**
+   * The express-session store; default its MemoryStore, one per app. Apps whose stores share a
+   * backend (connect-redis on one Redis) share their sessions: the secret and cookie name are
+   * the same for every app, as they must be for instances behind one load balancer.
+   */
+  store?: Store;
+  /** express-session's cookie options; default httpOnly and sameSite lax. */
+  cookie?: CookieOptions;
   /** Extra routes mounted after the middleware. */
   routes?: (app: express.Express) => void;
 }
@@ -39,8 +48,8 @@ const handler =
   };
 
 /**
- * The fixture app: express-session with its memory store, the middleware, and a few routes that
- * exercise req.oauthUser and req.oauth the way an application would.
+ * The fixture app: express-session (its memory store unless given another), the middleware, and
+ * a few routes that exercise req.oauthUser and req.oauth the way an application would.
  */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const app = express();
@@ -53,10 +62,11 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   if (options.session !== false) {
     app.use(
       session({
+        ...(options.store === undefined ? {} : { store: options.store }),
         secret: 'test-session-secret-that-is-long-enough',
         resave: false,
         saveUninitialized: false,
-        cookie: { httpOnly: true, sameSite: 'lax' },
+        cookie: options.cookie ?? { httpOnly: true, sameSite: 'lax' },
       }),
     );
   }
