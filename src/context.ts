@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { OAuthError } from './errors.js';
+import { refreshAcrossInstances } from './coordinated-refresh.js';
 import { startLogin } from './login.js';
 import type { OAuthLoginOptions } from './login.js';
 import type { OAuthProviderClient } from './providers/provider.js';
@@ -94,10 +95,13 @@ export class OAuthContext {
           },
         );
       }
+      const provider = this.#providerOf(authentication);
       const refreshed = await refresher.run(sessionKey(this.#req), refreshToken, () =>
-        this.#providerOf(authentication).refresh(authentication),
+        refreshAcrossInstances(this.#runtime, this.#req, provider, refreshToken),
       );
-      await updateAuthentication(this.#req, refreshed);
+      if (readAuthentication(this.#req)?.tokens.accessToken !== refreshed.tokens.accessToken) {
+        await updateAuthentication(this.#req, refreshed);
+      }
       this.#req.oauthUser = refreshed.user;
       return refreshed;
     } catch (error) {

@@ -45,3 +45,5 @@ export type {
   OAuthTokenClientOptions,
   OAuthTokenGrantBaseOptions,
 } from './token-client.js';
+export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh-lock.js';
+export type { OAuthRedisLockClient, OAuthRefreshLock } from './refresh-lock.js';

@@ -54,6 +54,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
     options: resolved,
     providers,
     refresher: new RefreshCoordinator(),
+    refreshLock: resolved.refreshLock,
     loginPath,
   };
 

@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { codedTypeError } from './errors.js';
 import type { OAuthError } from './errors.js';
+import { createMemoryRefreshLock } from './refresh-lock.js';
+import type { OAuthRefreshLock } from './refresh-lock.js';
 import {
   invalid,
   isRecord,
@@ -70,6 +72,11 @@ export interface OAuthSharedOptions {
   refreshLeeway?: number;
   /** Render or redirect on failures instead of the default page. */
   onError?: OAuthErrorHandler;
+  /**
+   * One refresh at a time across app instances that share the session store. Default: an
+   * in-process lock; use `createRedisRefreshLock(client)` with several instances.
+   */
+  refreshLock?: OAuthRefreshLock;
   /** Where warnings and server-side failures are written. Default `console`; `false` silences it. */
   logger?: OAuthLogger | false;
 }
@@ -112,6 +119,7 @@ export interface ResolvedOptions {
   readonly refreshLeeway: number;
   readonly onError: OAuthErrorHandler | undefined;
   readonly logger: Required<OAuthLogger>;
+  readonly refreshLock: OAuthRefreshLock;
   /** False for the single-provider form, whose routes carry no provider name. */
   readonly multi: boolean;
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
@@ -130,6 +138,7 @@ const SHARED_KEYS = [
   'refreshLeeway',
   'onError',
   'logger',
+  'refreshLock',
 ] as const satisfies readonly (keyof OAuthSharedOptions)[];
 
 const MULTI_KEYS = ['providers', 'defaultProvider'];
@@ -167,6 +176,21 @@ function readLogger(value: unknown): Required<OAuthLogger> {
   const warn = typeof value.warn === 'function' ? value.warn.bind(value) : silentLogger.warn;
   const error = typeof value.error === 'function' ? value.error.bind(value) : silentLogger.error;
   return { warn, error };
+}
+
+function readRefreshLock(value: unknown): OAuthRefreshLock {
+  if (value === undefined) return createMemoryRefreshLock();
+  if (
+    !isRecord(value) ||
+    typeof value.acquire !== 'function' ||
+    typeof value.release !== 'function'
+  ) {
+    throw invalid(
+      'refreshLock',
+      'an object with acquire() and release(), e.g. createRedisRefreshLock(client)',
+    );
+  }
+  return value as unknown as OAuthRefreshLock;
 }
 
 function withTrailingSlash(url: URL): URL {
@@ -279,6 +303,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 30, 0),
     onError: readFunction('onError', input.onError, 'a function (err, req, res, next)'),
     logger: readLogger(input.logger),
+    refreshLock: readRefreshLock(input.refreshLock),
     multi,
     providers,
     defaultProvider,

@@ -2,12 +2,15 @@ import { OAuthError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { OAuthProviderClient } from './providers/provider.js';
 import type { RefreshCoordinator } from './refresh.js';
+import type { OAuthRefreshLock } from './refresh-lock.js';
 
 /** What one `oauthMiddleware()` instance shares between its routes, guard and request context. */
 export interface OAuthRuntime {
   readonly options: ResolvedOptions;
   readonly providers: ReadonlyMap<string, OAuthProviderClient>;
   readonly refresher: RefreshCoordinator;
+  /** One refresh at a time across instances sharing the session store. */
+  readonly refreshLock: OAuthRefreshLock;
   /** The login route's public URL path, for guards that send the browser to log in. */
   readonly loginPath: string | undefined;
 }

@@ -148,6 +148,16 @@ export function destroySession(req: Request): Promise<void> {
   return promisify('destroy', (done) => req.session.destroy(done));
 }
 
+/**
+ * Reads the session again from the store (another instance may have written it). Resolves to
+ * false when the store no longer has it.
+ */
+export function reloadSession(req: Request): Promise<boolean> {
+  return new Promise((resolve) => {
+    req.session.reload((err) => resolve(!err));
+  });
+}
+
 /** A key that identifies the session within this process, for one-refresh-at-a-time. */
 export function sessionKey(req: Request): string {
   return req.sessionID;

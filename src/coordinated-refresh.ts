@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Request } from 'express';
+import { OAuthError } from './errors.js';
+import type { OAuthProviderClient } from './providers/provider.js';
+import type { OAuthRuntime } from './runtime.js';
+import { readAuthentication, reloadSession, updateAuthentication } from './session.js';
+import type { OAuthAuthentication } from './session.js';
+import { isExpired } from './tokens.js';
+
+/** How often a waiting instance looks at the store for the refreshed tokens. */
+const POLL_MS = 25;
+
+function loginRequired(): OAuthError {
+  return new OAuthError('the session ended while its tokens were being refreshed; log in again', {
+    code: 'OAUTH_LOGIN_REQUIRED',
+  });
+}
+
+/**
+ * The session's tokens after someone else's refresh, or undefined while that has not happened:
+ * the refresh token changed (rotation) or the access token is fresh again.
+ */
+function refreshedMeanwhile(
+  runtime: OAuthRuntime,
+  req: Request,
+  spent: string,
+): OAuthAuthentication | undefined {
+  const current = readAuthentication(req);
+  if (current === undefined) throw loginRequired();
+  const leeway = runtime.options.refreshLeeway * 1000;
+  const fresh =
+    current.tokens.refreshToken !== spent || !isExpired(current.tokens, Date.now(), leeway);
+  return fresh ? current : undefined;
+}
+
+/**
+ * Refreshes the session's tokens with at most one refresh request across every app instance that
+ * shares the session store: the instance that takes the lock reads the session again (another may
+ * have refreshed it a moment ago), refreshes, and saves before releasing; the others wait for the
+ * saved result. A refresh token spent twice would be answered `invalid_grant` by a provider that
+ * rotates them, ending the user's session.
+ */
+export async function refreshAcrossInstances(
+  runtime: OAuthRuntime,
+  req: Request,
+  provider: OAuthProviderClient,
+  spent: string,
+): Promise<OAuthAuthentication> {
+  const { refreshLock, options } = runtime;
+  const key = createHash('sha256').update(spent).digest('base64url');
+  // Longer than a provider request may take, so the lock outlives a slow but successful refresh.
+  const ttl = options.timeout * 2 + 1000;
+  const deadline = Date.now() + ttl + options.timeout;
+  for (;;) {
+    const token = await refreshLock.acquire(key, ttl);
+    if (token !== undefined) {
+      try {
+        if (!(await reloadSession(req))) throw loginRequired();
+        const done = refreshedMeanwhile(runtime, req, spent);
+        if (done !== undefined) return done;
+        const refreshed = await provider.refresh(readAuthentication(req)!);
+        await updateAuthentication(req, refreshed);
+        return refreshed;
+      } finally {
+        await refreshLock.release(key, token).catch((error: unknown) => {
+          options.logger.error('could not release the refresh lock', error);
+        });
+      }
+    }
+    await sleep(POLL_MS);
+    if (!(await reloadSession(req))) throw loginRequired();
+    const done = refreshedMeanwhile(runtime, req, spent);
+    if (done !== undefined) return done;
+    if (Date.now() > deadline) {
+      throw new OAuthError('another instance held the refresh lock for too long', {
+        code: 'OAUTH_PROVIDER_TIMEOUT',
+      });
+    }
+  }
+}
