@@ -7,9 +7,14 @@ const express4 = fileURLToPath(new URL('./node_modules/express4/index.js', impor
 // The example app imports the package by name, as users do; in tests that name is the source.
 // The packed build is tested on its own in test/package.
 const source = fileURLToPath(new URL('./src/index.ts', import.meta.url));
+const testing = fileURLToPath(new URL('./src/testing/index.ts', import.meta.url));
+const self = [
+  { find: /^express-oauth-rp$/, replacement: source },
+  { find: /^express-oauth-rp\/testing$/, replacement: testing },
+];
 
 export default defineConfig({
-  resolve: { alias: [{ find: /^express-oauth-rp$/, replacement: source }] },
+  resolve: { alias: self },
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
@@ -26,10 +31,7 @@ export default defineConfig({
       {
         extends: true,
         resolve: {
-          alias: [
-            { find: /^express$/, replacement: express4 },
-            { find: /^express-oauth-rp$/, replacement: source },
-          ],
+          alias: [{ find: /^express$/, replacement: express4 }, ...self],
         },
         test: {
           name: 'express4',

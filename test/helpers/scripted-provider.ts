@@ -1,7 +1,7 @@
 // A scriptable, on demand hostile, OpenID Provider for relying-party tests; see
 // scripted-provider/types.ts for the scripting surface.
-export { startScriptedProvider } from './scripted-provider/server.js';
-export { authorize } from './scripted-provider/browser.js';
+export { startScriptedProvider } from '../../src/testing/provider/server.js';
+export { authorize } from '../../src/testing/provider/browser.js';
 export type {
   AuthorizeScript,
   EndpointName,
@@ -20,4 +20,4 @@ export type {
   SignOptions,
   TokenScript,
   UserinfoScript,
-} from './scripted-provider/types.js';
+} from '../../src/testing/provider/types.js';

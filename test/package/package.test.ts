@@ -29,7 +29,14 @@ beforeAll(async () => {
   await mkdir(installed, { recursive: true });
   await run('tar', ['-xzf', join(work, packed!.filename), '-C', installed, '--strip-components=1']);
   // Dependencies come from the repository's install; the package's own files come from the tarball.
-  for (const name of ['openid-client', 'leven', 'escape-html', 'express', 'express-session']) {
+  for (const name of [
+    'openid-client',
+    'jose',
+    'leven',
+    'escape-html',
+    'express',
+    'express-session',
+  ]) {
     await link(name);
   }
   for (const name of [
@@ -122,6 +129,21 @@ describe('the packed package', () => {
     expect(JSON.parse(stdout)).toEqual(expected);
   });
 
+  it('loads express-oauth-rp/testing from CommonJS and ESM', async () => {
+    await writeFile(
+      join(consumer, 'testing.cjs'),
+      "const t = require('express-oauth-rp/testing'); console.log(typeof t.startOpenIdProvider, typeof t.signIn);",
+    );
+    await writeFile(
+      join(consumer, 'testing.mjs'),
+      "import { startOpenIdProvider, signIn } from 'express-oauth-rp/testing'; console.log(typeof startOpenIdProvider, typeof signIn);",
+    );
+    for (const file of ['testing.cjs', 'testing.mjs']) {
+      const { stdout } = await run(process.execPath, ['--no-warnings', file], { cwd: consumer });
+      expect(stdout.trim()).toBe('function function');
+    }
+  });
+
   it('type-checks a TypeScript consumer that uses req.oauthUser', async () => {
     await writeFile(
       join(consumer, 'consumer.ts'),
@@ -178,5 +200,5 @@ app.get('/me', requireAuth(), async (req, res) => {
     const misuse = await typeCheck();
     expect(misuse.code).not.toBe(0);
     expect(misuse.output).toContain("Type 'string' is not assignable to type 'number'");
-  });
+  }, 90_000);
 });
