@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { parseCallbackQuery } from './callback-params.js';
 import { OAuthError } from './errors.js';
 import { handleError } from './render-error.js';
-import { providerNamed } from './runtime.js';
+import { providerNamed, settingsOf } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { establishSession, saveSession, takeTransaction } from './session.js';
 import type { OAuthAuthentication } from './session.js';
@@ -47,7 +47,7 @@ async function completeCallback(runtime: OAuthRuntime, req: Request, res: Respon
     runtime,
     options.multi ? String(req.params.provider) : options.defaultProvider,
   );
-  const settings = options.providers.get(provider.name)!;
+  const settings = settingsOf(runtime, provider);
   const query = parseCallbackQuery(req.originalUrl);
   const state = query.get('state');
   if (state === null || state === '') {

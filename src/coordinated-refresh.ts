@@ -21,17 +21,17 @@ function loginRequired(): OAuthError {
  * The session's tokens after someone else's refresh, or undefined while that has not happened:
  * the refresh token changed (rotation) or the access token is fresh again.
  */
-function refreshedMeanwhile(
+function sessionNow(
   runtime: OAuthRuntime,
   req: Request,
   spent: string,
-): OAuthAuthentication | undefined {
+): { current: OAuthAuthentication; refreshed: boolean } {
   const current = readAuthentication(req);
   if (current === undefined) throw loginRequired();
   const leeway = runtime.options.refreshLeeway * 1000;
-  const fresh =
+  const refreshed =
     current.tokens.refreshToken !== spent || !isExpired(current.tokens, Date.now(), leeway);
-  return fresh ? current : undefined;
+  return { current, refreshed };
 }
 
 /**
@@ -57,9 +57,9 @@ export async function refreshAcrossInstances(
     if (token !== undefined) {
       try {
         if (!(await reloadSession(req))) throw loginRequired();
-        const done = refreshedMeanwhile(runtime, req, spent);
-        if (done !== undefined) return done;
-        const refreshed = await provider.refresh(readAuthentication(req)!);
+        const { current, refreshed: already } = sessionNow(runtime, req, spent);
+        if (already) return current;
+        const refreshed = await provider.refresh(current);
         await updateAuthentication(req, refreshed);
         return refreshed;
       } finally {
@@ -70,8 +70,8 @@ export async function refreshAcrossInstances(
     }
     await sleep(POLL_MS);
     if (!(await reloadSession(req))) throw loginRequired();
-    const done = refreshedMeanwhile(runtime, req, spent);
-    if (done !== undefined) return done;
+    const { current, refreshed } = sessionNow(runtime, req, spent);
+    if (refreshed) return current;
     if (Date.now() > deadline) {
       throw new OAuthError('another instance held the refresh lock for too long', {
         code: 'OAUTH_PROVIDER_TIMEOUT',

@@ -12,7 +12,7 @@ import type { OAuthAuthorizationParams } from './provider-options.js';
 import type { OAuthProviderClient } from './providers/provider.js';
 import { handleError, PAGE_CSP } from './render-error.js';
 import { safeReturnTo } from './return-to.js';
-import { providerNamed } from './runtime.js';
+import { providerNamed, settingsOf } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { addTransaction, saveSession } from './session.js';
 
@@ -38,7 +38,7 @@ export async function startLogin(
 ): Promise<void> {
   const { options } = runtime;
   const provider = providerNamed(runtime, login.provider ?? options.defaultProvider);
-  const settings = options.providers.get(provider.name)!;
+  const settings = settingsOf(runtime, provider);
   const fail = (message: string): OAuthError =>
     new OAuthError(`"authorizationParams" must be ${message}`, { code: 'OAUTH_INTERNAL_ERROR' });
   const params = {

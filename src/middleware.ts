@@ -77,8 +77,8 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
     next();
   });
   if (resolved.multi) {
-    if (routes.login !== false) {
-      router.get(routes.login, chooserRoute(runtime, loginPath!));
+    if (routes.login !== false && loginPath !== undefined) {
+      router.get(routes.login, chooserRoute(runtime, loginPath));
       router.get(`${routes.login}/:provider`, loginRoute(runtime));
     }
     if (routes.callback !== false)

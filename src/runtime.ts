@@ -1,5 +1,6 @@
 import { OAuthError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import type { ResolvedProvider } from './provider-options.js';
 import type { OAuthProviderClient } from './providers/provider.js';
 import type { RefreshCoordinator } from './refresh.js';
 import type { OAuthRefreshLock } from './refresh-lock.js';
@@ -22,6 +23,15 @@ export function providerNamed(runtime: OAuthRuntime, name: unknown): OAuthProvid
     throw new OAuthError('no such provider is configured', { code: 'OAUTH_UNKNOWN_PROVIDER' });
   }
   return provider;
+}
+
+/** The resolved options of a provider the runtime knows. */
+export function settingsOf(runtime: OAuthRuntime, provider: OAuthProviderClient): ResolvedProvider {
+  const settings = runtime.options.providers.get(provider.name);
+  if (settings === undefined) {
+    throw new OAuthError('no such provider is configured', { code: 'OAUTH_UNKNOWN_PROVIDER' });
+  }
+  return settings;
 }
 
 const RUNTIME = Symbol('express-oauth-rp runtime');

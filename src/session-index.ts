@@ -107,13 +107,16 @@ export async function endIndexedSessions(
       ? recordKey('sid', logout.issuer, logout.sid)
       : recordKey('sub', logout.issuer, logout.sub ?? '');
   const entries = await readRecord(store, key);
+  const kept: Record<string, IndexEntry> = {};
   let ended = 0;
   for (const [sessionId, entry] of Object.entries(entries)) {
-    if (entry.loginAt > logout.issuedAt) continue;
+    if (entry.loginAt > logout.issuedAt) {
+      kept[sessionId] = entry;
+      continue;
+    }
     await call((done) => store.destroy(sessionId, done));
-    delete entries[sessionId];
     ended += 1;
   }
-  await writeRecord(store, key, entries);
+  await writeRecord(store, key, kept);
   return ended;
 }

@@ -41,7 +41,7 @@ export function authorizeEndpoint(state: ProviderState, req: RecordedRequest): R
   const code = token();
   state.codes.set(code, {
     clientId: state.clientId,
-    redirectUri: redirectUri!,
+    redirectUri: redirectUri ?? '',
     codeChallenge,
     nonce: q.get('nonce') ?? undefined,
     scope: q.get('scope') ?? 'openid',

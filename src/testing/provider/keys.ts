@@ -53,7 +53,9 @@ export class KeyRing {
   }
 
   get kid(): string {
-    return this.#published[0]!.kid;
+    const current = this.#published[0];
+    if (current === undefined) throw new Error('the key ring publishes no key');
+    return current.kid;
   }
 
   jwks(): { keys: PublicJwk[] } {

@@ -28,9 +28,9 @@ export function jwksEndpoint(state: ProviderState): Reply {
 }
 
 function bearer(state: ProviderState, req: RecordedRequest): string | undefined {
-  const match = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  const grant = match ? state.accessTokens.get(match[1]!) : undefined;
-  return grant && (grant.expiresAt ?? Infinity) > epoch() ? match![1] : undefined;
+  const token = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const grant = token === undefined ? undefined : state.accessTokens.get(token);
+  return grant && (grant.expiresAt ?? Infinity) > epoch() ? token : undefined;
 }
 
 export async function userinfoEndpoint(
