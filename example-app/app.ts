@@ -1,14 +1,14 @@
 /**
- * The example app: an Express server that signs users in with OpenID Connect through
- * `express-oauth-rp`.
+ * The example app: an Express server that signs users in with OAuth 2.0 and OpenID Connect
+ * through `express-oauth-rp`.
  *
- * With no configuration it brings its own identity provider (embedded-provider.ts, mounted under
- * /oidc), so the whole login works offline. Set OIDC_ISSUER, OIDC_CLIENT_ID and
- * OIDC_CLIENT_SECRET to use a real provider instead; register `<BASE_URL>/callback` as its
- * redirect URI and `<BASE_URL>/` as its post-logout redirect URI.
+ * With no configuration it brings its own identity providers, so every login works offline: an
+ * embedded OpenID Provider (embedded-provider.ts, mounted under /oidc) and simulators of four
+ * real providers on loopback ports (demo-providers.ts), one login button each. Set OIDC_ISSUER,
+ * OIDC_CLIENT_ID and OIDC_CLIENT_SECRET to use one real provider instead; register
+ * `<BASE_URL>/callback` as its redirect URI and `<BASE_URL>/` as its post-logout redirect URI.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 import express from 'express';
@@ -16,11 +16,21 @@ import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import { OAuthError, oauthMiddleware, requireAuth } from 'express-oauth-rp';
-import type { OAuthErrorCode, OAuthOptions } from 'express-oauth-rp';
+import type {
+  OAuthErrorCode,
+  OAuthMultiProviderOptions,
+  OAuthOidcProvider,
+} from 'express-oauth-rp';
 
-import { createEmbeddedProvider, DEMO_LOGIN } from './embedded-provider.js';
-import { errorPage, homePage, profilePage } from './views.js';
-import type { ErrorView, PageContext } from './views.js';
+import { DEMO_PROVIDER_NAMES, startDemoProviders } from './demo-providers.js';
+import type { DemoProviders, DemoSimulators } from './demo-providers.js';
+import { createSessionStore } from './session-store.js';
+import type { SessionStore } from './session-store.js';
+import { describeDemoLogin, errorPage, homePage, profilePage } from './views.js';
+import type { ErrorView, ExampleProvider, PageContext } from './views.js';
+
+export type { DemoSimulators } from './demo-providers.js';
+export type { DemoLogin, ExampleProvider } from './views.js';
 
 export interface ExampleAppOptions {
   /** The port the server will listen on (part of the default base URL and embedded issuer). */
@@ -36,10 +46,14 @@ export interface ExampleApp {
   app: express.Express;
   /** Where the app expects to be reached, e.g. `http://localhost:3000`. */
   baseURL: string;
-  /** Which identity provider signs users in, for humans. */
-  providerLabel: string;
-  /** The login name to type at the embedded provider; undefined with a real provider. */
-  demoLogin: string | undefined;
+  /** The identity providers offered, in the order of the home page's login buttons. */
+  providers: readonly ExampleProvider[];
+  /** The simulated providers, running on 127.0.0.1; undefined with a real provider. */
+  demo: DemoSimulators | undefined;
+  /** Where sessions are kept, for the start-up output: Redis with REDIS_URL, else memory. */
+  sessions: string;
+  /** Stops what the app started (simulators, Redis client); the caller closes its own server. */
+  close(): Promise<void>;
 }
 
 /** A start-up configuration mistake; its message says what to set. */
@@ -49,55 +63,67 @@ export class ConfigurationError extends Error {
 
 const PROVIDER_VARIABLES = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
 
-type ProviderSettings = Pick<OAuthOptions, 'issuer' | 'clientId' | 'clientSecret'> & {
-  label: string;
-  demoLogin: string | undefined;
-  fetchUserInfo: boolean;
-  /** The embedded provider, mounted at /oidc. */
-  handler?: (req: IncomingMessage, res: ServerResponse) => void;
-};
+/** Who signs users in: the provider part of the middleware's options, and what pages show. */
+interface ProviderSetup {
+  readonly middleware: OAuthOidcProvider | OAuthMultiProviderOptions;
+  /** Where the browser may be sent by the logout form, besides the app itself. */
+  readonly formTargets: readonly string[];
+  readonly providers: readonly ExampleProvider[];
+  /** The demo providers; undefined with a real provider. */
+  readonly demo: DemoProviders | undefined;
+}
 
-async function providerSettings(
-  env: NodeJS.ProcessEnv,
-  baseURL: string,
-): Promise<ProviderSettings> {
+/** One real OpenID Provider from OIDC_*, in the single-provider form (`/login`, `/callback`). */
+function configuredProvider(env: NodeJS.ProcessEnv, baseURL: string): ProviderSetup | undefined {
   const [issuer, clientId, clientSecret] = PROVIDER_VARIABLES.map((name) => env[name]?.trim());
-  if (!issuer && !clientId && !clientSecret) {
-    const op = await createEmbeddedProvider({
-      issuer: `${baseURL}/oidc`,
-      redirectUris: [`${baseURL}/callback`],
-      postLogoutRedirectUris: [`${baseURL}/`],
-    });
-    return {
-      issuer: `${baseURL}/oidc`,
-      clientId: op.clientId,
-      clientSecret: op.clientSecret,
-      label: 'the embedded demo provider',
-      demoLogin: DEMO_LOGIN,
-      // The embedded provider puts name and email in the ID token already.
-      fetchUserInfo: false,
-      handler: op.handler,
-    };
-  }
+  if (!issuer && !clientId && !clientSecret) return undefined;
   if (!issuer || !clientId || !clientSecret) {
     const missing = PROVIDER_VARIABLES.filter((name) => !env[name]?.trim());
     throw new ConfigurationError(
       `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set. To use your own ` +
         `OpenID Provider set all of ${PROVIDER_VARIABLES.join(', ')}; unset all three to use ` +
-        'the embedded demo provider.',
+        'the demo providers.',
     );
   }
   if (!URL.canParse(issuer)) {
     throw new ConfigurationError(`OIDC_ISSUER must be an absolute URL, got "${issuer}".`);
   }
+  const issuerOrigin = new URL(issuer).origin;
   return {
-    issuer,
-    clientId,
-    clientSecret,
-    label: new URL(issuer).host,
-    demoLogin: undefined,
-    // Many providers keep profile claims out of the ID token; ask the userinfo endpoint too.
-    fetchUserInfo: true,
+    middleware: {
+      issuer,
+      clientId,
+      clientSecret,
+      scope: env.OIDC_SCOPE?.trim() || 'openid profile email',
+      // Many providers keep profile claims out of the ID token; ask the userinfo endpoint too.
+      fetchUserInfo: true,
+    },
+    // The logout form is redirected to the provider's end-session endpoint, which browsers
+    // check against form-action too.
+    formTargets: issuerOrigin === new URL(baseURL).origin ? [] : [issuerOrigin],
+    providers: [
+      // The single-provider form names its provider "default".
+      { name: 'default', label: new URL(issuer).host, loginPath: '/login', demoLogin: undefined },
+    ],
+    demo: undefined,
+  };
+}
+
+/** The embedded OpenID Provider and the four simulators, as `/login/<name>` each. */
+async function demoProviders(baseURL: string): Promise<ProviderSetup> {
+  const demo = await startDemoProviders(baseURL);
+  return {
+    // No defaultProvider: GET /login (where requireAuth() sends browsers) lists them all.
+    middleware: { providers: demo.providers },
+    // Only `local` has an end-session endpoint, and it lives on this origin under /oidc.
+    formTargets: [],
+    providers: DEMO_PROVIDER_NAMES.map((name) => ({
+      name,
+      label: demo.providers[name].label ?? name,
+      loginPath: `/login/${name}`,
+      demoLogin: demo.logins[name],
+    })),
+    demo,
   };
 }
 
@@ -139,11 +165,55 @@ function sentence(text: string): string {
   return `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}${/[.!?]$/.test(trimmed) ? '' : '.'}`;
 }
 
+/**
+ * Builds the example app. With no OIDC_* variables it starts the demo providers' simulators
+ * first: call `close()` when done with it.
+ */
 export async function createExampleApp(options: ExampleAppOptions): Promise<ExampleApp> {
   const env = options.env ?? process.env;
   const baseURL = readBaseURL(env, options.host ?? 'localhost', options.port);
-  const provider = await providerSettings(env, baseURL);
+  const setup = configuredProvider(env, baseURL) ?? (await demoProviders(baseURL));
+  let sessions: SessionStore | undefined;
+  const close = async (): Promise<void> => {
+    await setup.demo?.close();
+    await sessions?.close();
+  };
+  try {
+    sessions = await createSessionStore(env);
+    const app = await buildApp(env, baseURL, setup, sessions);
+    return {
+      app,
+      baseURL,
+      providers: setup.providers,
+      demo: setup.demo?.simulators,
+      sessions: sessions.description,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function buildApp(
+  env: NodeJS.ProcessEnv,
+  baseURL: string,
+  setup: ProviderSetup,
+  sessions: SessionStore,
+): Promise<express.Express> {
   const secureCookies = baseURL.startsWith('https:');
+  // The relying party: GET /login, the callback, POST /logout, req.oauthUser and req.oauth.
+  // Created first because the embedded provider must know its exact redirect URI; mounted below.
+  const relyingParty = oauthMiddleware({
+    baseURL,
+    ...setup.middleware,
+    postLogoutRedirect: '/',
+    // With Redis, one token refresh at a time across every instance (session-store.ts).
+    refreshLock: sessions.refreshLock,
+    // Failures of the flow go to the app's error handler below, so they look like the app.
+    onError: (error, _req, _res, next) => next(error),
+  });
+  const embeddedProvider = await setup.demo?.connect(relyingParty);
 
   const app = express();
   app.disable('x-powered-by');
@@ -153,11 +223,9 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<Exam
 
   // 1. The embedded provider first: its pages carry their own inline styles and forms, and it
   //    parses its own request bodies, so neither helmet nor a body parser may run before it.
-  if (provider.handler !== undefined) app.use('/oidc', provider.handler);
+  if (embeddedProvider !== undefined) app.use('/oidc', embeddedProvider);
 
   // 2. Security headers. No inline script or style anywhere, so the CSP can be strict.
-  const issuerOrigin = new URL(provider.issuer).origin;
-  const formTargets = issuerOrigin === new URL(baseURL).origin ? [] : [issuerOrigin];
   app.use(
     helmet({
       // HSTS means nothing over http, and would pin every other app on localhost to https.
@@ -169,9 +237,10 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<Exam
           'style-src': ["'self'"],
           // Profile pictures are hosted by the identity provider.
           'img-src': ["'self'", 'data:', 'https:'],
-          // The logout form is redirected to the provider's end-session endpoint, which
-          // browsers check against form-action too.
-          'form-action': ["'self'", ...formTargets],
+          // The logout form may be redirected to the provider's end-session endpoint, which
+          // browsers check against form-action too. (Login buttons are links: navigation is
+          // not restricted by the CSP.)
+          'form-action': ["'self'", ...setup.formTargets],
           'frame-ancestors': ["'none'"],
           'upgrade-insecure-requests': secureCookies ? [] : null,
         },
@@ -180,11 +249,12 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<Exam
   );
   app.use(express.static(PUBLIC_DIR, { index: false }));
 
-  // 3. Sessions. A random secret per start signs everyone out on restart, which is fine for a
-  //    demo. Production needs a fixed SESSION_SECRET (from a secret store) and a real session
-  //    store such as connect-redis: the default MemoryStore leaks and is per process.
+  // 3. Sessions: in Redis with REDIS_URL (session-store.ts), else in the per-process memory
+  //    store. A random secret per start signs everyone out on restart, which is fine for a
+  //    demo; production needs a fixed SESSION_SECRET and Redis (docs/production.md).
   app.use(
     session({
+      store: sessions.store,
       name: 'example.sid',
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       resave: false,
@@ -193,25 +263,12 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<Exam
     }),
   );
 
-  // 4. The relying party: GET /login, GET /callback, POST /logout, req.oauthUser and req.oauth.
-  app.use(
-    oauthMiddleware({
-      issuer: provider.issuer,
-      clientId: provider.clientId,
-      clientSecret: provider.clientSecret,
-      baseURL,
-      scope: env.OIDC_SCOPE?.trim() || 'openid profile email',
-      fetchUserInfo: provider.fetchUserInfo,
-      postLogoutRedirect: '/',
-      // Failures of the flow go to the app's error handler below, so they look like the app.
-      onError: (error, _req, _res, next) => next(error),
-    }),
-  );
+  // 4. The relying party, after the session it keeps its state in.
+  app.use(relyingParty);
 
   const context = (req: Request): PageContext => ({
     user: req.oauthUser,
-    providerLabel: provider.label,
-    demoLogin: provider.demoLogin,
+    providers: setup.providers,
   });
 
   app.get('/', (req, res) => {
@@ -284,5 +341,20 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<Exam
     res.type('html').send(errorPage(context(req), view));
   }
 
-  return { app, baseURL, providerLabel: provider.label, demoLogin: provider.demoLogin };
+  return app;
+}
+
+/** What to print once the app listens: where to open it, and how to log in at each provider. */
+export function startupMessage(example: Pick<ExampleApp, 'baseURL' | 'providers'>): string[] {
+  const demos = example.providers.flatMap(({ name, demoLogin }) =>
+    demoLogin === undefined ? [] : [`  ${name}: log in as ${describeDemoLogin(demoLogin)}`],
+  );
+  if (demos.length === 0) {
+    const labels = example.providers.map((provider) => provider.label).join(', ');
+    return [`Example app: open ${example.baseURL}/ (signing in with ${labels})`];
+  }
+  return [
+    `Example app: open ${example.baseURL}/ and log in with any of these demo providers:`,
+    ...demos,
+  ];
 }

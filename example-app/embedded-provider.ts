@@ -39,6 +39,11 @@ export interface EmbeddedProviderOptions {
   redirectUris: string[];
   /** Where the app may send the user after sign-out. */
   postLogoutRedirectUris: string[];
+  /**
+   * The client secret, for an app that configures its relying party before starting the
+   * provider (to learn its redirect URI from the middleware). Default: random.
+   */
+  clientSecret?: string;
 }
 
 export interface EmbeddedProvider {
@@ -52,7 +57,8 @@ export interface EmbeddedProvider {
 /** The login name that gets the full demo profile. */
 export const DEMO_LOGIN = 'demo';
 
-const CLIENT_ID = 'example-app';
+/** The example app's client id at the embedded provider. */
+export const EMBEDDED_CLIENT_ID = 'example-app';
 
 const DEMO_PROFILE: Readonly<Record<string, unknown>> = Object.freeze({
   name: 'Demo User',
@@ -68,9 +74,9 @@ const DAY = 24 * 60 * 60;
 export async function createEmbeddedProvider(
   options: EmbeddedProviderOptions,
 ): Promise<EmbeddedProvider> {
-  const clientSecret = randomBytes(32).toString('base64url');
+  const clientSecret = options.clientSecret ?? randomBytes(32).toString('base64url');
   const client: ClientMetadata = {
-    client_id: CLIENT_ID,
+    client_id: EMBEDDED_CLIENT_ID,
     client_secret: clientSecret,
     client_name: 'Example app',
     redirect_uris: [...options.redirectUris],
@@ -90,7 +96,7 @@ export async function createEmbeddedProvider(
 
   return {
     provider,
-    clientId: CLIENT_ID,
+    clientId: EMBEDDED_CLIENT_ID,
     clientSecret,
     handler: (req, res) => {
       // Koa handles and renders its own errors; the promise only signals completion.

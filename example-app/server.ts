@@ -1,15 +1,21 @@
 /**
  * Starts the example app: `npm start` (from the repository root), then open the printed URL.
  *
+ * With no OIDC_* variables it offers five demo providers: an embedded OpenID Provider and
+ * simulators of four real providers on free 127.0.0.1 ports; it prints the user to log in as
+ * at each. Ctrl-C (SIGINT) or SIGTERM stops the server and the simulators.
+ *
  *   PORT                 port to listen on (default 3000)
- *   OIDC_ISSUER          use this OpenID Provider instead of the embedded demo one...
+ *   OIDC_ISSUER          use this OpenID Provider instead of the demo providers...
  *   OIDC_CLIENT_ID       ...with this client, registered with the redirect URI <BASE_URL>/callback
  *   OIDC_CLIENT_SECRET   ...and this secret
  *   BASE_URL             where the app is reached (default http://localhost:PORT)
  *   OIDC_SCOPE           scopes to ask for (default "openid profile email")
  *   SESSION_SECRET       signs the session cookie (default: random at every start)
+ *   REDIS_URL            keep sessions in Redis, e.g. redis://localhost:6379 (default: in memory);
+ *                        instances with the same REDIS_URL and SESSION_SECRET share them
  */
-import { ConfigurationError, createExampleApp } from './app.js';
+import { ConfigurationError, createExampleApp, startupMessage } from './app.js';
 
 const HOST = 'localhost';
 
@@ -23,10 +29,10 @@ function readPort(value: string | undefined): number {
 
 try {
   const port = readPort(process.env.PORT);
-  const { app, baseURL, providerLabel, demoLogin } = await createExampleApp({ port, host: HOST });
-  const server = app.listen(port, HOST, () => {
-    const login = demoLogin === undefined ? '' : `; log in as "${demoLogin}" with any password`;
-    console.log(`Example app: open ${baseURL}/ (signing in with ${providerLabel}${login})`);
+  const example = await createExampleApp({ port, host: HOST });
+  const server = example.app.listen(port, HOST, () => {
+    for (const line of startupMessage(example)) console.log(line);
+    console.log(`Sessions: ${example.sessions}`);
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(
@@ -34,8 +40,28 @@ try {
         ? `Port ${port} is already in use; start with another one, e.g. PORT=3001 npm start.`
         : `Could not start the example app: ${error.message}`,
     );
-    process.exit(1);
+    void example.close().finally(() => process.exit(1));
   });
+
+  // Stop the simulators with the server: Ctrl-C (SIGINT), or SIGTERM from a process manager.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    // A second Ctrl-C does not wait for a stuck close.
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal}: stopping the example app.`);
+    server.close();
+    server.closeAllConnections();
+    example.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('Could not stop the demo providers cleanly:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 } catch (error) {
   // A configuration mistake is a sentence for the user, not a stack trace.
   // oauthMiddleware() reports bad options as a TypeError with a Node-style code.

@@ -9,14 +9,38 @@
 import escapeHtml from 'escape-html';
 import type { OAuthUser } from 'express-oauth-rp';
 
+/** What to type at a demo provider's login page. */
+export interface DemoLogin {
+  readonly username: string;
+  /** Undefined when any password is accepted. */
+  readonly password?: string;
+}
+
+/** An identity provider the app offers. */
+export interface ExampleProvider {
+  /** Its name in `req.oauthUser.provider` (`default` for the single configured provider). */
+  readonly name: string;
+  /** For humans, e.g. "Alpaca". */
+  readonly label: string;
+  /** The route that starts its login, e.g. `/login/alpaca`. */
+  readonly loginPath: string;
+  /** The demo user to sign in as; undefined with a real provider. */
+  readonly demoLogin: DemoLogin | undefined;
+}
+
 /** What every page needs to know about the app. */
 export interface PageContext {
   /** The signed-in user, or undefined. */
   user: OAuthUser | undefined;
-  /** Shown in the footer, e.g. "the embedded demo provider". */
-  providerLabel: string;
-  /** The demo login hint for the embedded provider; undefined with a real one. */
-  demoLogin: string | undefined;
+  /** The providers offered, in order; at least one. */
+  providers: readonly ExampleProvider[];
+}
+
+/** The demo login in words, e.g. `alice / alice-password` or `demo with any password`. */
+export function describeDemoLogin(login: DemoLogin): string {
+  return login.password === undefined
+    ? `${login.username} with any password`
+    : `${login.username} / ${login.password}`;
 }
 
 export interface ErrorView {
@@ -48,9 +72,21 @@ function layout(title: string, context: PageContext, main: string): string {
 <main>
 ${main}
 </main>
-<footer>Signing in with ${escapeHtml(context.providerLabel)} · built with <code>express-oauth-rp</code></footer>
+<footer>${footerProviders(context.providers)} · built with <code>express-oauth-rp</code></footer>
 </body>
 </html>`;
+}
+
+function footerProviders(providers: readonly ExampleProvider[]): string {
+  const [only] = providers;
+  return providers.length === 1 && only !== undefined
+    ? `Signing in with ${escapeHtml(only.label)}`
+    : `Signing in with ${providers.length} providers`;
+}
+
+/** The label of the provider that signed `user` in. */
+function providerLabel(context: PageContext, user: OAuthUser): string {
+  return context.providers.find((p) => p.name === user.provider)?.label ?? user.provider;
 }
 
 function navigation(user: OAuthUser | undefined): string {
@@ -84,33 +120,73 @@ function initials(user: OAuthUser): string {
 
 function avatar(user: OAuthUser): string {
   // Only http(s) pictures: a `javascript:` or `data:` URL from a claim has no place in src.
-  if (user.picture !== undefined && /^https?:\/\//i.test(user.picture)) {
-    return `<img class="avatar" src="${escapeHtml(user.picture)}" alt="" referrerpolicy="no-referrer">`;
+  // The picture lies over the initials; styles.css shows them again if it fails to load.
+  const letters = escapeHtml(initials(user));
+  const picture =
+    user.picture !== undefined && /^https?:\/\//i.test(user.picture)
+      ? `<img src="${escapeHtml(user.picture)}" alt="" data-initials="${letters}" referrerpolicy="no-referrer">`
+      : '';
+  return `<span class="avatar" aria-hidden="true">${letters}${picture}</span>`;
+}
+
+function loginLink(provider: ExampleProvider, text: string): string {
+  return `<a class="button" href="${escapeHtml(provider.loginPath)}?returnTo=/profile">${escapeHtml(text)}</a>`;
+}
+
+/** `<kbd>alice</kbd> / <kbd>alice-password</kbd>`, or `<kbd>demo</kbd> with any password`. */
+function demoLoginHtml(login: DemoLogin): string {
+  const password =
+    login.password === undefined
+      ? ' with any password'
+      : ` / <kbd>${escapeHtml(login.password)}</kbd>`;
+  return `<kbd>${escapeHtml(login.username)}</kbd>${password}`;
+}
+
+function loginChoices(providers: readonly ExampleProvider[]): string {
+  const [only] = providers;
+  if (providers.length === 1 && only !== undefined) {
+    const hint =
+      only.demoLogin === undefined
+        ? ''
+        : `\n  <p class="hint">Demo provider: sign in as ${demoLoginHtml(only.demoLogin)}, then allow access.</p>`;
+    return `<p>${loginLink(only, `Log in with ${only.label}`)}</p>${hint}`;
   }
-  return `<span class="avatar" aria-hidden="true">${escapeHtml(initials(user))}</span>`;
+  const rows = providers
+    .map((provider) => {
+      const hint =
+        provider.demoLogin === undefined
+          ? ''
+          : `<span class="credentials">${demoLoginHtml(provider.demoLogin)}</span>`;
+      return `    <li>${loginLink(provider, `Log in with ${provider.label}`)}${hint}</li>`;
+    })
+    .join('\n');
+  const demo = providers.some((provider) => provider.demoLogin !== undefined)
+    ? `\n  <p class="hint">These providers all run on your machine: the OpenID Provider inside
+  this app, the others as simulators of real providers, each on its own port. Sign in as the
+  demo user shown beside each button (the login pages show it too), then allow access.</p>`
+    : '';
+  return `<h2>Pick a provider</h2>
+  <ul class="providers">
+${rows}
+  </ul>${demo}`;
 }
 
 export function homePage(context: PageContext): string {
-  const { user, demoLogin } = context;
+  const { user } = context;
   if (user === undefined) {
-    const hint =
-      demoLogin === undefined
-        ? ''
-        : `<p class="hint">Demo provider: sign in as <kbd>${escapeHtml(demoLogin)}</kbd> with any password, then allow access.</p>`;
     return layout(
       'Welcome',
       context,
       `<section class="card">
-  <h1>Sign in with OpenID Connect</h1>
-  <p class="lead">This small Express app is an OpenID Connect <em>relying party</em>: it sends you to
-  an identity provider to sign in, and gets back who you are, without ever seeing your password.</p>
+  <h1>Sign in with OAuth 2.0 and OpenID Connect</h1>
+  <p class="lead">This small Express app is a <em>relying party</em>: it sends you to an identity
+  provider to sign in, and gets back who you are, without ever seeing your password.</p>
   <ol class="steps">
-    <li><strong>Log in</strong> sends you to the provider (authorization code flow with PKCE).</li>
+    <li><strong>Log in</strong> sends you to the provider, with a one-time <code>state</code> (and PKCE where the provider takes it).</li>
     <li>The provider asks who you are and whether this app may know it.</li>
-    <li>Back here, <code>/callback</code> checks the answer and opens a session.</li>
+    <li>Back here, the callback route checks the answer and opens a session.</li>
   </ol>
-  <p><a class="button" href="/login?returnTo=/profile">Log in</a></p>
-  ${hint}
+  ${loginChoices(context.providers)}
 </section>`,
     );
   }
@@ -119,7 +195,7 @@ export function homePage(context: PageContext): string {
     context,
     `<section class="card">
   <div class="hello">${avatar(user)}<div><h1>Hello, ${escapeHtml(displayName(user))}</h1>
-  <p class="muted">You are signed in. Your session lives in an <code>httpOnly</code> cookie.</p></div></div>
+  <p class="muted">You are signed in with ${escapeHtml(providerLabel(context, user))}. Your session lives in an <code>httpOnly</code> cookie.</p></div></div>
   <div class="actions">
     <a class="button" href="/profile">View your profile</a>
     <a class="button secondary" href="/api/me">Call the protected API</a>
@@ -131,6 +207,7 @@ export function homePage(context: PageContext): string {
 
 const TIME_CLAIMS = new Set(['iat', 'exp', 'auth_time', 'nbf', 'updated_at']);
 
+/** A claim for the table: strings as text, anything else (numbers, objects...) as JSON. */
 function claimValue(name: string, value: unknown): string {
   if (typeof value === 'string') return escapeHtml(value);
   const json = escapeHtml(JSON.stringify(value) ?? String(value));
@@ -159,16 +236,24 @@ export function profilePage(context: PageContext & { user: OAuthUser }): string 
       : user.emailVerified
         ? ' <span class="badge ok">verified</span>'
         : ' <span class="badge warn">not verified</span>';
+  // Without a name the heading is the email already; say it once (unless there is a badge).
   const email =
-    user.email === undefined ? '' : `<p class="email">${escapeHtml(user.email)}${verified}</p>`;
+    user.email === undefined || (user.email === displayName(user) && verified === '')
+      ? ''
+      : `<p class="email">${escapeHtml(user.email)}${verified}</p>`;
+  // Plain OAuth 2.0 providers have no issuer claim; their profile is whatever their API returns.
+  const issuer =
+    typeof user.claims.iss === 'string'
+      ? `\n    <dt>Issuer (<code>iss</code>)</dt><dd><code>${escapeHtml(user.claims.iss)}</code></dd>`
+      : '';
   return layout(
     'Profile',
     context,
     `<section class="card">
   <div class="hello">${avatar(user)}<div><h1>${escapeHtml(displayName(user))}</h1>${email}</div></div>
   <dl class="facts">
-    <dt>Subject (<code>sub</code>)</dt><dd><code>${escapeHtml(user.sub)}</code></dd>
-    <dt>Issuer (<code>iss</code>)</dt><dd><code>${escapeHtml(String(user.claims.iss ?? '-'))}</code></dd>
+    <dt>Signed in with</dt><dd>${escapeHtml(providerLabel(context, user))} <span class="muted">(<code>${escapeHtml(user.provider)}</code>)</span></dd>
+    <dt>Subject (<code>sub</code>)</dt><dd><code>${escapeHtml(user.sub)}</code></dd>${issuer}
   </dl>
   <h2>All claims</h2>
   <p class="muted">Everything the provider said about you, from <code>req.oauthUser.claims</code>.</p>

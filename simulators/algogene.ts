@@ -31,9 +31,15 @@
  *   A token only works with the partner that requested it.
  */
 import type { ServerResponse } from 'node:http';
-import { createLoginFlow, createTokenStore, type ApproveOptions } from './code-flow.js';
+import {
+  createLoginFlow,
+  createTokenStore,
+  type ApproveOptions,
+  type LoginPageOptions,
+} from './code-flow.js';
 import {
   createRecorder,
+  first,
   randomToken,
   sendHtml,
   sendJson,
@@ -64,7 +70,7 @@ export interface AlgogeneMember {
 }
 
 /** Options of {@link startAlgogeneSimulator}. */
-export interface AlgogeneSimulatorOptions extends SimulatorBaseOptions {
+export interface AlgogeneSimulatorOptions extends SimulatorBaseOptions, LoginPageOptions {
   readonly partners?: readonly AlgogenePartner[];
   readonly members?: readonly AlgogeneMember[];
   /** Query parameter carrying the access token in the redirect; default `token`. */
@@ -125,6 +131,8 @@ export async function startAlgogeneSimulator(
 ): Promise<AlgogeneSimulator> {
   const partners = options.partners ?? [{ user: 'partner-user', apiKey: 'partner-api-key' }];
   const members = options.members ?? [DEFAULT_MEMBER];
+  const firstPartner = first(partners, 'partner');
+  const firstMember = first(members, 'member');
   const tokenParam = options.tokenParam ?? 'token';
   const lifetimeMs = (options.tokenLifetimeSeconds ?? 3600) * 1000;
   const now = options.now ?? (() => Date.now());
@@ -134,6 +142,7 @@ export async function startAlgogeneSimulator(
     title: 'Login ALGOGENE',
     action: '/oauth/login',
     users: members,
+    hint: options.loginHint,
   });
   const tokens = createTokenStore<IssuedToken>(now);
   let baseUrl = '';
@@ -217,9 +226,9 @@ export async function startAlgogeneSimulator(
     url: server.url,
     authorizationEndpoint: `${server.url}/rest/v1/oauth/authorization`,
     userinfoEndpoint: `${server.url}/rest/v1/oauth/userinfo`,
-    partner: partners[0]!,
+    partner: firstPartner,
     partners,
-    member: members[0]!,
+    member: firstMember,
     members,
     tokenParam,
     get issuedTokens() {

@@ -32,6 +32,7 @@ import {
   basicCredentials,
   bearerToken,
   createRecorder,
+  first,
   sendJson,
   sendOAuthError,
   startSimulatorServer,
@@ -104,6 +105,7 @@ export async function startAlgoregSimulator(
   options: AlgoregSimulatorOptions = {},
 ): Promise<AlgoregSimulator> {
   const users = options.users ?? [DEFAULT_USER];
+  const firstUser = first(users, 'user');
   const maxFailedAttempts = options.maxFailedAttempts ?? 5;
   const lifetimeMs = (options.tokenLifetimeSeconds ?? 3600) * 1000;
   const now = options.now ?? (() => Date.now());
@@ -232,7 +234,7 @@ export async function startAlgoregSimulator(
     url: server.url,
     tokenEndpoint: `${server.url}/api/v1/token`,
     meEndpoint: `${server.url}/api/v1/me`,
-    user: users[0]!,
+    user: firstUser,
     users,
     maxFailedAttempts,
     get tokenRequests() {

@@ -38,11 +38,13 @@ import {
   createLoginFlow,
   createTokenStore,
   type ApproveOptions,
+  type LoginPageOptions,
   type OAuthClient,
 } from './code-flow.js';
 import {
   bearerToken,
   createRecorder,
+  first,
   isFormEncoded,
   parseForm,
   sendHtml,
@@ -77,7 +79,7 @@ export interface AlpacaUser {
 }
 
 /** Options of {@link startAlpacaSimulator}. */
-export interface AlpacaSimulatorOptions extends SimulatorBaseOptions {
+export interface AlpacaSimulatorOptions extends SimulatorBaseOptions, LoginPageOptions {
   /** Registered OAuth apps; default one app with redirect URI `http://127.0.0.1/callback`. */
   readonly clients?: readonly OAuthClient[];
   readonly users?: readonly AlpacaUser[];
@@ -148,6 +150,8 @@ export async function startAlpacaSimulator(
     redirectUris: ['http://127.0.0.1/callback'],
   });
   const users = options.users ?? [DEFAULT_USER];
+  const firstClient = first(clients, 'client');
+  const firstUser = first(users, 'user');
   const allowedScopes = new Set(options.allowedScopes ?? ['account:write', 'trading', 'data']);
   const now = options.now ?? (() => Date.now());
   const log: RecordedRequest[] = [];
@@ -155,6 +159,7 @@ export async function startAlpacaSimulator(
     title: 'Authorize app - Alpaca',
     action: '/oauth/login',
     users,
+    hint: options.loginHint,
   });
   const codes = createCodeStore<Grant & { readonly user: AlpacaUser }>(now);
   const tokens = createTokenStore<AlpacaUser>(now);
@@ -211,7 +216,7 @@ export async function startAlpacaSimulator(
     if (!client || client.clientSecret !== form.get('client_secret')) {
       return sendOAuthError(res, 401, 'invalid_client', 'client authentication failed');
     }
-    const grant = codes.redeem(form.get('code')!, client.clientId);
+    const grant = codes.redeem(form.get('code') ?? '', client.clientId);
     if (!grant || grant.redirectUri !== form.get('redirect_uri')) {
       return sendOAuthError(res, 400, 'invalid_grant', 'invalid authorization code');
     }
@@ -255,9 +260,9 @@ export async function startAlpacaSimulator(
     paperApiUrl: paper.url,
     authorizationEndpoint: `${app.url}/oauth/authorize`,
     tokenEndpoint: `${live.url}/oauth/token`,
-    client: clients[0]!,
+    client: firstClient,
     clients,
-    user: users[0]!,
+    user: firstUser,
     users,
     addRedirectUri: (uri, clientId) => addRedirectUri(clients, uri, clientId),
     rejectNextCode: () => codes.rejectNext(),

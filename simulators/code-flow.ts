@@ -4,7 +4,13 @@
  * codes and expiring access tokens.
  */
 import type { ServerResponse } from 'node:http';
-import { parseForm, randomToken, sendHtml, type SimulatorRequest } from './simulator-server.js';
+import {
+  first,
+  parseForm,
+  randomToken,
+  sendHtml,
+  type SimulatorRequest,
+} from './simulator-server.js';
 
 /** A registered OAuth client. `redirectUris` may be added to after the simulator started. */
 export interface OAuthClient {
@@ -40,26 +46,42 @@ function escapeHtml(value: string): string {
     .replaceAll('"', '&quot;');
 }
 
+// Plain on purpose (these pages stand for the provider's own), but readable by a person.
+const LOGIN_PAGE_STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;' +
+  'color:#222}h1{font-size:1.4rem}label{display:block;margin:0 0 .75rem}' +
+  'input:not([type=hidden]){display:block;width:100%;box-sizing:border-box;margin-top:.2rem;' +
+  'padding:.4rem;font:inherit}button{font:inherit;padding:.35rem 1rem;margin-right:.5rem}' +
+  '.hint{background:#fff8d6;border:1px solid #e8d68a;padding:.5rem .75rem}' +
+  '.error{color:#b00020}';
+
 /**
  * Renders the provider's login-and-consent page: a form posting `hidden` fields plus
- * `username`, `password` and a `decision` button (`approve` or `deny`).
+ * `username`, `password` and a `decision` button (`approve` or `deny`). `hint`, when given, is
+ * shown above the form.
  */
 export function renderLoginPage(page: {
   readonly title: string;
   readonly action: string;
   readonly hidden: Readonly<Record<string, string>>;
   readonly error?: string;
+  readonly hint?: string;
 }): string {
   const hidden = Object.entries(page.hidden)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('\n');
-  const error = page.error ? `<p class="error">${escapeHtml(page.error)}</p>` : '';
+  const hint = page.hint ? `\n<p class="hint">${escapeHtml(page.hint)}</p>` : '';
+  const error = page.error ? `\n<p class="error">${escapeHtml(page.error)}</p>` : '';
   return `<!doctype html>
-<html><head><title>${escapeHtml(page.title)}</title></head><body>
-<h1>${escapeHtml(page.title)}</h1>${error}
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(page.title)}</title>
+<style>${LOGIN_PAGE_STYLE}</style></head><body>
+<h1>${escapeHtml(page.title)}</h1>${hint}${error}
 <form method="post" action="${escapeHtml(page.action)}">
 ${hidden}
-<input name="username"> <input name="password" type="password">
+<label>Username <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button name="decision" value="approve">Allow</button>
 <button name="decision" value="deny">Deny</button>
 </form></body></html>`;
@@ -71,6 +93,17 @@ function unescapeHtml(value: string): string {
     .replaceAll('&gt;', '>')
     .replaceAll('&lt;', '<')
     .replaceAll('&amp;', '&');
+}
+
+/** Options of the simulators that show a login page to the user. */
+export interface LoginPageOptions {
+  /**
+   * A line shown above the login form, for people trying the simulator by hand (the example
+   * app); escaped. A function is given the simulator's first user, the one `approve()` logs in
+   * as by default, e.g. `(user) => \`Demo user: ${user.username} / ${user.password}\``.
+   * Default: none, the page as the provider shows it.
+   */
+  readonly loginHint?: string | ((user: LoginUser) => string);
 }
 
 /** How the user answers a login page. */
@@ -95,10 +128,10 @@ export async function driveLoginPage(pageUrl: string | URL, answer: LoginAnswer)
   const action = /<form method="post" action="([^"]*)">/.exec(html)?.[1];
   if (action === undefined) throw new Error(`no login form in page: ${html}`);
   const form = new URLSearchParams();
-  for (const [, name, value] of html.matchAll(
+  for (const [, name = '', value = ''] of html.matchAll(
     /<input type="hidden" name="([^"]*)" value="([^"]*)">/g,
   )) {
-    form.append(unescapeHtml(name!), unescapeHtml(value!));
+    form.append(unescapeHtml(name), unescapeHtml(value));
   }
   form.append('username', answer.username);
   form.append('password', answer.password);
@@ -150,10 +183,20 @@ export function createLoginFlow<G, U extends LoginUser>(config: {
   readonly title: string;
   readonly action: string;
   readonly users: readonly U[];
+  /** Shown above the form; see {@link LoginPageOptions}. */
+  readonly hint?: LoginPageOptions['loginHint'];
 }): LoginFlow<G, U> {
   const pending = new Map<string, G>();
+  const defaultUser = first(config.users, 'user');
+  const hint = typeof config.hint === 'function' ? config.hint(defaultUser) : config.hint;
   const page = (txn: string, error?: string): string =>
-    renderLoginPage({ title: config.title, action: config.action, hidden: { txn }, error });
+    renderLoginPage({
+      title: config.title,
+      action: config.action,
+      hidden: { txn },
+      error,
+      hint,
+    });
   return {
     show(res, grant) {
       const txn = randomToken();
@@ -183,7 +226,7 @@ export function createLoginFlow<G, U extends LoginUser>(config: {
       return { grant, user };
     },
     approve(pageUrl, options = {}) {
-      const user = config.users.find((u) => u.username === options.user) ?? config.users[0]!;
+      const user = config.users.find((u) => u.username === options.user) ?? defaultUser;
       return driveLoginPage(pageUrl, {
         username: options.user ?? user.username,
         password: options.password ?? user.password,

@@ -42,11 +42,13 @@ import {
   createLoginFlow,
   createTokenStore,
   type ApproveOptions,
+  type LoginPageOptions,
   type OAuthClient,
 } from './code-flow.js';
 import {
   bearerToken,
   createRecorder,
+  first,
   isFormEncoded,
   parseForm,
   randomToken,
@@ -72,7 +74,7 @@ export interface FinancefeastUser {
 }
 
 /** Options of {@link startFinancefeastSimulator}. */
-export interface FinancefeastSimulatorOptions extends SimulatorBaseOptions {
+export interface FinancefeastSimulatorOptions extends SimulatorBaseOptions, LoginPageOptions {
   /** Registered clients; `redirectUris` is the whitelist, matched exactly. */
   readonly clients?: readonly OAuthClient[];
   readonly users?: readonly FinancefeastUser[];
@@ -147,6 +149,8 @@ export async function startFinancefeastSimulator(
     redirectUris: ['http://127.0.0.1/callback'],
   });
   const users = options.users ?? [DEFAULT_USER];
+  const firstClient = first(clients, 'client');
+  const firstUser = first(users, 'user');
   const lifetime = options.tokenLifetimeSeconds ?? 864_000;
   const now = options.now ?? (() => Date.now());
   const seconds = (): number => Math.floor(now() / 1000);
@@ -159,6 +163,7 @@ export async function startFinancefeastSimulator(
     title: 'Financefeast Identity',
     action: '/oauth/login',
     users,
+    hint: options.loginHint,
   });
   const codes = createCodeStore<Authorized>(now);
   const tokens = createTokenStore<{ user: FinancefeastUser; scopes: readonly string[] }>(now);
@@ -223,7 +228,7 @@ export async function startFinancefeastSimulator(
     if (!client || client.clientSecret !== form.get('client_secret')) {
       return sendOAuthError(res, 401, 'invalid_client', 'client authentication failed');
     }
-    const grant = codes.redeem(form.get('code')!, client.clientId);
+    const grant = codes.redeem(form.get('code') ?? '', client.clientId);
     if (!grant || grant.redirectUri !== form.get('redirect_uri')) {
       return sendOAuthError(res, 400, 'invalid_grant', 'invalid authorization code');
     }
@@ -319,9 +324,9 @@ export async function startFinancefeastSimulator(
     userinfoEndpoint: `${issuer}/oauth/userinfo`,
     jwksUri: `${issuer}/oauth/jwks`,
     jwks,
-    client: clients[0]!,
+    client: firstClient,
     clients,
-    user: users[0]!,
+    user: firstUser,
     users,
     addRedirectUri: (uri, clientId) => addRedirectUri(clients, uri, clientId),
     rejectNextCode: () => codes.rejectNext(),

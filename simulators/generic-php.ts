@@ -39,11 +39,13 @@ import {
   createLoginFlow,
   createTokenStore,
   type ApproveOptions,
+  type LoginPageOptions,
   type OAuthClient,
 } from './code-flow.js';
 import {
   bearerToken,
   createRecorder,
+  first,
   isFormEncoded,
   parseForm,
   sendJson,
@@ -66,7 +68,7 @@ export interface GenericPhpUser {
 }
 
 /** Options of {@link startGenericPhpSimulator}. */
-export interface GenericPhpSimulatorOptions extends SimulatorBaseOptions {
+export interface GenericPhpSimulatorOptions extends SimulatorBaseOptions, LoginPageOptions {
   /** Registered clients; default one with redirect URI `http://127.0.0.1/callback`. */
   readonly clients?: readonly OAuthClient[];
   readonly users?: readonly GenericPhpUser[];
@@ -135,6 +137,8 @@ export async function startGenericPhpSimulator(
     redirectUris: ['http://127.0.0.1/callback'],
   });
   const users = options.users ?? [DEFAULT_USER];
+  const firstClient = first(clients, 'client');
+  const firstUser = first(users, 'user');
   const lifetime = options.tokenLifetimeSeconds ?? 3600;
   const now = options.now ?? (() => Date.now());
   const log: RecordedRequest[] = [];
@@ -142,6 +146,7 @@ export async function startGenericPhpSimulator(
     title: 'Authorize application',
     action: '/api/authorize.php',
     users,
+    hint: options.loginHint,
   });
   const codes = createCodeStore<Grant & { readonly user: GenericPhpUser }>(now);
   const tokens = createTokenStore<GenericPhpUser>(now);
@@ -261,9 +266,9 @@ export async function startGenericPhpSimulator(
     authorizationEndpoint: `${server.url}/api/authorize.php`,
     tokenEndpoint: `${server.url}/api/token.php`,
     userinfoEndpoint: `${server.url}/api/userinfo.php`,
-    client: clients[0]!,
+    client: firstClient,
     clients,
-    user: users[0]!,
+    user: firstUser,
     users,
     get rateLimited() {
       return rateLimited;

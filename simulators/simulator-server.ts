@@ -116,6 +116,13 @@ export async function startSimulatorServer(
   };
 }
 
+/** The first of `items`, which a simulator needs at least one of (a client, a user...). */
+export function first<T>(items: readonly T[], what: string): T {
+  const [item] = items;
+  if (item === undefined) throw new Error(`the simulator needs at least one ${what}`);
+  return item;
+}
+
 /** Builds the `requests`/`count()` pair over a request log. */
 export function createRecorder(log: readonly RecordedRequest[]): SimulatorRecorder {
   return {

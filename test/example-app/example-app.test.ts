@@ -1,48 +1,39 @@
 /**
- * The example app end to end, with its embedded OpenID Provider: what a newcomer sees in the
- * browser, driven without one (supertest keeps the app's cookie, completeLogin plays the
- * provider's login and consent pages).
+ * The example app end to end, with its embedded OpenID Provider (the `local` provider): what a
+ * newcomer sees in the browser, driven without one (supertest keeps the app's cookie,
+ * completeLogin plays the provider's login and consent pages). The simulated providers have
+ * their own file, simulated-providers.test.ts.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createExampleApp } from '../../example-app/app.js';
+import { createExampleApp, startupMessage } from '../../example-app/app.js';
 import type { ExampleApp } from '../../example-app/app.js';
 import { pathOf } from '../helpers/login.js';
 import { completeLogin, completeLogout } from '../helpers/oidc-provider.js';
 import type { CompleteLoginOptions } from '../helpers/oidc-provider.js';
+import { HTML, startExample } from './start.js';
+import type { RunningExample } from './start.js';
 
-const HTML = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
-
-let server: Server;
+let running: RunningExample;
 let url: string;
 let example: ExampleApp;
 
 beforeAll(async () => {
-  // The embedded provider's issuer embeds the port, so listen first, then build the app.
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  url = `http://127.0.0.1:${port}`;
-  example = await createExampleApp({ port, host: '127.0.0.1', env: {} });
-  server.on('request', example.app);
+  running = await startExample();
+  ({ url, example } = running);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await running.stop();
 });
 
-/** A browser: GET /login, the provider's pages, then the callback with the app's cookie. */
+/** A browser: GET /login/local, the provider's pages, then the callback with the app's cookie. */
 async function logIn(
   options: CompleteLoginOptions = {},
 ): Promise<{ agent: request.Agent; callback: request.Response }> {
   const agent = request.agent(url);
-  const login = await agent.get('/login?returnTo=/profile').set('Accept', HTML).expect(303);
+  const login = await agent.get('/login/local?returnTo=/profile').set('Accept', HTML).expect(303);
   const authorization = new URL(login.headers.location as string);
   expect(authorization.href.startsWith(`${url}/oidc/`)).toBe(true);
   const back = await completeLogin(authorization, { account: 'demo', ...options });
@@ -51,19 +42,83 @@ async function logIn(
 }
 
 describe('example app', () => {
-  it('uses the embedded provider on the same server', () => {
+  it('offers the embedded provider on the same server and the four simulators', () => {
     expect(example.baseURL).toBe(url);
-    expect(example.providerLabel).toMatch(/embedded/);
-    expect(example.demoLogin).toBe('demo');
+    expect(example.providers).toEqual([
+      {
+        name: 'local',
+        label: 'Local OpenID Provider',
+        loginPath: '/login/local',
+        demoLogin: { username: 'demo' },
+      },
+      {
+        name: 'financefeast',
+        label: 'Financefeast',
+        loginPath: '/login/financefeast',
+        demoLogin: { username: 'customer', password: 'customer-password' },
+      },
+      {
+        name: 'alpaca',
+        label: 'Alpaca',
+        loginPath: '/login/alpaca',
+        demoLogin: { username: 'trader@example.com', password: 'trader-password' },
+      },
+      {
+        name: 'algogene',
+        label: 'ALGOGENE',
+        loginPath: '/login/algogene',
+        demoLogin: { username: 'alice', password: 'alice-password' },
+      },
+      {
+        name: 'php',
+        label: 'Generic OAuth 2.0 (PHP)',
+        loginPath: '/login/php',
+        demoLogin: { username: 'johndoe', password: 'johndoe-password' },
+      },
+    ]);
+    const demo = example.demo!;
+    for (const simulator of [demo.financefeast, demo.alpaca, demo.algogene, demo.php]) {
+      expect(simulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(simulator.url).not.toBe(url);
+    }
   });
 
-  it('shows a newcomer what it is and a login button', async () => {
+  it('shows a newcomer what it is and one login button per provider', async () => {
     const home = await request(url).get('/').set('Accept', HTML).expect(200);
     expect(home.type).toBe('text/html');
+    for (const provider of example.providers) {
+      expect(home.text).toContain(
+        `<a class="button" href="/login/${provider.name}?returnTo=/profile">Log in with ${provider.label}</a>`,
+      );
+    }
+    expect(home.text).toContain('<kbd>demo</kbd> with any password');
+    expect(home.text).toContain('<kbd>alice</kbd> / <kbd>alice-password</kbd>');
+    expect(home.text).toContain('<kbd>trader@example.com</kbd> / <kbd>trader-password</kbd>');
+    // The header's "Log in" goes to the middleware's chooser.
     expect(home.text).toContain('href="/login?returnTo=/profile"');
-    expect(home.text).toContain('Log in');
-    expect(home.text).toContain('<kbd>demo</kbd>');
     expect(home.text).not.toContain('action="/logout"');
+  });
+
+  it('lists every provider at /login, keeping returnTo', async () => {
+    const chooser = await request(url).get('/login?returnTo=/profile').set('Accept', HTML);
+    expect(chooser.status).toBe(200);
+    expect(chooser.type).toBe('text/html');
+    for (const provider of example.providers) {
+      expect(chooser.text).toContain(
+        `href="/login/${provider.name}?returnTo=%2Fprofile">Continue with ${provider.label}</a>`,
+      );
+    }
+  });
+
+  it('prints where to open it and the demo user of every provider', () => {
+    expect(startupMessage(example)).toEqual([
+      `Example app: open ${url}/ and log in with any of these demo providers:`,
+      '  local: log in as demo with any password',
+      '  financefeast: log in as customer / customer-password',
+      '  alpaca: log in as trader@example.com / trader-password',
+      '  algogene: log in as alice / alice-password',
+      '  php: log in as johndoe / johndoe-password',
+    ]);
   });
 
   it('sets a strict Content-Security-Policy and serves its stylesheet', async () => {
@@ -75,6 +130,9 @@ describe('example app', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(home.headers['x-content-type-options']).toBe('nosniff');
     expect(home.text).not.toMatch(/<script|<style|style="/);
+    // Only the embedded provider has an end-session endpoint, on this origin: the logout form
+    // is sent nowhere else.
+    expect(csp).toMatch(/form-action 'self'(;|$)/);
     const css = await request(url).get('/styles.css').expect(200);
     expect(css.type).toBe('text/css');
   });
@@ -86,6 +144,9 @@ describe('example app', () => {
     const profile = await agent.get('/profile').set('Accept', HTML).expect(200);
     expect(profile.text).toContain('Demo User');
     expect(profile.text).toContain('demo@example.com');
+    expect(profile.text).toContain(
+      '<dt>Signed in with</dt><dd>Local OpenID Provider <span class="muted">(<code>local</code>)</span></dd>',
+    );
     expect(profile.text).toContain('verified');
     for (const claim of ['sub', 'iss', 'email', 'preferred_username', 'given_name']) {
       expect(profile.text).toContain(`<code>${claim}</code>`);
@@ -94,6 +155,7 @@ describe('example app', () => {
     expect(profile.text).toContain('<form class="inline" method="post" action="/logout">');
     const home = await agent.get('/').set('Accept', HTML).expect(200);
     expect(home.text).toContain('Hello, Demo User');
+    expect(home.text).toContain('signed in with Local OpenID Provider');
     expect(home.text).toContain('action="/logout"');
   });
 
@@ -103,6 +165,7 @@ describe('example app', () => {
     expect(me.type).toBe('application/json');
     expect(me.body).toMatchObject({
       sub: 'demo',
+      provider: 'local',
       name: 'Demo User',
       email: 'demo@example.com',
       emailVerified: true,
@@ -129,7 +192,7 @@ describe('example app', () => {
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${url}/`);
     await agent.get('/api/me').set('Accept', 'application/json').expect(401);
     const home = await agent.get('/').set('Accept', HTML).expect(200);
-    expect(home.text).toContain('href="/login?returnTo=/profile"');
+    expect(home.text).toContain('href="/login/local?returnTo=/profile"');
     const back = await completeLogout(endSession);
     expect(`${back.origin}${back.pathname}`).toBe(`${url}/`);
   });
@@ -187,7 +250,7 @@ describe('example app configuration', () => {
     ).rejects.toThrow(/^OIDC_ISSUER and OIDC_CLIENT_ID are not set/);
   });
 
-  it('uses a real provider when all three variables are set', async () => {
+  it('uses a real provider when all three variables are set, and no simulator', async () => {
     const configured = await createExampleApp({
       port: 3000,
       env: {
@@ -198,11 +261,22 @@ describe('example app configuration', () => {
       },
     });
     expect(configured.baseURL).toBe('https://app.example.com');
-    expect(configured.providerLabel).toBe('id.example.com');
-    expect(configured.demoLogin).toBeUndefined();
+    expect(configured.providers).toEqual([
+      { name: 'default', label: 'id.example.com', loginPath: '/login', demoLogin: undefined },
+    ]);
+    expect(configured.demo).toBeUndefined();
+    expect(startupMessage(configured)).toEqual([
+      'Example app: open https://app.example.com/ (signing in with id.example.com)',
+    ]);
     const home = await request(configured.app).get('/').expect(200);
     expect(home.headers['content-security-policy']).toContain(
       "form-action 'self' https://id.example.com",
     );
+    // The single-provider form: GET /login starts the login, the callback is /callback.
+    expect(home.text).toContain(
+      '<a class="button" href="/login?returnTo=/profile">Log in with id.example.com</a>',
+    );
+    expect(home.text).not.toContain('/login/');
+    await configured.close();
   });
 });
