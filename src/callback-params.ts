@@ -4,8 +4,11 @@ const MAX_QUERY_LENGTH = 16_384;
 const MAX_VALUE_LENGTH = 4_096;
 const MAX_PARAMS = 32;
 
-/** Parameters that must never travel through the browser in an authorization code flow. */
-const FRONT_CHANNEL_TOKENS = ['access_token', 'id_token', 'refresh_token'];
+/**
+ * Parameters that must never travel through the browser in an authorization code flow: tokens
+ * (implicit and hybrid flows) and a JARM `response`, which this client never asks for.
+ */
+const FRONT_CHANNEL_TOKENS = ['access_token', 'id_token', 'refresh_token', 'token', 'response'];
 
 function invalid(message: string): OAuthError {
   return new OAuthError(message, { code: 'OAUTH_INVALID_CALLBACK' });
@@ -16,7 +19,7 @@ function invalid(message: string): OAuthError {
  * output differs between Express 4 (`qs`: `state[]=a` becomes an array) and 5, and refuses any
  * parameter given twice or with brackets: one value per name, or the callback is not trusted.
  */
-export function parseCallbackQuery(originalUrl: string): URLSearchParams {
+export function parseCallbackQuery(originalUrl: string, codeFlow = true): URLSearchParams {
   const index = originalUrl.indexOf('?');
   const raw = index === -1 ? '' : originalUrl.slice(index + 1);
   if (raw.length > MAX_QUERY_LENGTH) throw invalid('the callback query string is too long');
@@ -32,7 +35,8 @@ export function parseCallbackQuery(originalUrl: string): URLSearchParams {
       throw invalid(`the callback parameter "${name.slice(0, 40)}" is too long`);
     seen.add(name);
   }
-  for (const name of FRONT_CHANNEL_TOKENS) {
+  // A custom adapter's provider may return a token in the redirect by design (ALGOGENE does).
+  for (const name of codeFlow ? FRONT_CHANNEL_TOKENS : []) {
     if (params.has(name)) {
       throw invalid(
         `the callback carries "${name}" in the URL; tokens must come from the token endpoint`,

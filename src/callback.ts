@@ -48,7 +48,7 @@ async function completeCallback(runtime: OAuthRuntime, req: Request, res: Respon
     options.multi ? String(req.params.provider) : options.defaultProvider,
   );
   const settings = settingsOf(runtime, provider);
-  const query = parseCallbackQuery(req.originalUrl);
+  const query = parseCallbackQuery(req.originalUrl, provider.codeFlow);
   const state = query.get('state');
   if (state === null || state === '') {
     throw new OAuthError('the callback carries no "state"; start the login again', {
@@ -83,6 +83,11 @@ async function completeCallback(runtime: OAuthRuntime, req: Request, res: Respon
         `the login took longer than ${options.transactionMaxAge} seconds; start it again`,
         { code: 'OAUTH_TRANSACTION_EXPIRED' },
       );
+    }
+    if (provider.codeFlow && !query.get('code') && !query.get('error')) {
+      throw new OAuthError('the callback carries neither "code" nor "error"', {
+        code: 'OAUTH_INVALID_CALLBACK',
+      });
     }
     // The redirect_uri comes from the configured baseURL, never from the Host header.
     const callbackUrl = new URL(settings.redirectUri);

@@ -20,6 +20,9 @@ export const ENDS_SESSION = new Set([
   'OAUTH_INVALID_GRANT',
   'OAUTH_SUBJECT_MISMATCH',
   'OAUTH_LOGIN_REQUIRED',
+  // Only a refresh answers with an ID token here: a provider that rotates refresh tokens has
+  // spent the old one already, so the session cannot be kept.
+  'OAUTH_ID_TOKEN_INVALID',
 ]);
 
 /**

@@ -144,6 +144,9 @@ export function toOAuthError(error: unknown, operation: ProviderOperation): OAut
     );
   }
   const links = chain(error);
+  // Our own refusal (e.g. a plain-http endpoint) wrapped by openid-client keeps its code.
+  const ours = links.find((link): link is OAuthError & ErrorLike => link instanceof OAuthError);
+  if (ours !== undefined) return ours;
   const doing = DOING[operation];
   if (has(links, codeIs('OAUTH_TIMEOUT')) || has(links, (l) => l.name === 'TimeoutError')) {
     return new OAuthError(`the provider did not answer in time while ${doing}`, {
@@ -181,11 +184,13 @@ export function toOAuthError(error: unknown, operation: ProviderOperation): OAut
         'OAUTH_KEY_SELECTION_FAILED',
       ),
     ) ||
-    has(links, messageMatches(/\bJWT\b|ID Token|JWS|JWK/))
+    has(links, messageMatches(/\bJWT\b|ID Token|JWS|JWK|"id_token"/))
   ) {
-    const reason = links
+    // The innermost message is the specific one ("unexpected ID Token "nonce" claim value").
+    const reason = [...links]
+      .reverse()
       .map((link) => link.message)
-      .find((m) => typeof m === 'string' && /JWT|ID Token|JWS|JWK/.test(m));
+      .find((m) => typeof m === 'string' && /JWT|ID Token|JWS|JWK|"id_token"/.test(m));
     return new OAuthError(`the ID token failed validation: ${String(reason ?? 'invalid token')}`, {
       code: 'OAUTH_ID_TOKEN_INVALID',
       cause: error,

@@ -15,8 +15,19 @@ export interface OAuthUser {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-/** Claims that only protect the protocol; they say nothing about the user and are not kept. */
-const PROTOCOL_CLAIMS = new Set(['nonce', 'at_hash', 'c_hash', 's_hash']);
+/**
+ * Claims that only protect the protocol, and claim-source references (aggregated and distributed
+ * claims, which may carry an access token for another server and are never fetched): they say
+ * nothing about the user and are not kept.
+ */
+const PROTOCOL_CLAIMS = new Set([
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  '_claim_names',
+  '_claim_sources',
+]);
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

@@ -78,6 +78,7 @@ export function createCustomProvider(
   return {
     name: provider.name,
     usesNonce: false,
+    codeFlow: false,
 
     async authorizationUrl(request): Promise<URL> {
       // The configured scope reaches the adapter with the other authorization parameters; the

@@ -73,6 +73,7 @@ export function createOAuth2Provider(
   return {
     name: provider.name,
     usesNonce: false,
+    codeFlow: true,
 
     async authorizationUrl(request): Promise<URL> {
       return buildAuthorizationUrl(config, {

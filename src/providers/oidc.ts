@@ -14,6 +14,7 @@ import {
 } from 'openid-client';
 import type { ClientAuth, Configuration, IDToken } from 'openid-client';
 import { OAuthError } from '../errors.js';
+import { isLoopbackHost } from '../option-readers.js';
 import { checkLogoutClaims } from '../logout-token.js';
 import type { LogoutClaims } from '../logout-token.js';
 import type { ResolvedOptions } from '../options.js';
@@ -37,6 +38,39 @@ export function clientAuthentication(
       return ClientSecretBasic(provider.clientSecret);
     case 'none':
       return None();
+  }
+}
+
+/**
+ * Every endpoint the metadata names must be https (or loopback): openid-client only checks the
+ * ones it calls, and only when `allowInsecureRequests` is off, which a loopback issuer needs. An
+ * http authorization or end-session endpoint would send the browser (with an ID token hint) in
+ * clear. A refused document is not cached, so a corrected one is picked up on the next request.
+ */
+function checkMetadataEndpoints(config: Configuration, allowInsecureHttp: boolean): void {
+  for (const [name, value] of Object.entries(config.serverMetadata())) {
+    if (typeof value !== 'string' || !(name.endsWith('_endpoint') || name.endsWith('_uri'))) {
+      continue;
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new OAuthError(`the provider metadata's "${name}" is not a URL`, {
+        code: 'OAUTH_INVALID_RESPONSE',
+      });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new OAuthError(`the provider metadata's "${name}" is not an http(s) URL`, {
+        code: 'OAUTH_INVALID_RESPONSE',
+      });
+    }
+    if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+      throw new OAuthError(
+        `the provider metadata's "${name}" points to ${url.origin} over plain http, which is refused off loopback`,
+        { code: 'OAUTH_INVALID_RESPONSE' },
+      );
+    }
   }
 }
 
@@ -94,7 +128,7 @@ export function createOidcProvider(
     configuration ??= attempt('discovery', () => {
       const execute: ((config: Configuration) => void)[] = [];
       if (provider.issuer.protocol === 'http:') execute.push(allowInsecureRequests);
-      return discovery(
+      const discovered = discovery(
         provider.issuer,
         provider.clientId,
         {
@@ -112,6 +146,10 @@ export function createOidcProvider(
           }),
         },
       );
+      return discovered.then((config) => {
+        checkMetadataEndpoints(config, provider.allowInsecureHttp);
+        return config;
+      });
     });
     configuration.catch(() => {
       configuration = undefined;
@@ -151,6 +189,7 @@ export function createOidcProvider(
   return {
     name,
     usesNonce,
+    codeFlow: true,
 
     async authorizationUrl(request: OAuthAuthorizationRequest): Promise<URL> {
       const config = await getConfiguration();
@@ -207,7 +246,21 @@ export function createOidcProvider(
         );
       }
       const config = await getConfiguration();
-      const response = await attempt('refresh', () => refreshTokenGrant(config, refreshToken));
+      const response = await attempt('refresh', () =>
+        refreshTokenGrant(config, refreshToken),
+      ).catch((error: unknown) => {
+        // OpenID Connect Core 12.2: a user is iss + sub, so another issuer is another user.
+        if (error instanceof OAuthError && /"iss"/.test(error.message)) {
+          throw new OAuthError(
+            'the refreshed ID token comes from another issuer; the session was ended',
+            {
+              code: 'OAUTH_SUBJECT_MISMATCH',
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      });
       const claims = response.claims();
       await verifySignature(config, response.id_token);
       let user = authentication.user;

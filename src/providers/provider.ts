@@ -18,6 +18,11 @@ export interface OAuthProviderClient {
   readonly name: string;
   /** Whether logins carry a nonce (an ID token is expected). */
   readonly usesNonce: boolean;
+  /**
+   * Whether the callback is a standard authorization code response (`code` or `error`, never a
+   * token); false for custom adapters, whose providers may break that.
+   */
+  readonly codeFlow: boolean;
   /** The URL to redirect the browser to. Rejects with an OAuthError when the provider is down. */
   authorizationUrl(request: OAuthAuthorizationRequest): Promise<URL>;
   /** Validates the callback and exchanges the code. `state` has already been matched to `transaction`. */

@@ -175,11 +175,17 @@ describe('refresh failures', () => {
   it('ends the session when the refreshed ID token comes from another issuer', async () => {
     const agent = await signedIn();
     provider.script.refresh = { idToken: { claims: { iss: 'https://evil.example' } } };
-    const response = await agent.get('/access-token');
-    expect(response.status).toBeGreaterThanOrEqual(400);
+    const response = await agent.get('/access-token').expect(401);
+    expect(response.body.code).toBe('OAUTH_SUBJECT_MISMATCH');
+    expect((await agent.get('/').expect(200)).body.signedIn).toBe(false);
+  });
+
+  it('ends the session when the refreshed ID token has a bad signature', async () => {
+    const agent = await signedIn();
+    provider.script.refresh = { idToken: { key: 'foreign' } };
+    const response = await agent.get('/access-token').expect(502);
     expect(response.body.code).toBe('OAUTH_ID_TOKEN_INVALID');
-    const tokens = await storedTokens(agent);
-    expect(tokens.refreshToken).toBeDefined();
+    expect((await agent.get('/').expect(200)).body.signedIn).toBe(false);
   });
 
   it('keeps the session when the provider is down during a refresh, and answers 503', async () => {

@@ -1,7 +1,13 @@
 import type { Request } from 'express';
 import { describe, expectTypeOf, it } from 'vitest';
 import { oauthMiddleware, requireAuth } from '../../src/index.js';
-import type { OAuthContext, OAuthErrorCode, OAuthOptions, OAuthUser , OAuthError} from '../../src/index.js';
+import type {
+  OAuthContext,
+  OAuthErrorCode,
+  OAuthOptions,
+  OAuthUser,
+  OAuthError,
+} from '../../src/index.js';
 
 // These assertions are checked by the type-check step (tsc) and are what users' editors see.
 describe('public types', () => {
