@@ -13,7 +13,7 @@ import {
   updateAuthentication,
 } from './session.js';
 import type { OAuthAuthentication } from './session.js';
-import { isExpired } from './tokens.js';
+import { isExpired, requireRefreshToken } from './tokens.js';
 
 /** Failures after which the session no longer proves who the user is. */
 export const ENDS_SESSION = new Set([
@@ -39,6 +39,17 @@ export class OAuthContext {
     this.#runtime = runtime;
     this.#req = req;
     this.#res = res;
+  }
+
+  /**
+   * @internal Lets `requireAuth()`, created apart from the middleware, find the middleware that
+   * ran before it: the one whose context `req.oauth` is. Kept on the context rather than as one
+   * more property of every request.
+   */
+  static runtimeOf(context: unknown): OAuthRuntime | undefined {
+    return typeof context === 'object' && context !== null && #runtime in context
+      ? context.#runtime
+      : undefined;
   }
 
   /**
@@ -85,19 +96,11 @@ export class OAuthContext {
     if (authentication === undefined) {
       throw new OAuthError('no user is signed in', { code: 'OAUTH_LOGIN_REQUIRED' });
     }
-    const { refreshToken } = authentication.tokens;
     if (!isExpired(authentication.tokens, Date.now(), options.refreshLeeway * 1000)) {
       return authentication;
     }
     try {
-      if (refreshToken === undefined) {
-        throw new OAuthError(
-          'the access token expired and there is no refresh token; log in again',
-          {
-            code: 'OAUTH_LOGIN_REQUIRED',
-          },
-        );
-      }
+      const refreshToken = requireRefreshToken(authentication.tokens);
       const provider = this.#providerOf(authentication);
       const refreshed = await refresher.run(sessionKey(this.#req), refreshToken, () =>
         refreshAcrossInstances(this.#runtime, this.#req, provider, refreshToken),

@@ -1,3 +1,5 @@
+import { OAuthError } from './errors.js';
+
 /**
  * Tokens as the session keeps them. They live only server-side, in the session store: never in a
  * URL, a page, a cookie or a log line.
@@ -43,6 +45,16 @@ export function tokensFromResponse(
   if (idToken !== undefined) tokens.idToken = idToken;
   if (scope !== undefined) tokens.scope = scope;
   return tokens;
+}
+
+/** The refresh token, or the error that sends the user to log in again when there is none. */
+export function requireRefreshToken(tokens: OAuthTokens): string {
+  if (tokens.refreshToken === undefined) {
+    throw new OAuthError('the access token expired and there is no refresh token; log in again', {
+      code: 'OAUTH_LOGIN_REQUIRED',
+    });
+  }
+  return tokens.refreshToken;
 }
 
 /** Whether the access token is expired, or will be within `leewayMs`. */

@@ -51,6 +51,23 @@ export const defaultMapUser: OAuthMapUser = (profile) => ({
 });
 
 /**
+ * The user a later profile fetch names, which must be the session's: a profile for anyone else
+ * means the access token no longer belongs to who signed in.
+ */
+export function checkProfileSubject(
+  provider: string,
+  profile: Readonly<Record<string, unknown>>,
+  mapUser: OAuthMapUser | undefined,
+  sub: string,
+): void {
+  if (userFromProfile(provider, profile, mapUser).sub !== sub) {
+    throw new OAuthError('the profile names another user than the session', {
+      code: 'OAUTH_SUBJECT_MISMATCH',
+    });
+  }
+}
+
+/**
  * Builds the user from a profile (or ID token claims) through `mapUser`. A profile without a
  * usable identifier is refused: a session must always know who it belongs to.
  */

@@ -5,7 +5,7 @@ import type { ProviderOperation } from '../provider-errors.js';
 import type { ResolvedCustomProvider } from '../provider-options.js';
 import type { OAuthAuthentication } from '../session.js';
 import type { OAuthTokens } from '../tokens.js';
-import { userFromProfile } from '../user.js';
+import { checkProfileSubject, userFromProfile } from '../user.js';
 import { attempt } from './oidc.js';
 import { createTimedFetch, readProviderJson } from './provider-http.js';
 import type { OAuthProviderClient } from './provider.js';
@@ -162,12 +162,7 @@ export function createCustomProvider(
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
       const profile = await profileOf(fromSession(authentication.tokens));
-      const user = userFromProfile(provider.name, profile, provider.mapUser);
-      if (user.sub !== authentication.user.sub) {
-        throw new OAuthError('the profile names another user than the session', {
-          code: 'OAUTH_SUBJECT_MISMATCH',
-        });
-      }
+      checkProfileSubject(provider.name, profile, provider.mapUser, authentication.user.sub);
       return profile;
     },
 

@@ -7,12 +7,11 @@ import {
   customFetch,
   refreshTokenGrant,
 } from 'openid-client';
-import { OAuthError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ResolvedOAuth2Provider } from '../provider-options.js';
 import type { OAuthAuthentication } from '../session.js';
-import { tokensFromResponse } from '../tokens.js';
-import { userFromProfile } from '../user.js';
+import { requireRefreshToken, tokensFromResponse } from '../tokens.js';
+import { checkProfileSubject, userFromProfile } from '../user.js';
 import { attempt, clientAuthentication } from './oidc.js';
 import { createProviderFetch, createTimedFetch, readProviderJson } from './provider-http.js';
 import type { OAuthProviderClient } from './provider.js';
@@ -106,15 +105,7 @@ export function createOAuth2Provider(
     },
 
     async refresh(authentication): Promise<OAuthAuthentication> {
-      const refreshToken = authentication.tokens.refreshToken;
-      if (refreshToken === undefined) {
-        throw new OAuthError(
-          'the access token expired and there is no refresh token; log in again',
-          {
-            code: 'OAUTH_LOGIN_REQUIRED',
-          },
-        );
-      }
+      const refreshToken = requireRefreshToken(authentication.tokens);
       const response = await attempt('refresh', () => refreshTokenGrant(config, refreshToken));
       return {
         user: authentication.user,
@@ -124,12 +115,7 @@ export function createOAuth2Provider(
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
       const profile = await fetchProfile(authentication.tokens.accessToken);
-      const user = userFromProfile(provider.name, profile, provider.mapUser);
-      if (user.sub !== authentication.user.sub) {
-        throw new OAuthError('the profile names another user than the session', {
-          code: 'OAUTH_SUBJECT_MISMATCH',
-        });
-      }
+      checkProfileSubject(provider.name, profile, provider.mapUser, authentication.user.sub);
       return profile;
     },
 

@@ -22,7 +22,7 @@ import { toOAuthError } from '../provider-errors.js';
 import type { ProviderOperation } from '../provider-errors.js';
 import type { ResolvedOAuth2Provider, ResolvedOidcProvider } from '../provider-options.js';
 import type { OAuthAuthentication } from '../session.js';
-import { tokensFromResponse } from '../tokens.js';
+import { requireRefreshToken, tokensFromResponse } from '../tokens.js';
 import { userFromProfile } from '../user.js';
 import { createIdTokenVerifier } from './id-token-signature.js';
 import { createProviderFetch, createTimedFetch } from './provider-http.js';
@@ -236,15 +236,7 @@ export function createOidcProvider(
     },
 
     async refresh(authentication): Promise<OAuthAuthentication> {
-      const refreshToken = authentication.tokens.refreshToken;
-      if (refreshToken === undefined) {
-        throw new OAuthError(
-          'the access token expired and there is no refresh token; log in again',
-          {
-            code: 'OAUTH_LOGIN_REQUIRED',
-          },
-        );
-      }
+      const refreshToken = requireRefreshToken(authentication.tokens);
       const config = await getConfiguration();
       const response = await attempt('refresh', () =>
         refreshTokenGrant(config, refreshToken),

@@ -59,20 +59,44 @@ function shapeTokenRequest(
   return { body: JSON.stringify(json), headers: { ...shaped, 'content-type': 'application/json' } };
 }
 
+/**
+ * The JSON object a response carries, read from a clone so the response itself stays unread;
+ * undefined when it carries anything else (which is then left for openid-client to report).
+ */
+export async function peekJsonObject(
+  response: Response,
+): Promise<Record<string, unknown> | undefined> {
+  if (!/json/i.test(response.headers.get('content-type') ?? '')) return undefined;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  return { ...(body as Record<string, unknown>) };
+}
+
+/** A response with the same status and headers as `response` and `body` as its JSON. */
+export function withJsonBody(response: Response, body: Record<string, unknown>): Response {
+  const headers = new Headers(response.headers);
+  // The body is re-encoded as plain JSON: its old length and compression no longer apply.
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(JSON.stringify(body), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
 /** Normalises a token response the way the provider's quirks say, before openid-client reads it. */
 async function shapeTokenResponse(
   response: Response,
   quirks: Required<OAuthQuirks>,
 ): Promise<Response> {
-  if (!/json/i.test(response.headers.get('content-type') ?? '')) return response;
-  let body: unknown;
-  try {
-    body = await response.clone().json();
-  } catch {
-    return response;
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return response;
-  const shaped = { ...(body as Record<string, unknown>) };
+  const shaped = await peekJsonObject(response);
+  if (shaped === undefined) return response;
   if (typeof shaped.error === 'string' && quirks.errorCodes[shaped.error] !== undefined) {
     shaped.error = quirks.errorCodes[shaped.error];
   }
@@ -87,13 +111,7 @@ async function shapeTokenResponse(
       shaped.expires_in = Math.max(0, Math.floor(shaped.expires_at - Date.now() / 1000));
     }
   }
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  return new Response(JSON.stringify(shaped), {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
+  return withJsonBody(response, shaped);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from 'openid-client';
 import type { ClientAuth, CustomFetch } from 'openid-client';
 import { OAuthError } from '../errors.js';
+import { peekJsonObject, withJsonBody } from '../providers/provider-http.js';
 import type { AttemptGate, IssuedToken } from './cache.js';
 import {
   credentialsRejectedError,
@@ -64,28 +65,12 @@ function asJsonBody(init: Parameters<CustomFetch>[1]): RequestInit {
  * issuer it had to make up.
  */
 async function normaliseTokenResponse(response: Response): Promise<Response> {
-  if (response.status !== 200 || !/json/i.test(response.headers.get('content-type') ?? '')) {
-    return response;
-  }
-  let body: unknown;
-  try {
-    body = await response.clone().json();
-  } catch {
-    return response;
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return response;
-  const fields = { ...(body as Record<string, unknown>) };
+  const fields = response.status === 200 ? await peekJsonObject(response) : undefined;
+  if (fields === undefined) return response;
   if (fields.token_type !== undefined && fields.id_token === undefined) return response;
   fields.token_type ??= 'Bearer';
   delete fields.id_token;
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  return new Response(JSON.stringify(fields), {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
+  return withJsonBody(response, fields);
 }
 
 /** The `customFetch` of the token requests: the user's `fetch`, the body format, the repairs. */
