@@ -6,12 +6,11 @@ import { OAuthContext, usableAuthentication } from './context.js';
 import { chooserRoute, loginRoute } from './login.js';
 import { logoutRoute } from './logout.js';
 import { resolveOptions, routeUrl } from './options.js';
-import type { OAuthMiddlewareOptions } from './options.js';
+import type { OAuthMiddlewareOptions, ResolvedOptions } from './options.js';
 import { createProviderClient } from './providers/create-provider.js';
 import type { OAuthProviderClient } from './providers/provider.js';
 import { RefreshCoordinator } from './refresh.js';
 import { handleError } from './render-error.js';
-import { bindRuntime } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { assertSession } from './session.js';
 import { sessionSettingWarnings } from './session-settings.js';
@@ -60,7 +59,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
 
   let settingsChecked = false;
   const router = Router();
-  router.use(function oauthContext(req: Request, res: Response, next: NextFunction): void {
+  function oauthContext(req: Request, res: Response, next: NextFunction): void {
     try {
       assertSession(req);
     } catch (error) {
@@ -71,11 +70,11 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
       settingsChecked = true;
       for (const warning of sessionSettingWarnings(req, resolved)) resolved.logger.warn(warning);
     }
-    bindRuntime(req, runtime);
     req.oauth = new OAuthContext(runtime, req, res);
     req.oauthUser = usableAuthentication(req)?.user;
     next();
-  });
+  }
+  router.use(oauthContext);
   if (resolved.multi) {
     if (routes.login !== false && loginPath !== undefined) {
       router.get(routes.login, chooserRoute(runtime, loginPath));
@@ -94,6 +93,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
       : routes.backchannelLogout;
     router.all(path, ...backchannelLogoutRoutes(runtime));
   }
+  skipRoutesThatCannotMatch(router, routes, oauthContext);
   const redirectUris = Object.fromEntries(
     [...resolved.providers].map(([name, provider]) => [name, provider.redirectUri]),
   );
@@ -101,4 +101,38 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
     redirectUris,
     postLogoutRedirectUri: resolved.postLogoutRedirectUri,
   });
+}
+
+type Handler = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * Express's router leaves a router that answered nothing through `setImmediate`: an event-loop
+ * turn on every request of the application, for the middleware mounted before its routes. A
+ * request that none of the routes can match runs the context middleware alone and goes on at
+ * once. Routes are literal paths (see `readRoute()` in options.ts) matched regardless of case,
+ * so a path that starts with none of them cannot match one; anything else (an absolute-form URL,
+ * layers the application added to the router) goes through the router as before.
+ */
+function skipRoutesThatCannotMatch(
+  router: Router,
+  routes: ResolvedOptions['routes'],
+  oauthContext: Handler,
+): void {
+  const paths = [routes.login, routes.callback, routes.logout, routes.backchannelLogout].filter(
+    (path): path is string => path !== false,
+  );
+  const escaped = paths.map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // With every route turned off, nothing can match: (?!) never does.
+  const ownRoute = new RegExp(paths.length === 0 ? '(?!)' : `^(?:${escaped.join('|')})`, 'i');
+  const layers = router.stack.length;
+  const dispatcher = router as unknown as { handle: Handler };
+  const dispatch = dispatcher.handle;
+  dispatcher.handle = function oauthRouter(req, res, next) {
+    const url = req.url;
+    if (router.stack.length === layers && url.startsWith('/') && !ownRoute.test(url)) {
+      oauthContext(req, res, next);
+      return;
+    }
+    dispatch.call(router, req, res, next);
+  };
 }

@@ -33,16 +33,3 @@ export function settingsOf(runtime: OAuthRuntime, provider: OAuthProviderClient)
   }
   return settings;
 }
-
-const RUNTIME = Symbol('express-oauth-rp runtime');
-
-type RuntimeCarrier = { [RUNTIME]?: OAuthRuntime };
-
-/** Lets `requireAuth()`, created apart from the middleware, find the middleware that ran before it. */
-export function bindRuntime(req: object, runtime: OAuthRuntime): void {
-  (req as RuntimeCarrier)[RUNTIME] = runtime;
-}
-
-export function runtimeOf(req: object): OAuthRuntime | undefined {
-  return (req as RuntimeCarrier)[RUNTIME];
-}

@@ -1,0 +1,68 @@
+/** Starts the provider and the variants, each in its own child process. */
+import { forkServer } from './ipc.js';
+import type { ChildHandle } from './ipc.js';
+import type { ProviderCounts } from './provider-server.js';
+import type { StoreStats, Variant } from './variant-server.js';
+
+export interface ProviderHandle extends ChildHandle {
+  readonly issuer: string;
+  setRedirectUris(uris: readonly string[]): Promise<void>;
+  counts(): Promise<ProviderCounts>;
+  resetCounts(): Promise<void>;
+}
+
+export interface VariantHandle extends ChildHandle {
+  readonly variant: Variant;
+  stats(): Promise<StoreStats>;
+  resetStats(): Promise<void>;
+  /** The child's CPU time so far, microseconds (user + system). */
+  cpu(): Promise<number>;
+}
+
+export async function startProvider(): Promise<ProviderHandle> {
+  const child = await forkServer(new URL('./provider-server.ts', import.meta.url), []);
+  return {
+    ...child,
+    issuer: String(child.info.issuer),
+    setRedirectUris: async (uris) => {
+      await child.ask('setClient', { redirectUris: uris });
+    },
+    counts: () => child.ask<ProviderCounts>('counts'),
+    resetCounts: async () => {
+      await child.ask('reset');
+    },
+  };
+}
+
+export interface VariantOptions {
+  /** Write a V8 CPU profile into this directory when the child exits. */
+  cpuProfileDir?: string;
+}
+
+export async function startVariant(
+  variant: Variant,
+  provider: ProviderHandle,
+  options: VariantOptions = {},
+): Promise<VariantHandle> {
+  const execArgv =
+    options.cpuProfileDir === undefined
+      ? []
+      : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-interval', '100'];
+  const child = await forkServer(new URL('./variant-server.ts', import.meta.url), [variant], {
+    execArgv,
+    env: {
+      BENCH_ISSUER: provider.issuer,
+      BENCH_CLIENT_ID: String(provider.info.clientId),
+      BENCH_CLIENT_SECRET: String(provider.info.clientSecret),
+    },
+  });
+  return {
+    ...child,
+    variant,
+    stats: () => child.ask<StoreStats>('stats'),
+    cpu: () => child.ask<number>('cpu'),
+    resetStats: async () => {
+      await child.ask('resetStats');
+    },
+  };
+}

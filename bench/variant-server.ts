@@ -1,0 +1,246 @@
+/**
+ * Child process: one variant's Express app on 127.0.0.1, `GET /me` answering `{ sub }` to a
+ * signed-in user. Every variant that uses express-session uses the same settings and its
+ * MemoryStore, whose writes and touches are counted so a read-only request can be shown to write
+ * nothing.
+ *
+ * Usage (from bench/servers.ts): `variant-server.ts <variant>`, with BENCH_ISSUER,
+ * BENCH_CLIENT_ID and BENCH_CLIENT_SECRET in the environment.
+ */
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import session from 'express-session';
+import eoc from 'express-openid-connect';
+import passport from 'passport';
+import { allowInsecureRequests, ClientSecretBasic, discovery } from 'openid-client';
+import { Strategy } from 'openid-client/passport';
+import { oauthMiddleware, requireAuth } from '../src/index.js';
+import { serveParent } from './ipc.js';
+
+export const VARIANTS = [
+  'bare',
+  'session',
+  'ours',
+  'ours-userinfo',
+  'eoc',
+  'passport',
+  'passport-tokens',
+] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** What the store saw since the last reset. */
+export interface StoreStats {
+  writes: number;
+  touches: number;
+  sessions: number;
+}
+
+const variant = process.argv[2] as Variant;
+if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${String(process.argv[2])}`);
+const issuer = process.env.BENCH_ISSUER ?? '';
+const clientId = process.env.BENCH_CLIENT_ID ?? '';
+const clientSecret = process.env.BENCH_CLIENT_SECRET ?? '';
+const SCOPE = 'openid profile email';
+// CommonJS whose named exports Node's ESM loader cannot detect.
+const { auth, requiresAuth } = eoc;
+
+const app = express();
+const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
+  const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+});
+const port = (server.address() as AddressInfo).port;
+const baseURL = `http://127.0.0.1:${port}`;
+
+// --- express-session, shared settings ----------------------------------------------------------
+
+const store = new session.MemoryStore();
+const stats: StoreStats = { writes: 0, touches: 0, sessions: 0 };
+const rawSessions = (store as unknown as { sessions: Record<string, string> }).sessions;
+const set = store.set.bind(store);
+const touch = store.touch.bind(store);
+store.set = (sid, data, done) => {
+  stats.writes += 1;
+  set(sid, data, done);
+};
+store.touch = (sid, data, done) => {
+  stats.touches += 1;
+  touch(sid, data, done);
+};
+
+function useSession(): void {
+  app.use(
+    session({
+      store,
+      secret: 'bench-session-secret-that-is-long-enough',
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax' },
+    }),
+  );
+  // The session exactly as the store holds it, for the footprint and to seed the floor.
+  app.get('/__bench/stored', (req, res) => {
+    const raw = rawSessions[req.sessionID];
+    res.json(
+      raw === undefined
+        ? null
+        : { bytes: Buffer.byteLength(raw), data: JSON.parse(raw) as Record<string, unknown> },
+    );
+  });
+}
+
+function unauthorized(res: Response): void {
+  res.status(401).json({ code: 'UNAUTHORIZED' });
+}
+
+// --- the variants --------------------------------------------------------------------------------
+
+async function mount(): Promise<void> {
+  switch (variant) {
+    case 'bare':
+      // The ceiling: Express alone, no session, no check.
+      app.get('/me', (_req, res) => {
+        res.json({ sub: 'alice' });
+      });
+      return;
+
+    case 'session':
+      // The floor: express-session alone, holding the very session our middleware stored, and
+      // the cheapest possible check of it.
+      useSession();
+      app.post('/__bench/seed', express.json({ limit: '1mb' }), (req, res, next) => {
+        req.session.regenerate((error: unknown) => {
+          if (error) return next(error);
+          Object.assign(req.session, req.body as object);
+          res.json({ seeded: true });
+        });
+      });
+      app.get('/me', (req, res) => {
+        const sub = req.session.oauth?.user?.sub;
+        if (typeof sub !== 'string') return unauthorized(res);
+        res.json({ sub });
+      });
+      return;
+
+    case 'ours':
+    case 'ours-userinfo':
+      useSession();
+      app.use(
+        oauthMiddleware({
+          issuer,
+          clientId,
+          clientSecret,
+          baseURL,
+          scope: SCOPE,
+          fetchUserInfo: variant === 'ours-userinfo',
+          logger: false,
+        }),
+      );
+      app.get('/me', requireAuth(), (req, res) => {
+        res.json({ sub: req.oauthUser!.sub });
+      });
+      return;
+
+    case 'eoc':
+      // express-openid-connect with its default session: the encrypted, rolling appSession cookie.
+      app.use(
+        auth({
+          issuerBaseURL: issuer,
+          baseURL,
+          clientID: clientId,
+          clientSecret,
+          secret: 'bench-eoc-secret-that-is-long-enough',
+          authRequired: false,
+          authorizationParams: { response_type: 'code', scope: SCOPE },
+          idpLogout: false,
+          attemptSilentLogin: false,
+          enableTelemetry: false,
+        }),
+      );
+      app.get('/me', requiresAuth(), (req, res) => {
+        res.json({ sub: req.oidc.user!.sub as string });
+      });
+      return;
+
+    case 'passport':
+    case 'passport-tokens':
+      await mountPassport(variant === 'passport-tokens');
+      return;
+  }
+}
+
+/**
+ * openid-client's own Passport strategy, as its README sets it up: the user is the ID token's
+ * claims. With `keepTokens`, the user also carries the tokens, as an app that calls APIs, refreshes
+ * or logs out at the provider must keep them (what express-oauth-rp keeps).
+ */
+async function mountPassport(keepTokens: boolean): Promise<void> {
+  const config = await discovery(
+    new URL(issuer),
+    clientId,
+    { client_secret: clientSecret },
+    ClientSecretBasic(clientSecret),
+    { execute: [allowInsecureRequests] },
+  );
+  passport.use(
+    new Strategy(
+      { config, name: 'oidc', scope: SCOPE, callbackURL: `${baseURL}/callback` },
+      (tokens, verified) => {
+        const claims = tokens.claims();
+        if (!keepTokens) return verified(null, claims);
+        const { access_token, token_type, refresh_token, id_token, scope } = tokens;
+        const expiresIn = tokens.expiresIn();
+        verified(null, {
+          ...claims,
+          tokens: {
+            access_token,
+            token_type,
+            refresh_token,
+            id_token,
+            scope,
+            expires_at: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000,
+          },
+        });
+      },
+    ),
+  );
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user: Express.User, done) => done(null, user));
+  useSession();
+  app.use(passport.session());
+  app.get('/login', passport.authenticate('oidc') as RequestHandler);
+  app.get(
+    '/callback',
+    passport.authenticate('oidc', {
+      successRedirect: '/',
+      failureRedirect: '/failed',
+    }) as RequestHandler,
+  );
+  app.get('/me', (req, res) => {
+    if (!req.isAuthenticated()) return unauthorized(res);
+    res.json({ sub: (req.user as { sub: string }).sub });
+  });
+}
+
+await mount();
+app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  console.error(`[bench ${variant}]`, error);
+  res.status(500).json({ code: 'BENCH_ERROR' });
+});
+
+serveParent(port, (name) => {
+  switch (name) {
+    case 'stats':
+      return { ...stats, sessions: Object.keys(rawSessions).length } satisfies StoreStats;
+    case 'cpu': {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    }
+    case 'resetStats':
+      stats.writes = 0;
+      stats.touches = 0;
+      return null;
+    default:
+      throw new Error(`unknown request ${name}`);
+  }
+});

@@ -1,0 +1,80 @@
+import express from 'express';
+import session from 'express-session';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthMiddleware } from '../../src/index.js';
+import { signIn, startOpenIdProvider } from '../../src/testing/index.js';
+import type { OpenIdTestProvider } from '../../src/testing/index.js';
+
+let provider: OpenIdTestProvider;
+
+beforeAll(async () => {
+  provider = await startOpenIdProvider();
+});
+
+afterAll(async () => {
+  await provider.close();
+});
+
+/** A MemoryStore that counts what is written to it. */
+class CountingStore extends session.MemoryStore {
+  writes = 0;
+  override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
+    this.writes += 1;
+    super.set(sid, data, callback);
+  }
+}
+
+function app(mount: string, store: session.Store) {
+  const server = express();
+  server.use(
+    session({ secret: 'request-path-secret', resave: false, saveUninitialized: false, store }),
+  );
+  const router = oauthMiddleware({
+    issuer: provider.issuer,
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret,
+    baseURL: `http://127.0.0.1${mount === '/' ? '' : mount}`,
+    logger: false,
+  });
+  router.get('/added-by-the-app', (_req, res) => {
+    res.send('app route on the router');
+  });
+  server.use(mount, router);
+  server.get(`${mount === '/' ? '' : mount}/me`, (req, res) => {
+    res.json({ sub: req.oauthUser?.sub ?? null });
+  });
+  return server;
+}
+
+describe('the request path', () => {
+  it('writes nothing to the session store on a signed-in, read-only request', async () => {
+    const store = new CountingStore();
+    const agent = request.agent(app('/', store));
+    await signIn(agent, provider);
+    const before = store.writes;
+    for (let i = 0; i < 20; i++) {
+      expect((await agent.get('/me').expect(200)).body.sub).toBe('alice');
+    }
+    expect(store.writes).toBe(before);
+  });
+
+  it('still routes its own paths in any letter case, and routes the app added to the router', async () => {
+    const server = app('/', new session.MemoryStore());
+    expect((await request(server).get('/LOGIN').expect(303)).headers.location).toContain(
+      provider.issuer,
+    );
+    await request(server).get('/added-by-the-app').expect(200, 'app route on the router');
+    await request(server).get('/elsewhere').expect(404);
+  });
+
+  it('sets the request context for every route when mounted under a prefix', async () => {
+    const store = new session.MemoryStore();
+    const agent = request.agent(app('/auth', store));
+    expect((await agent.get('/auth/login').expect(303)).headers.location).toContain(
+      provider.issuer,
+    );
+    await signIn(agent, provider, { loginPath: '/auth/login' });
+    expect((await agent.get('/auth/me').expect(200)).body.sub).toBe('alice');
+  });
+});
