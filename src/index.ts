@@ -22,7 +22,7 @@ export type {
   OAuthProviderOptions,
   OAuthQuirks,
   OAuthUserProfile,
-} from './provider-options.js';
+} from './provider-types.js';
 export type { OAuthAdapter, OAuthAdapterContext, OAuthAdapterTokens } from './adapter.js';
 export type { OAuthRouter } from './middleware.js';
 export type { OAuthLoginOptions } from './login.js';

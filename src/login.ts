@@ -8,7 +8,7 @@ import {
 import { OAuthError } from './errors.js';
 import escapeHtml from 'escape-html';
 import { checkAuthorizationParams } from './provider-options.js';
-import type { OAuthAuthorizationParams } from './provider-options.js';
+import type { OAuthAuthorizationParams } from './provider-types.js';
 import type { OAuthProviderClient } from './providers/provider.js';
 import { handleError, PAGE_CSP } from './render-error.js';
 import { safeReturnTo } from './return-to.js';

@@ -13,13 +13,13 @@ import {
   rejectUnknownKeys,
 } from './option-readers.js';
 import { PROVIDER_KEYS, resolveProviderOptions } from './provider-options.js';
+import type { ResolvedProvider } from './provider-options.js';
 import type {
   OAuthCustomProvider,
   OAuthOAuth2Provider,
   OAuthOidcProvider,
   OAuthProviderOptions,
-  ResolvedProvider,
-} from './provider-options.js';
+} from './provider-types.js';
 
 /** Where the middleware writes what it has to say; every method is optional. */
 export interface OAuthLogger {

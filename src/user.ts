@@ -1,5 +1,5 @@
 import { OAuthError } from './errors.js';
-import type { OAuthMapUser, OAuthUserProfile } from './provider-options.js';
+import type { OAuthMapUser, OAuthUserProfile } from './provider-types.js';
 
 /** The signed-in user, as `req.oauthUser` shows it to every handler after the middleware. */
 export interface OAuthUser {

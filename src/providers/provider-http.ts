@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import { isLoopbackHost } from '../option-readers.js';
 import { retryAfterSeconds } from '../provider-errors.js';
 import type { ProviderOperation } from '../provider-errors.js';
-import type { OAuthQuirks } from '../provider-options.js';
+import type { OAuthQuirks } from '../provider-types.js';
 
 /** What shapes a provider's HTTP: its plain-http policy, its timeout and its quirks. */
 export interface ProviderHttpOptions {

@@ -1,6 +1,6 @@
 import type { OAuthAdapter, OAuthAdapterContext } from '../../adapter.js';
 import { OAuthError } from '../../errors.js';
-import type { OAuthCustomProvider } from '../../provider-options.js';
+import type { OAuthCustomProvider } from '../../provider-types.js';
 
 /** Options of {@link algogene}. */
 export interface AlgogeneOptions {

@@ -1,4 +1,4 @@
-import type { OAuthOAuth2Provider } from '../../provider-options.js';
+import type { OAuthOAuth2Provider } from '../../provider-types.js';
 
 /** Options of {@link alpaca}. */
 export interface AlpacaOptions {

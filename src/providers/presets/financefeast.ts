@@ -1,4 +1,4 @@
-import type { OAuthOidcProvider } from '../../provider-options.js';
+import type { OAuthOidcProvider } from '../../provider-types.js';
 
 /** Options of {@link financefeast}. */
 export interface FinancefeastOptions {
