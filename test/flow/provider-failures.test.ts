@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, withTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
 import type { Agent } from '../helpers/login.js';
-import { authorize, startScriptedProvider } from '../helpers/scripted-provider.js';
+import { authorize, clientOf, startScriptedProvider } from '../helpers/scripted-provider.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
 
 let provider: ScriptedProvider;
@@ -52,26 +52,19 @@ describe('provider failures at the token endpoint', () => {
   });
 
   it('answers 504 when the token endpoint does not answer within the timeout', async () => {
-    const impatient = await startTestApp({
-      oauth: () => ({
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-        timeout: 300,
-      }),
-    });
-    try {
-      provider.script.token = { hang: true };
-      const agent = browser(impatient.url);
-      const callback = await authorize(provider, await startLogin(agent));
-      const response = await agent.get(pathOf(callback));
-      expect({ status: response.status, code: response.body.code }).toEqual({
-        status: 504,
-        code: 'OAUTH_PROVIDER_TIMEOUT',
-      });
-    } finally {
-      await impatient.close();
-    }
+    await withTestApp(
+      { oauth: () => ({ ...clientOf(provider), timeout: 300 }) },
+      async (impatient) => {
+        provider.script.token = { hang: true };
+        const agent = browser(impatient.url);
+        const callback = await authorize(provider, await startLogin(agent));
+        const response = await agent.get(pathOf(callback));
+        expect({ status: response.status, code: response.body.code }).toEqual({
+          status: 504,
+          code: 'OAUTH_PROVIDER_TIMEOUT',
+        });
+      },
+    );
   });
 
   it('answers 503 when the token endpoint answers 500', async () => {
@@ -131,22 +124,15 @@ describe('ID token checks', () => {
   });
 
   it('accepts that same token only when the signature check is turned off, proving the check is what refuses it', async () => {
-    const lax = await startTestApp({
-      oauth: () => ({
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-        verifyIdTokenSignature: false,
-      }),
-    });
-    try {
-      provider.script.token = { idToken: { key: 'foreign' } };
-      const agent = browser(lax.url);
-      const callback = await authorize(provider, await startLogin(agent));
-      await agent.get(pathOf(callback)).expect(303);
-    } finally {
-      await lax.close();
-    }
+    await withTestApp(
+      { oauth: () => ({ ...clientOf(provider), verifyIdTokenSignature: false }) },
+      async (lax) => {
+        provider.script.token = { idToken: { key: 'foreign' } };
+        const agent = browser(lax.url);
+        const callback = await authorize(provider, await startLogin(agent));
+        await agent.get(pathOf(callback)).expect(303);
+      },
+    );
   });
 
   it('refuses an ID token issued in the future', async () => {
@@ -187,14 +173,7 @@ describe('ID token checks', () => {
 describe('discovery', () => {
   it('answers 503 with a clear page while the provider is down, and recovers when it is back', async () => {
     const { agent } = { agent: browser(app.url) };
-    const fresh = await startTestApp({
-      oauth: () => ({
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-      }),
-    });
-    try {
+    await withTestApp({ oauth: () => clientOf(provider) }, async (fresh) => {
       await provider.stop();
       const down = await browser(fresh.url).get('/login').set('Accept', 'text/html').expect(503);
       expect(down.text).toContain('The sign-in provider is unavailable');
@@ -203,62 +182,32 @@ describe('discovery', () => {
       await provider.start();
       await browser(fresh.url).get('/login').expect(303);
       await agent.get('/').expect(200);
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it('answers 503 when discovery answers 500, then recovers without a restart', async () => {
-    const fresh = await startTestApp({
-      oauth: () => ({
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-      }),
-    });
-    try {
+    await withTestApp({ oauth: () => clientOf(provider) }, async (fresh) => {
       provider.script.discovery = { status: 500, body: 'down', times: 1 };
       expect((await browser(fresh.url).get('/login').expect(503)).body.code).toBe(
         'OAUTH_PROVIDER_UNAVAILABLE',
       );
       await browser(fresh.url).get('/login').expect(303);
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it('answers 504 when discovery hangs past the timeout', async () => {
-    const fresh = await startTestApp({
-      oauth: () => ({
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-        timeout: 300,
-      }),
-    });
-    try {
+    await withTestApp({ oauth: () => ({ ...clientOf(provider), timeout: 300 }) }, async (fresh) => {
       provider.script.discovery = { hang: true, times: 1 };
       expect((await browser(fresh.url).get('/login').expect(504)).body.code).toBe(
         'OAUTH_PROVIDER_TIMEOUT',
       );
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it('refuses metadata that names another issuer', async () => {
-    const fresh = await startTestApp({
-      oauth: () => ({
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-      }),
-    });
-    try {
+    await withTestApp({ oauth: () => clientOf(provider) }, async (fresh) => {
       provider.script.discovery = { set: { issuer: 'https://evil.example' } };
       expect((await browser(fresh.url).get('/login')).body.code).toBe('OAUTH_ISSUER_MISMATCH');
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 });

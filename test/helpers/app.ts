@@ -145,3 +145,16 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       }),
   };
 }
+
+/** Runs `test` against a fresh app, closed afterwards whatever happens. */
+export async function withTestApp(
+  options: TestAppOptions,
+  test: (app: TestApp) => Promise<void>,
+): Promise<void> {
+  const app = await startTestApp(options);
+  try {
+    await test(app);
+  } finally {
+    await app.close();
+  }
+}

@@ -21,3 +21,16 @@ export type {
   TokenScript,
   UserinfoScript,
 } from '../../src/testing/provider/types.js';
+
+/** The client options an app needs to sign in with this provider. */
+export function clientOf(provider: { issuer: string; clientId: string; clientSecret: string }): {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+} {
+  return {
+    issuer: provider.issuer,
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret,
+  };
+}
