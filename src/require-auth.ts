@@ -202,16 +202,21 @@ export function requireAuth(options?: RequireAuthOptions) {
     // here without a promise; a refresh, a login redirect or a `check` takes the async guard.
     // Whatever throws is handled as the async guard would handle it.
     if (check === undefined) {
+      let passes = false;
       try {
         const authentication = usableAuthentication(req);
         if (authentication !== undefined && isFresh(runtime, authentication)) {
           const unmet = unmetRule(authentication);
           if (unmet !== undefined) throw unmet;
-          next();
-          return;
+          passes = true;
         }
       } catch (error) {
         handleError(runtime.options, error, req, res, next);
+        return;
+      }
+      // Outside the try: an error of a later handler is Express's to route, not the guard's.
+      if (passes) {
+        next();
         return;
       }
     }
