@@ -21,6 +21,19 @@ export type OAuthRouter = Router & {
   readonly redirectUris: Readonly<Record<string, string>>;
   /** The post-logout redirect URI to register at providers that support RP-initiated logout. */
   readonly postLogoutRedirectUri: string;
+  /**
+   * Discovers every OpenID Connect provider now, so a wrong issuer or an unreachable provider is
+   * known at start-up rather than at the first login. Rejects with the first provider's
+   * OAuthError; logins keep retrying discovery either way.
+   *
+   * @example
+   * ```ts
+   * const oauth = oauthMiddleware(options);
+   * await oauth.ready();
+   * app.use(oauth);
+   * ```
+   */
+  ready(): Promise<void>;
 };
 
 /**
@@ -100,6 +113,9 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthRouter {
   return Object.assign(router, {
     redirectUris,
     postLogoutRedirectUri: resolved.postLogoutRedirectUri,
+    async ready(): Promise<void> {
+      await Promise.all([...providers.values()].map((provider) => provider.ready?.()));
+    },
   });
 }
 

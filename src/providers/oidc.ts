@@ -274,6 +274,10 @@ export function createOidcProvider(
       return userInfoClaims(config, authentication.tokens.accessToken, authentication.user.sub);
     },
 
+    async ready(): Promise<void> {
+      await getConfiguration();
+    },
+
     async verifyLogoutToken(logoutToken): Promise<LogoutClaims> {
       const config = await getConfiguration();
       let claims: Record<string, unknown>;

@@ -35,6 +35,8 @@ export interface OAuthProviderClient {
   refresh(authentication: OAuthAuthentication): Promise<OAuthAuthentication>;
   /** Calls the userinfo endpoint with the access token and checks its `sub`. */
   fetchUserInfo(authentication: OAuthAuthentication): Promise<Record<string, unknown>>;
+  /** Fetches what the provider publishes (discovery metadata) now instead of at the first login. */
+  ready?(): Promise<void>;
   /**
    * OpenID Connect providers only: checks a back-channel logout token (signature against the
    * JWKS, then claims) and returns what it names.

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { oauthMiddleware } from '../../src/index.js';
+import { startOpenIdProvider } from '../../src/testing/index.js';
+import { clientOf } from '../helpers/scripted-provider.js';
 import { browser } from '../helpers/login.js';
 import { startTestApp } from '../helpers/app.js';
 
@@ -65,6 +68,32 @@ describe('routes', () => {
       expect(guard.headers.location).toBe('/app/login?returnTo=%2Fme');
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('router.ready()', () => {
+  it('discovers the provider at start-up, and reports one that cannot be reached', async () => {
+    const provider = await startOpenIdProvider();
+    try {
+      const up = oauthMiddleware({
+        ...clientOf(provider),
+        baseURL: 'http://127.0.0.1',
+        logger: false,
+      });
+      await expect(up.ready()).resolves.toBeUndefined();
+      expect(provider.count('/.well-known/openid-configuration')).toBe(1);
+      const down = oauthMiddleware({
+        issuer: 'http://127.0.0.1:9',
+        clientId: 'c',
+        clientSecret: 's',
+        baseURL: 'http://127.0.0.1',
+        timeout: 500,
+        logger: false,
+      });
+      await expect(down.ready()).rejects.toMatchObject({ code: 'OAUTH_PROVIDER_UNAVAILABLE' });
+    } finally {
+      await provider.close();
     }
   });
 });
