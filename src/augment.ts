@@ -1,7 +1,7 @@
 import type {} from 'express-session';
 import type { OAuthContext } from './context.js';
-import type { OAuthSessionData } from './session.js';
-import type { OAuthUser } from './user.js';
+import type { OAuthSessionData } from './session/sign-in.js';
+import type { OAuthUser } from './session/user.js';
 
 // Types for the fields the middleware adds, merged into Express's and express-session's own
 // declarations so `req.oauthUser` and `req.oauth` are typed in every handler of the application.

@@ -32,6 +32,12 @@ export const OAuthErrorCodes = {
   PROVIDER_ERROR: 'OAUTH_PROVIDER_ERROR',
   /** The authorization code, or the refresh token, was refused by the provider (`invalid_grant`). */
   INVALID_GRANT: 'OAUTH_INVALID_GRANT',
+  /**
+   * The provider refused the application's own client credentials at the token endpoint
+   * (`invalid_client`, `unauthorized_client`, or HTTP 401): a configuration problem of the
+   * application (`clientId`, `clientSecret`, `tokenEndpointAuthMethod`), not of the user.
+   */
+  CLIENT_REJECTED: 'OAUTH_CLIENT_REJECTED',
   /** The provider's response failed validation: an unexpected shape, claim, signature or issuer. */
   INVALID_RESPONSE: 'OAUTH_INVALID_RESPONSE',
   /** The ID token failed validation: signature, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce` or `sub`. */
@@ -81,6 +87,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_AUTHORIZATION_ERROR: 400,
   OAUTH_PROVIDER_ERROR: 502,
   OAUTH_INVALID_GRANT: 400,
+  OAUTH_CLIENT_REJECTED: 500,
   OAUTH_INVALID_RESPONSE: 502,
   OAUTH_ID_TOKEN_INVALID: 502,
   OAUTH_ISSUER_MISMATCH: 400,

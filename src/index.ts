@@ -1,8 +1,26 @@
+/**
+ * express-oauth-rp: an Express app as a secure OAuth 2.0 / OpenID Connect relying party.
+ *
+ * - Sign-in: {@link oauthMiddleware} answers the login, callback and logout routes and sets
+ *   `req.oauthUser` and `req.oauth`; {@link requireAuth} guards the application's own routes.
+ * - Providers: OpenID Connect by discovery, plain OAuth 2.0 by explicit endpoints, custom
+ *   adapters, and presets for the providers the package was built with.
+ * - Server-to-server: {@link createTokenClient}.
+ * - Errors: one {@link OAuthError} class with stable codes.
+ *
+ * @packageDocumentation
+ */
+
+// Sign-in
 export { oauthMiddleware } from './middleware.js';
+export type { OAuthMiddleware, OAuthRouter } from './middleware.js';
 export { requireAuth } from './require-auth.js';
-export type { RequireAuthOptions } from './require-auth.js';
-export { OAuthError, OAuthErrorCodes, OAUTH_ERROR_STATUS } from './errors.js';
-export type { OAuthErrorCode, OAuthErrorOptions } from './errors.js';
+export type { RequireAuthOptions } from './options/require-auth.js';
+export type { OAuthLoginOptions } from './routes/login.js';
+export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
+export type { OAuthTokens } from './session/tokens.js';
+
+// Options
 export type {
   OAuthErrorHandler,
   OAuthLogger,
@@ -11,7 +29,7 @@ export type {
   OAuthOptions,
   OAuthRoutes,
   OAuthSharedOptions,
-} from './options.js';
+} from './options/types.js';
 export type {
   OAuthAuthorizationParams,
   OAuthCustomProvider,
@@ -22,12 +40,15 @@ export type {
   OAuthProviderOptions,
   OAuthQuirks,
   OAuthUserProfile,
-} from './provider-types.js';
-export type { OAuthAdapter, OAuthAdapterContext, OAuthAdapterTokens } from './adapter.js';
-export type { OAuthRouter } from './middleware.js';
-export type { OAuthLoginOptions } from './login.js';
-export type { OAuthTokens } from './tokens.js';
-export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
+} from './options/provider-types.js';
+
+// Providers
+export type {
+  OAuthAdapter,
+  OAuthAdapterContext,
+  OAuthAdapterTokens,
+  OAuthProviderHttp,
+} from './providers/adapter.js';
 export { algogene, alpaca, financefeast, genericOAuth2 } from './providers/presets/index.js';
 export type {
   AlgogeneOptions,
@@ -35,6 +56,16 @@ export type {
   FinancefeastOptions,
   GenericOAuth2Options,
 } from './providers/presets/index.js';
+
+// Errors
+export { OAuthError, OAuthErrorCodes, OAUTH_ERROR_STATUS } from './errors.js';
+export type { OAuthErrorCode, OAuthErrorOptions } from './errors.js';
+
+// Several instances
+export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh/locks.js';
+export type { OAuthRedisLockClient, OAuthRefreshLock } from './refresh/locks.js';
+
+// Server-to-server tokens
 export { createTokenClient } from './token-client.js';
 export type {
   OAuthBasicAuthOptions,
@@ -45,5 +76,3 @@ export type {
   OAuthTokenClientOptions,
   OAuthTokenGrantBaseOptions,
 } from './token-client.js';
-export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh-lock.js';
-export type { OAuthRedisLockClient, OAuthRefreshLock } from './refresh-lock.js';

@@ -1,14 +1,16 @@
-import type { OAuthAdapterContext, OAuthAdapterTokens } from '../adapter.js';
 import { OAuthError } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
-import type { ProviderOperation } from '../provider-errors.js';
-import type { ResolvedCustomProvider } from '../provider-options.js';
-import type { OAuthAuthentication } from '../session.js';
-import type { OAuthTokens } from '../tokens.js';
-import { checkProfileSubject, userFromProfile } from '../user.js';
-import { attempt } from './oidc.js';
-import { createTimedFetch, readProviderJson } from './provider-http.js';
-import type { OAuthProviderClient } from './provider.js';
+import type { ResolvedCustomProvider } from '../options/provider.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import type { OAuthAuthentication } from '../session/sign-in.js';
+import { tokensFromResponse } from '../session/tokens.js';
+import type { OAuthTokens } from '../session/tokens.js';
+import { checkProfileSubject, userFromProfile } from '../session/user.js';
+import type { OAuthAdapterContext, OAuthAdapterTokens } from './adapter.js';
+import type { OAuthProviderClient } from './client.js';
+import { attempt } from './error-mapping.js';
+import type { ProviderOperation } from './error-mapping.js';
+import { createTimedFetch } from './provider-fetch.js';
+import { readProviderJson } from './provider-json.js';
 
 function checkTokens(tokens: unknown): OAuthAdapterTokens {
   const value = tokens as Partial<OAuthAdapterTokens> | undefined;
@@ -20,19 +22,8 @@ function checkTokens(tokens: unknown): OAuthAdapterTokens {
   return value as OAuthAdapterTokens;
 }
 
-function toSession(tokens: OAuthAdapterTokens, now: number, previous?: OAuthTokens): OAuthTokens {
-  const session: { -readonly [K in keyof OAuthTokens]: OAuthTokens[K] } = {
-    accessToken: tokens.accessToken,
-    tokenType: tokens.tokenType ?? 'Bearer',
-  };
-  if (typeof tokens.expiresIn === 'number') session.expiresAt = now + tokens.expiresIn * 1000;
-  const refreshToken = tokens.refreshToken ?? previous?.refreshToken;
-  if (refreshToken !== undefined) session.refreshToken = refreshToken;
-  if (tokens.scope !== undefined) session.scope = tokens.scope;
-  return session;
-}
-
-function fromSession(tokens: OAuthTokens): OAuthAdapterTokens {
+/** The session's tokens as an adapter sees them (an adapter never sees the ID token). */
+function adapterTokens(tokens: OAuthTokens): OAuthAdapterTokens {
   return {
     accessToken: tokens.accessToken,
     tokenType: tokens.tokenType,
@@ -42,6 +33,24 @@ function fromSession(tokens: OAuthTokens): OAuthAdapterTokens {
     ...(tokens.refreshToken === undefined ? {} : { refreshToken: tokens.refreshToken }),
     ...(tokens.scope === undefined ? {} : { scope: tokens.scope }),
   };
+}
+
+/** The error parameters of a callback, which every provider reports the same way. */
+function authorizationError(params: URLSearchParams): OAuthError | undefined {
+  const error = params.get('error');
+  if (error === null) return undefined;
+  const errorDescription = params.get('error_description') ?? undefined;
+  const denied = error === 'access_denied';
+  return new OAuthError(
+    denied
+      ? 'the authorization was denied at the provider (access_denied)'
+      : `the provider ended the authorization with "${error}"`,
+    {
+      code: denied ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_AUTHORIZATION_ERROR',
+      error,
+      ...(errorDescription === undefined ? {} : { errorDescription }),
+    },
+  );
 }
 
 /**
@@ -77,6 +86,7 @@ export function createCustomProvider(
 
   return {
     name: provider.name,
+    settings: provider,
     usesNonce: false,
     codeFlow: false,
 
@@ -110,20 +120,9 @@ export function createCustomProvider(
 
     async completeLogin(callbackUrl): Promise<OAuthAuthentication> {
       const params = callbackUrl.searchParams;
-      const error = params.get('error');
-      if (error !== null) {
-        const errorDescription = params.get('error_description') ?? undefined;
-        throw new OAuthError(
-          error === 'access_denied'
-            ? 'the authorization was denied at the provider (access_denied)'
-            : `the provider ended the authorization with "${error}"`,
-          {
-            code: error === 'access_denied' ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_AUTHORIZATION_ERROR',
-            error,
-            ...(errorDescription === undefined ? {} : { errorDescription }),
-          },
-        );
-      }
+      const refusal = authorizationError(params);
+      if (refusal !== undefined) throw refusal;
+      const requestedAt = Date.now();
       const tokens = checkTokens(
         await attempt('token', () =>
           adapter.handleCallback(
@@ -135,33 +134,34 @@ export function createCustomProvider(
       const profile = await profileOf(tokens);
       return {
         user: userFromProfile(provider.name, profile, provider.mapUser),
-        tokens: toSession(tokens, Date.now()),
+        tokens: tokensFromResponse(tokens, requestedAt),
       };
     },
+
+    canRefresh: () => adapter.refresh !== undefined,
 
     async refresh(authentication): Promise<OAuthAuthentication> {
       if (adapter.refresh === undefined) {
         throw new OAuthError(
           'the access token expired and the provider cannot refresh it; log in again',
-          {
-            code: 'OAUTH_LOGIN_REQUIRED',
-          },
+          { code: 'OAUTH_LOGIN_REQUIRED' },
         );
       }
       const refresh = adapter.refresh.bind(adapter);
+      const requestedAt = Date.now();
       const tokens = checkTokens(
         await attempt('refresh', () =>
-          refresh({ tokens: fromSession(authentication.tokens) }, contextFor('refresh')),
+          refresh({ tokens: adapterTokens(authentication.tokens) }, contextFor('refresh')),
         ),
       );
       return {
         user: authentication.user,
-        tokens: toSession(tokens, Date.now(), authentication.tokens),
+        tokens: tokensFromResponse(tokens, requestedAt, authentication.tokens),
       };
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
-      const profile = await profileOf(fromSession(authentication.tokens));
+      const profile = await profileOf(adapterTokens(authentication.tokens));
       checkProfileSubject(provider.name, profile, provider.mapUser, authentication.user.sub);
       return profile;
     },

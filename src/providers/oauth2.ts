@@ -7,19 +7,24 @@ import {
   customFetch,
   refreshTokenGrant,
 } from 'openid-client';
-import type { ResolvedOptions } from '../options.js';
-import type { ResolvedOAuth2Provider } from '../provider-options.js';
-import type { OAuthAuthentication } from '../session.js';
-import { requireRefreshToken, tokensFromResponse } from '../tokens.js';
-import { checkProfileSubject, userFromProfile } from '../user.js';
-import { attempt, clientAuthentication } from './oidc.js';
-import { createProviderFetch, createTimedFetch, readProviderJson } from './provider-http.js';
-import type { OAuthProviderClient } from './provider.js';
+import { OAuthError } from '../errors.js';
+import type { ResolvedOAuth2Provider } from '../options/provider.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import type { OAuthAuthentication } from '../session/sign-in.js';
+import { tokensFromResponse } from '../session/tokens.js';
+import { checkProfileSubject, userFromProfile } from '../session/user.js';
+import { checkResponseIssuer } from './authorization-response.js';
+import { clientAuthentication, reportClientRejection } from './client-auth.js';
+import type { OAuthProviderClient } from './client.js';
+import { attempt } from './error-mapping.js';
+import { issuedTokens } from './issued-tokens.js';
+import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
+import { readProviderJson } from './provider-json.js';
 
 /**
- * A plain OAuth 2.0 provider (Alpaca, the generic PHP API): explicit endpoints, no ID token, the
- * user known through a profile call made with the access token. openid-client still does the
- * protocol, from metadata built out of the configured endpoints.
+ * A plain OAuth 2.0 provider (Alpaca, the generic PHP OAuth 2.0 API): explicit endpoints, no ID
+ * token, the user known through a profile call made with the access token. openid-client still
+ * does the protocol, from metadata built out of the configured endpoints.
  */
 export function createOAuth2Provider(
   options: ResolvedOptions,
@@ -31,9 +36,10 @@ export function createOAuth2Provider(
     tokenEndpoint: provider.tokenEndpoint,
     quirks: provider.quirks,
   };
+  const issuer = provider.issuer.href.replace(/\/$/, '');
   const config = new Configuration(
     {
-      issuer: provider.issuer.href.replace(/\/$/, ''),
+      issuer,
       authorization_endpoint: provider.authorizationEndpoint.href,
       token_endpoint: provider.tokenEndpoint.href,
     },
@@ -53,6 +59,7 @@ export function createOAuth2Provider(
   config.timeout = options.timeout / 1000;
   config[customFetch] = createProviderFetch(http);
   const timedFetch = createTimedFetch(http);
+  const clientRejected = reportClientRejection(options.logger, provider);
   const json = (response: Response): Promise<Record<string, unknown>> =>
     readProviderJson(response, 'userinfo', provider.quirks.errorCodes);
 
@@ -71,6 +78,7 @@ export function createOAuth2Provider(
 
   return {
     name: provider.name,
+    settings: provider,
     usesNonce: false,
     codeFlow: true,
 
@@ -90,26 +98,38 @@ export function createOAuth2Provider(
     },
 
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
+      checkResponseIssuer(callbackUrl.searchParams, { issuer });
+      const requestedAt = Date.now();
       const response = await attempt('token', () =>
         authorizationCodeGrant(config, callbackUrl, {
           expectedState: state,
           idTokenExpected: false,
           ...(provider.pkce ? { pkceCodeVerifier: transaction.codeVerifier } : {}),
         }),
-      );
+      ).catch(clientRejected);
       const profile = await fetchProfile(response.access_token);
       return {
         user: userFromProfile(provider.name, profile, provider.mapUser),
-        tokens: tokensFromResponse(response, Date.now()),
+        tokens: tokensFromResponse(issuedTokens(response), requestedAt),
       };
     },
 
+    canRefresh: (tokens) => tokens.refreshToken !== undefined,
+
     async refresh(authentication): Promise<OAuthAuthentication> {
-      const refreshToken = requireRefreshToken(authentication.tokens);
-      const response = await attempt('refresh', () => refreshTokenGrant(config, refreshToken));
+      const refreshToken = authentication.tokens.refreshToken;
+      if (refreshToken === undefined) {
+        throw new OAuthError('the session has no refresh token; log in again', {
+          code: 'OAUTH_LOGIN_REQUIRED',
+        });
+      }
+      const requestedAt = Date.now();
+      const response = await attempt('refresh', () =>
+        refreshTokenGrant(config, refreshToken),
+      ).catch(clientRejected);
       return {
         user: authentication.user,
-        tokens: tokensFromResponse(response, Date.now(), authentication.tokens),
+        tokens: tokensFromResponse(issuedTokens(response), requestedAt, authentication.tokens),
       };
     },
 

@@ -3,87 +3,65 @@ import {
   authorizationCodeGrant,
   buildAuthorizationUrl,
   buildEndSessionUrl,
-  ClientSecretBasic,
-  ClientSecretPost,
   clockTolerance,
   customFetch,
   discovery,
   fetchUserInfo,
-  None,
   refreshTokenGrant,
 } from 'openid-client';
-import type { ClientAuth, Configuration, IDToken } from 'openid-client';
+import type { Configuration, IDToken } from 'openid-client';
 import { OAuthError } from '../errors.js';
-import { isLoopbackHost } from '../option-readers.js';
-import { checkLogoutClaims } from '../logout-token.js';
-import type { LogoutClaims } from '../logout-token.js';
-import type { ResolvedOptions } from '../options.js';
-import { toOAuthError } from '../provider-errors.js';
-import type { ProviderOperation } from '../provider-errors.js';
-import type { ResolvedOAuth2Provider, ResolvedOidcProvider } from '../provider-options.js';
-import type { OAuthAuthentication } from '../session.js';
-import { requireRefreshToken, tokensFromResponse } from '../tokens.js';
-import { userFromProfile } from '../user.js';
-import { createIdTokenVerifier } from './id-token-signature.js';
-import { createProviderFetch, createTimedFetch } from './provider-http.js';
-import type { OAuthAuthorizationRequest, OAuthProviderClient } from './provider.js';
+import type { ResolvedOidcProvider } from '../options/provider.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import type { OAuthAuthentication } from '../session/sign-in.js';
+import { tokensFromResponse } from '../session/tokens.js';
+import { userFromProfile } from '../session/user.js';
+import { checkResponseIssuer } from './authorization-response.js';
+import { clientAuthentication, reportClientRejection } from './client-auth.js';
+import type { OAuthProviderClient } from './client.js';
+import { libraryCause } from './error-chain.js';
+import { attempt } from './error-mapping.js';
+import { issuedTokens } from './issued-tokens.js';
+import { createJwtVerifier } from './jwt-verifier.js';
+import type { JwtRefusal, JwtVerifier } from './jwt-verifier.js';
+import { checkLogoutClaims } from './logout-token.js';
+import { checkMetadataTransport } from './plain-http.js';
+import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
 
-export function clientAuthentication(
-  provider: ResolvedOidcProvider | ResolvedOAuth2Provider,
-): ClientAuth {
-  switch (provider.tokenEndpointAuthMethod) {
-    case 'client_secret_post':
-      return ClientSecretPost(provider.clientSecret);
-    case 'client_secret_basic':
-      return ClientSecretBasic(provider.clientSecret);
-    case 'none':
-      return None();
-  }
-}
+const refuseIdToken: JwtRefusal = (reason, cause) =>
+  new OAuthError(`the ID token failed validation: ${reason}`, {
+    code: 'OAUTH_ID_TOKEN_INVALID',
+    ...(cause === undefined ? {} : { cause }),
+  });
+
+const refuseLogoutToken: JwtRefusal = (reason, cause) =>
+  new OAuthError(`the logout token is invalid: ${reason}`, {
+    code: 'OAUTH_LOGOUT_TOKEN_INVALID',
+    ...(cause === undefined ? {} : { cause }),
+  });
 
 /**
- * Every endpoint the metadata names must be https (or loopback): openid-client only checks the
- * ones it calls, and only when `allowInsecureRequests` is off, which a loopback issuer needs. An
- * http authorization or end-session endpoint would send the browser (with an ID token hint) in
- * clear. A refused document is not cached, so a corrected one is picked up on the next request.
+ * openid-client refuses a token response without the ID token a login asked for; its structured
+ * cause is the response body, which shows the missing `id_token` without reading the message.
  */
-function checkMetadataEndpoints(config: Configuration, allowInsecureHttp: boolean): void {
-  for (const [name, value] of Object.entries(config.serverMetadata())) {
-    if (typeof value !== 'string' || !(name.endsWith('_endpoint') || name.endsWith('_uri'))) {
-      continue;
-    }
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new OAuthError(`the provider metadata's "${name}" is not a URL`, {
-        code: 'OAUTH_INVALID_RESPONSE',
-      });
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new OAuthError(`the provider metadata's "${name}" is not an http(s) URL`, {
-        code: 'OAUTH_INVALID_RESPONSE',
-      });
-    }
-    if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-      throw new OAuthError(
-        `the provider metadata's "${name}" points to ${url.origin} over plain http, which is refused off loopback`,
-        { code: 'OAUTH_INVALID_RESPONSE' },
-      );
-    }
+function refuseMissingIdToken(error: unknown): never {
+  const detail = libraryCause(error, 'OAUTH_INVALID_RESPONSE');
+  const body =
+    typeof detail === 'object' && detail !== null ? (detail as { body?: unknown }).body : undefined;
+  const fields =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : undefined;
+  if (typeof fields?.access_token === 'string' && typeof fields.id_token !== 'string') {
+    throw refuseIdToken('the provider returned none although "openid" was requested', error);
   }
-}
-
-export function attempt<T>(operation: ProviderOperation, run: () => Promise<T>): Promise<T> {
-  return run().catch((error: unknown) => {
-    throw toOAuthError(error, operation);
-  });
+  throw error;
 }
 
 /**
  * An OpenID Connect provider found by discovery, spoken to through openid-client with all of its
- * checks (state, nonce, PKCE, RFC 9207 `iss`) plus two of ours: the ID token signature is verified
- * against the JWKS, and its `iat` must be recent.
+ * checks (state, nonce, PKCE) plus three of ours: RFC 9207 `iss` before anything else, the ID
+ * token signature verified against the JWKS, and a recent `iat`.
  */
 export function createOidcProvider(
   options: ResolvedOptions,
@@ -92,14 +70,13 @@ export function createOidcProvider(
   const { name } = provider;
   const usesNonce = provider.scope.split(' ').includes('openid');
   let configuration: Promise<Configuration> | undefined;
-  let verifier: ((jwt: string) => Promise<Record<string, unknown>>) | undefined;
-  const timedFetch = createTimedFetch({
-    allowInsecureHttp: provider.allowInsecureHttp,
-    timeout: options.timeout,
-  });
+  let verifier: JwtVerifier | undefined;
+  const http = { allowInsecureHttp: provider.allowInsecureHttp, timeout: options.timeout };
+  const timedFetch = createTimedFetch(http);
+  const clientRejected = reportClientRejection(options.logger, provider);
 
   /** The JWKS-backed signature check, created once the metadata names the JWKS. */
-  function getVerifier(config: Configuration): (jwt: string) => Promise<Record<string, unknown>> {
+  function getVerifier(config: Configuration): JwtVerifier {
     if (verifier === undefined) {
       const jwksUri = config.serverMetadata().jwks_uri;
       if (jwksUri === undefined) {
@@ -108,27 +85,23 @@ export function createOidcProvider(
           { code: 'OAUTH_INVALID_RESPONSE' },
         );
       }
-      verifier = createIdTokenVerifier(new URL(jwksUri), timedFetch, options.timeout);
+      verifier = createJwtVerifier(new URL(jwksUri), timedFetch, options.timeout);
     }
     return verifier;
   }
 
   /** Checks the ID token's signature (claims were checked by openid-client) unless turned off. */
-  async function verifySignature(
-    config: Configuration,
-    idToken: string | undefined,
-  ): Promise<void> {
+  async function verifySignature(config: Configuration, idToken: string | undefined) {
     if (!provider.verifyIdTokenSignature || idToken === undefined) return;
-    await getVerifier(config)(idToken);
+    await getVerifier(config)(idToken, refuseIdToken);
   }
 
   // The discovery promise is shared by every request and dropped on failure, so a provider that
-  // was down at start-up is tried again on the next request instead of failing forever.
+  // was down at start-up is tried again on the next request instead of failing forever. A refused
+  // document is not cached either, so a corrected one is picked up on the next request.
   function getConfiguration(): Promise<Configuration> {
-    configuration ??= attempt('discovery', () => {
-      const execute: ((config: Configuration) => void)[] = [];
-      if (provider.issuer.protocol === 'http:') execute.push(allowInsecureRequests);
-      const discovered = discovery(
+    configuration ??= attempt('discovery', async () => {
+      const config = await discovery(
         provider.issuer,
         provider.clientId,
         {
@@ -137,19 +110,13 @@ export function createOidcProvider(
         },
         clientAuthentication(provider),
         {
-          execute,
+          execute: provider.issuer.protocol === 'http:' ? [allowInsecureRequests] : [],
           timeout: options.timeout / 1000,
-          [customFetch]: createProviderFetch({
-            allowInsecureHttp: provider.allowInsecureHttp,
-            timeout: options.timeout,
-            quirks: provider.quirks,
-          }),
+          [customFetch]: createProviderFetch({ ...http, quirks: provider.quirks }),
         },
       );
-      return discovered.then((config) => {
-        checkMetadataEndpoints(config, provider.allowInsecureHttp);
-        return config;
-      });
+      checkMetadataTransport(config.serverMetadata(), provider.allowInsecureHttp);
+      return config;
     });
     configuration.catch(() => {
       configuration = undefined;
@@ -160,15 +127,10 @@ export function createOidcProvider(
   function checkIssuedAt(claims: IDToken): void {
     const now = Date.now() / 1000;
     if (claims.iat > now + options.clockTolerance) {
-      throw new OAuthError('the ID token failed validation: "iat" lies in the future', {
-        code: 'OAUTH_ID_TOKEN_INVALID',
-      });
+      throw refuseIdToken('"iat" lies in the future');
     }
     if (claims.iat < now - options.idTokenMaxAge - options.clockTolerance) {
-      throw new OAuthError(
-        `the ID token failed validation: "iat" is more than ${options.idTokenMaxAge} seconds old`,
-        { code: 'OAUTH_ID_TOKEN_INVALID' },
-      );
+      throw refuseIdToken(`"iat" is more than ${options.idTokenMaxAge} seconds old`);
     }
   }
 
@@ -177,21 +139,18 @@ export function createOidcProvider(
     return { ...userFromProfile(name, identity, provider.mapUser), sub };
   }
 
-  async function userInfoClaims(
-    config: Configuration,
-    accessToken: string,
-    sub: string,
-  ): Promise<Record<string, unknown>> {
+  async function userInfoClaims(config: Configuration, accessToken: string, sub: string) {
     const info = await attempt('userinfo', () => fetchUserInfo(config, accessToken, sub));
-    return { ...info };
+    return { ...info } as Record<string, unknown>;
   }
 
   return {
     name,
+    settings: provider,
     usesNonce,
     codeFlow: true,
 
-    async authorizationUrl(request: OAuthAuthorizationRequest): Promise<URL> {
+    async authorizationUrl(request): Promise<URL> {
       const config = await getConfiguration();
       return buildAuthorizationUrl(config, {
         ...request.params,
@@ -207,6 +166,8 @@ export function createOidcProvider(
 
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
       const config = await getConfiguration();
+      checkResponseIssuer(callbackUrl.searchParams, config.serverMetadata());
+      const requestedAt = Date.now();
       const response = await attempt('token', () =>
         authorizationCodeGrant(config, callbackUrl, {
           pkceCodeVerifier: transaction.codeVerifier,
@@ -215,12 +176,14 @@ export function createOidcProvider(
             ? { idTokenExpected: usesNonce }
             : { expectedNonce: transaction.nonce }),
         }),
-      );
+      )
+        .catch((error: unknown) =>
+          usesNonce ? refuseMissingIdToken(error) : Promise.reject(error),
+        )
+        .catch(clientRejected);
       const claims = response.claims();
       if (claims === undefined) {
-        throw new OAuthError('the provider returned no ID token although "openid" was requested', {
-          code: 'OAUTH_ID_TOKEN_INVALID',
-        });
+        throw refuseIdToken('the provider returned none although "openid" was requested');
       }
       await verifySignature(config, response.id_token);
       checkIssuedAt(claims);
@@ -231,28 +194,24 @@ export function createOidcProvider(
       }
       return {
         user: oidcUser(identity, claims.sub),
-        tokens: tokensFromResponse(response, Date.now()),
+        tokens: tokensFromResponse(issuedTokens(response), requestedAt),
       };
     },
 
+    canRefresh: (tokens) => tokens.refreshToken !== undefined,
+
     async refresh(authentication): Promise<OAuthAuthentication> {
-      const refreshToken = requireRefreshToken(authentication.tokens);
+      const refreshToken = authentication.tokens.refreshToken;
+      if (refreshToken === undefined) {
+        throw new OAuthError('the session has no refresh token; log in again', {
+          code: 'OAUTH_LOGIN_REQUIRED',
+        });
+      }
       const config = await getConfiguration();
+      const requestedAt = Date.now();
       const response = await attempt('refresh', () =>
         refreshTokenGrant(config, refreshToken),
-      ).catch((error: unknown) => {
-        // OpenID Connect Core 12.2: a user is iss + sub, so another issuer is another user.
-        if (error instanceof OAuthError && /"iss"/.test(error.message)) {
-          throw new OAuthError(
-            'the refreshed ID token comes from another issuer; the session was ended',
-            {
-              code: 'OAUTH_SUBJECT_MISMATCH',
-              cause: error,
-            },
-          );
-        }
-        throw error;
-      });
+      ).catch(clientRejected);
       const claims = response.claims();
       await verifySignature(config, response.id_token);
       let user = authentication.user;
@@ -266,7 +225,8 @@ export function createOidcProvider(
         }
         user = oidcUser({ ...authentication.user.claims, ...claims }, claims.sub);
       }
-      return { user, tokens: tokensFromResponse(response, Date.now(), authentication.tokens) };
+      const tokens = tokensFromResponse(issuedTokens(response), requestedAt, authentication.tokens);
+      return { user, tokens };
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
@@ -278,22 +238,11 @@ export function createOidcProvider(
       await getConfiguration();
     },
 
-    async verifyLogoutToken(logoutToken): Promise<LogoutClaims> {
+    async verifyLogoutToken(logoutToken) {
       const config = await getConfiguration();
-      let claims: Record<string, unknown>;
-      try {
-        // Always checked, whatever verifyIdTokenSignature says: this token arrives from anyone
-        // who can reach the route, not over the client's own connection to the token endpoint.
-        claims = await getVerifier(config)(logoutToken);
-      } catch (error) {
-        if (error instanceof OAuthError && error.code === 'OAUTH_ID_TOKEN_INVALID') {
-          throw new OAuthError(error.message.replace('the ID token', 'the logout token'), {
-            code: 'OAUTH_LOGOUT_TOKEN_INVALID',
-            cause: error,
-          });
-        }
-        throw error;
-      }
+      // Always checked, whatever verifyIdTokenSignature says: this token arrives from anyone
+      // who can reach the route, not over the client's own connection to the token endpoint.
+      const claims = await getVerifier(config)(logoutToken, refuseLogoutToken);
       return checkLogoutClaims(claims, {
         issuer: config.serverMetadata().issuer,
         clientId: provider.clientId,
@@ -311,6 +260,7 @@ export function createOidcProvider(
       }
       if (config.serverMetadata().end_session_endpoint === undefined) return undefined;
       const idToken = authentication?.tokens.idToken;
+      // OpenID Connect RP-Initiated Logout 1.0 §2: the ID token travels in this URL as a hint.
       return buildEndSessionUrl(config, {
         post_logout_redirect_uri: postLogoutRedirectUri,
         client_id: provider.clientId,

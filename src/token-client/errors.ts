@@ -1,7 +1,7 @@
 import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { OAuthErrorCode } from '../errors.js';
-import { toOAuthError } from '../provider-errors.js';
+import { toOAuthError } from '../providers/error-mapping.js';
 
 /** The code of a credentials rejection. */
 export const CREDENTIALS_REJECTED: OAuthErrorCode = 'OAUTH_CREDENTIALS_REJECTED';

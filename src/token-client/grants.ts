@@ -10,7 +10,7 @@ import {
 } from 'openid-client';
 import type { ClientAuth, CustomFetch } from 'openid-client';
 import { OAuthError } from '../errors.js';
-import { peekJsonObject, withJsonBody } from '../providers/provider-http.js';
+import { peekJsonObject, withJsonBody } from '../providers/token-shape.js';
 import type { AttemptGate, IssuedToken } from './cache.js';
 import {
   credentialsRejectedError,

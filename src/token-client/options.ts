@@ -11,7 +11,7 @@ import {
   readUrl,
   rejectUnknownKeys,
 } from '../option-readers.js';
-import { suggestName } from '../suggest-name.js';
+import { suggestName } from '../options/suggest-name.js';
 
 type Fetch = typeof fetch;
 

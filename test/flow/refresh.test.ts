@@ -149,6 +149,8 @@ describe('refresh failures', () => {
     provider.reset();
     const agent = browser(app.url);
     await agent.get(pathOf(await authorize(provider, await startLogin(agent)))).expect(303);
+    // Past the 60 s access token's expiry: the next request must refresh.
+    advanceClock(61);
     return agent;
   }
 
@@ -198,6 +200,13 @@ describe('refresh failures', () => {
     const response = await agent.get('/access-token').expect(503);
     expect(response.body.code).toBe('OAUTH_PROVIDER_UNAVAILABLE');
     provider.script.refresh = undefined;
+    // Backing off: the provider is not asked again at once.
+    const refreshes = provider.count('/token');
+    expect((await agent.get('/access-token').expect(503)).body.code).toBe(
+      'OAUTH_PROVIDER_UNAVAILABLE',
+    );
+    expect(provider.count('/token')).toBe(refreshes);
+    advanceClock(61 + 5);
     await agent.get('/access-token').expect(200);
   });
 });

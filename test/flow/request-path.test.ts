@@ -37,10 +37,10 @@ function app(mount: string, store: session.Store) {
     baseURL: `http://127.0.0.1${mount === '/' ? '' : mount}`,
     logger: false,
   });
-  router.get('/added-by-the-app', (_req, res) => {
-    res.send('app route on the router');
-  });
   server.use(mount, router);
+  server.get(`${mount === '/' ? '' : mount}/added-by-the-app`, (_req, res) => {
+    res.send('app route after the middleware');
+  });
   server.get(`${mount === '/' ? '' : mount}/me`, (req, res) => {
     res.json({ sub: req.oauthUser?.sub ?? null });
   });
@@ -59,13 +59,35 @@ describe('the request path', () => {
     expect(store.writes).toBe(before);
   });
 
-  it('still routes its own paths in any letter case, and routes the app added to the router', async () => {
+  it('answers its own paths in any letter case and with a trailing slash, and lets every other path go on', async () => {
     const server = app('/', new session.MemoryStore());
-    expect((await request(server).get('/LOGIN').expect(303)).headers.location).toContain(
-      provider.issuer,
-    );
-    await request(server).get('/added-by-the-app').expect(200, 'app route on the router');
+    for (const path of ['/LOGIN', '/login/', '/Login?returnTo=%2Fx']) {
+      expect((await request(server).get(path).expect(303)).headers.location).toContain(
+        provider.issuer,
+      );
+    }
+    await request(server).post('/login').expect(404);
+    await request(server).get('/login/extra').expect(404);
+    await request(server).get('/added-by-the-app').expect(200, 'app route after the middleware');
     await request(server).get('/elsewhere').expect(404);
+  });
+
+  it('is a plain middleware function carrying the URLs to register', () => {
+    const server = express();
+    const oauth = oauthMiddleware({
+      issuer: provider.issuer,
+      clientId: provider.clientId,
+      clientSecret: provider.clientSecret,
+      baseURL: 'https://app.example.com/base',
+      logger: false,
+    });
+    server.use(oauth);
+    expect(typeof oauth).toBe('function');
+    expect(oauth.name).toBe('oauthMiddleware');
+    expect(oauth.length).toBe(3);
+    expect(oauth.redirectUris).toEqual({ default: 'https://app.example.com/base/callback' });
+    expect(oauth.postLogoutRedirectUri).toBe('https://app.example.com/base/');
+    expect('stack' in oauth).toBe(false);
   });
 
   it('sets the request context for every route when mounted under a prefix', async () => {

@@ -28,6 +28,7 @@ describe('back-channel logout from oidc-provider', () => {
         issuer: op.issuer,
         clientId: TEST_CLIENT.client_id,
         clientSecret: TEST_CLIENT.client_secret,
+        routes: { backchannelLogout: '/backchannel-logout' },
       }),
     });
     await op.setClient({
@@ -70,6 +71,7 @@ describe('logout tokens', () => {
         issuer: provider.issuer,
         clientId: provider.clientId,
         clientSecret: provider.clientSecret,
+        routes: { backchannelLogout: '/backchannel-logout' },
       }),
     });
   });

@@ -1,7 +1,7 @@
 // The provider turns hostile at refresh time. A refreshed ID token naming another user (another
 // sub, or the same sub at another issuer) or a refused refresh token ends the session; a refresh
 // token is never spent twice at once; a provider failure keeps the session for a later retry.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   expectRefusal,
   expectSignedOut,
@@ -15,17 +15,25 @@ import type { TokenScript } from '../helpers/scripted-provider.js';
 let h: Hostile;
 
 beforeAll(async () => {
-  // refreshLeeway 600 with a login token of 300 s: every login's access token is due for refresh,
-  // while a refreshed one (3600 s) is not, so each refresh is one request at the provider.
-  h = await startHostile({ oauth: { refreshLeeway: 600, timeout: 300 } });
+  // A login token of 0 s has expired by the first request, while a refreshed one (3600 s) is
+  // fresh, so each refresh is one request at the provider.
+  h = await startHostile({ oauth: { timeout: 300 } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.provider.reset());
+afterEach(() => {
+  vi.useRealTimers();
+});
 
-/** A signed-in browser whose access token is due for refresh. */
+/** A signed-in browser whose access token has expired, with a refresh token. */
 async function dueForRefresh(): Promise<Agent> {
-  h.provider.script.token = { set: { expires_in: 300 } };
+  h.provider.script.token = { set: { expires_in: 0 } };
   return signIn(h);
+}
+
+/** Moves Date (only Date) forward, past the refresh back-off; timers and I/O keep running. */
+function advanceClock(seconds: number): void {
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + seconds * 1000 });
 }
 
 /** The refresh is refused and the session is over: signed out, no tokens kept, honest login works. */
@@ -53,7 +61,16 @@ async function expectSessionKept(script: TokenScript, refusal: Refusal): Promise
   const after = await storedSession(agent);
   expect(after.id).toBe(before.id);
   expect(after.oauth?.tokens).toEqual(before.oauth?.tokens);
+  // The provider is not asked again on every request: until the back-off ends, the same error
+  // is served at once, with Retry-After.
+  const refreshes = h.provider.count('/token');
+  const again = await agent.get('/access-token');
+  expectRefusal(again, refusal);
+  expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+  expect(h.provider.count('/token')).toBe(refreshes);
+  advanceClock(5);
   await agent.get('/access-token').expect(200);
+  expect(h.provider.count('/token')).toBe(refreshes + 1);
 }
 
 describe('a refreshed ID token naming another user', () => {

@@ -1,7 +1,7 @@
 // What a session holds and how it ends: a fresh session id at every login, nothing of the previous
 // user after switching, logout only from the application itself and only to the configured URL,
 // a dead cookie after logout, and no token anywhere but the session store.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
 import { authorize } from '../helpers/scripted-provider.js';
 import {
@@ -23,6 +23,9 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h.close());
+afterEach(() => {
+  vi.useRealTimers();
+});
 beforeEach(() => h.provider.reset());
 
 /** The `name=value` of the session cookie a response set. */
@@ -177,7 +180,7 @@ describe('tokens stay in the session store', () => {
     };
 
     // Login, with a token due for refresh at once and userinfo fetched at login.
-    h.provider.script.token = { set: { expires_in: 300 } };
+    h.provider.script.token = { set: { expires_in: 0 } };
     const login = record('GET /login', await agent.get('/login').set('Accept', 'text/html'));
     const callback = await authorize(h.provider, new URL(login.headers.location as string));
     seen.push({ label: 'callback URL', text: callback.href });
@@ -187,6 +190,8 @@ describe('tokens stay in the session store', () => {
     // A failed refresh (logged), then a refresh that works.
     h.provider.script.refresh = { status: 503, body: 'down', times: 1 };
     record('GET /access-token (refresh fails)', await agent.get('/access-token'));
+    // Past the refresh back-off, so the next request asks the provider again.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 5_000 });
     record('GET /me (refresh)', await agent.get('/me'));
     record('GET /me HTML', await agent.get('/me').set('Accept', 'text/html'));
     record('GET /access-token', await agent.get('/access-token'));

@@ -82,10 +82,10 @@ describe('error answers', () => {
     expect(fresh.body).toMatchObject({ error: 'invalid_grant', error_description: 'code expired' });
   });
 
-  it('refuses a 401 with WWW-Authenticate (client authentication failed)', async () => {
+  it('refuses a 401 with WWW-Authenticate (client authentication failed) as a configuration problem', async () => {
     await expectRefused(
       h,
-      { status: 502, code: 'OAUTH_PROVIDER_ERROR' },
+      { status: 500, code: 'OAUTH_CLIENT_REJECTED' },
       {
         arrange: answer({
           status: 401,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallbackQuery } from '../../src/callback-params.js';
+import { parseCallbackQuery } from '../../src/routes/callback-query.js';
 
 function reject(url: string): unknown {
   try {

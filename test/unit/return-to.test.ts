@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeReturnTo } from '../../src/return-to.js';
+import { safeReturnTo } from '../../src/routes/return-to.js';
 
 describe('safeReturnTo', () => {
   it.each(['/', '/me', '/me?tab=1#top', '/search?q=a%20b', '/a/b/c'])(

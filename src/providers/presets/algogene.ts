@@ -1,6 +1,6 @@
-import type { OAuthAdapter, OAuthAdapterContext } from '../../adapter.js';
+import type { OAuthAdapter, OAuthAdapterContext } from '../adapter.js';
 import { OAuthError } from '../../errors.js';
-import type { OAuthCustomProvider } from '../../provider-types.js';
+import type { OAuthCustomProvider } from '../../options/provider-types.js';
 
 /** Options of {@link algogene}. */
 export interface AlgogeneOptions {

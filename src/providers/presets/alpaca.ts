@@ -1,4 +1,4 @@
-import type { OAuthOAuth2Provider } from '../../provider-types.js';
+import type { OAuthOAuth2Provider } from '../../options/provider-types.js';
 
 /** Options of {@link alpaca}. */
 export interface AlpacaOptions {

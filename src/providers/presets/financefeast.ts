@@ -1,4 +1,4 @@
-import type { OAuthOidcProvider } from '../../provider-types.js';
+import type { OAuthOidcProvider } from '../../options/provider-types.js';
 
 /** Options of {@link financefeast}. */
 export interface FinancefeastOptions {

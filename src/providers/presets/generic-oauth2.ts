@@ -1,4 +1,4 @@
-import type { OAuthOAuth2Provider } from '../../provider-types.js';
+import type { OAuthOAuth2Provider } from '../../options/provider-types.js';
 
 /** Options of {@link genericOAuth2}. */
 export interface GenericOAuth2Options {
@@ -10,7 +10,7 @@ export interface GenericOAuth2Options {
 }
 
 /**
- * The generic OAuth 2.0 API with PHP endpoints (seed 004): the token request carries only
+ * The generic OAuth 2.0 API with PHP endpoints: the token request carries only
  * `code`, `client_id` and `client_secret`, errors use a non-standard `invalid_code`, and the
  * profile names the user `username` and `full_name`.
  *

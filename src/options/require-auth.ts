@@ -1,0 +1,81 @@
+import type { Request } from 'express';
+import type { OAuthUser } from '../session/user.js';
+import {
+  invalid,
+  readBoolean,
+  readFunction,
+  readOptionsObject,
+  rejectUnknownKeys,
+} from './readers.js';
+
+/** Extra conditions a signed-in user must meet; a user who fails one gets 403. */
+export interface RequireAuthOptions {
+  /** Scopes the access token must have been granted (all of them). */
+  scopes?: string | readonly string[];
+  /** Claims the user must have, each equal to the value given (or containing it, for array claims). */
+  claims?: Readonly<Record<string, string | number | boolean>>;
+  /** Any other rule, given the user and the request. */
+  check?: (user: OAuthUser, req: Request) => boolean | Promise<boolean>;
+  /**
+   * Send browsers without a session to log in. Default `true`; `false` answers 401 JSON to
+   * everyone, as an API route should even when a browser opens it.
+   */
+  redirect?: boolean;
+}
+
+/** `requireAuth()` options after validation; internal. */
+export interface ResolvedRequireAuth {
+  readonly scopes: readonly string[];
+  readonly claims: readonly (readonly [string, string | number | boolean])[];
+  readonly check: RequireAuthOptions['check'];
+  readonly redirect: boolean;
+}
+
+const OWNER = 'requireAuth() options';
+
+const KEYS = [
+  'scopes',
+  'claims',
+  'check',
+  'redirect',
+] as const satisfies readonly (keyof RequireAuthOptions)[];
+
+const everyKeyListed: Record<Exclude<keyof RequireAuthOptions, (typeof KEYS)[number]>, never> = {};
+void everyKeyListed;
+
+function readScopes(value: unknown): string[] {
+  if (value === undefined) return [];
+  const list =
+    typeof value === 'string'
+      ? value.split(' ')
+      : Array.isArray(value) && value.every((scope) => typeof scope === 'string')
+        ? (value as string[])
+        : undefined;
+  if (list === undefined) throw invalid('scopes', 'a string or an array of strings', OWNER);
+  return list.filter((scope) => scope !== '');
+}
+
+function readClaims(value: unknown): [string, string | number | boolean][] {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('claims', 'an object', OWNER);
+  }
+  return Object.entries(value).map(([name, expected]: [string, unknown]) => {
+    if (!['string', 'number', 'boolean'].includes(typeof expected)) {
+      throw invalid(`claims.${name}`, 'a string, a number or a boolean', OWNER);
+    }
+    return [name, expected as string | number | boolean];
+  });
+}
+
+/** Validates `requireAuth()` options when the guard is created, in the same dialect as the middleware's. */
+export function resolveRequireAuthOptions(value: unknown): ResolvedRequireAuth {
+  const input = readOptionsObject(value, OWNER, true);
+  rejectUnknownKeys(input, KEYS, '', OWNER);
+  return {
+    scopes: readScopes(input.scopes),
+    claims: readClaims(input.claims),
+    check: readFunction<RequireAuthOptions['check']>('check', input.check, 'a function', OWNER),
+    redirect: readBoolean('redirect', input.redirect, true, OWNER),
+  };
+}

@@ -1,0 +1,171 @@
+import type { OAuthRefreshLock } from '../refresh/locks.js';
+import { createMemoryRefreshLock } from '../refresh/locks.js';
+import { readLogger } from './logger.js';
+import { PROVIDER_KEYS, resolveProviderOptions } from './provider.js';
+import type { ResolvedProvider } from './provider.js';
+import {
+  invalid,
+  isRecord,
+  readFunction,
+  readNumber,
+  readOptionsObject,
+  readString,
+  readUrl,
+  rejectUnknownKeys,
+} from './readers.js';
+import { resolvePostLogout, resolveRoutes, routeUrl } from './routes.js';
+import type { ResolvedRoutes } from './routes.js';
+import type {
+  OAuthErrorHandler,
+  OAuthLogger,
+  OAuthMultiProviderOptions,
+  OAuthSharedOptions,
+} from './types.js';
+
+/** The options after validation and defaults; internal. */
+export interface ResolvedOptions {
+  readonly baseURL: URL;
+  readonly routes: ResolvedRoutes;
+  readonly postLogoutRedirectUri: string;
+  /** Milliseconds. */
+  readonly timeout: number;
+  /** Seconds. */
+  readonly clockTolerance: number;
+  /** Seconds. */
+  readonly transactionMaxAge: number;
+  readonly maxTransactions: number;
+  /** Seconds. */
+  readonly idTokenMaxAge: number;
+  /** Seconds. */
+  readonly refreshLeeway: number;
+  readonly onError: OAuthErrorHandler | undefined;
+  readonly logger: Required<OAuthLogger>;
+  readonly refreshLock: OAuthRefreshLock;
+  /** False for the single-provider form, whose routes carry no provider name. */
+  readonly multi: boolean;
+  readonly providers: ReadonlyMap<string, ResolvedProvider>;
+  readonly defaultProvider: string | undefined;
+}
+
+const SHARED_KEYS = [
+  'baseURL',
+  'routes',
+  'postLogoutRedirect',
+  'timeout',
+  'clockTolerance',
+  'transactionMaxAge',
+  'maxTransactions',
+  'idTokenMaxAge',
+  'refreshLeeway',
+  'onError',
+  'logger',
+  'refreshLock',
+] as const satisfies readonly (keyof OAuthSharedOptions)[];
+
+const MULTI_KEYS = [
+  'providers',
+  'defaultProvider',
+] as const satisfies readonly (keyof OAuthMultiProviderOptions)[];
+
+const everyKeyListed: Record<
+  | Exclude<keyof OAuthSharedOptions, (typeof SHARED_KEYS)[number]>
+  | Exclude<keyof OAuthMultiProviderOptions, (typeof MULTI_KEYS)[number]>,
+  never
+> = {};
+void everyKeyListed;
+
+/** The provider name of the single-provider form, as `req.oauthUser.provider` shows it. */
+export const DEFAULT_PROVIDER = 'default';
+
+function readRefreshLock(value: unknown): OAuthRefreshLock {
+  if (value === undefined) return createMemoryRefreshLock();
+  if (
+    !isRecord(value) ||
+    typeof value.acquire !== 'function' ||
+    typeof value.release !== 'function'
+  ) {
+    throw invalid(
+      'refreshLock',
+      'an object with acquire() and release(), e.g. createRedisRefreshLock(client)',
+    );
+  }
+  return value as unknown as OAuthRefreshLock;
+}
+
+function resolveProviders(
+  input: Record<string, unknown>,
+  baseURL: URL,
+  callback: string,
+): Map<string, ResolvedProvider> {
+  const providers = new Map<string, ResolvedProvider>();
+  if (input.providers === undefined) {
+    const single = Object.fromEntries(
+      Object.entries(input).filter(([key]) => !(SHARED_KEYS as readonly string[]).includes(key)),
+    );
+    rejectUnknownKeys(single, [...PROVIDER_KEYS, ...MULTI_KEYS], '');
+    providers.set(
+      DEFAULT_PROVIDER,
+      resolveProviderOptions(DEFAULT_PROVIDER, '', single, routeUrl(baseURL, callback)),
+    );
+    return providers;
+  }
+  if (!isRecord(input.providers) || Object.keys(input.providers).length === 0) {
+    throw invalid('providers', 'an object with at least one provider');
+  }
+  for (const [name, options] of Object.entries(input.providers)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(name)) {
+      throw invalid(`providers.${name}`, 'named with letters, digits, "-" and "_"');
+    }
+    const redirectUri = routeUrl(baseURL, `${callback}/${name}`);
+    providers.set(name, resolveProviderOptions(name, `providers.${name}.`, options, redirectUri));
+  }
+  return providers;
+}
+
+function readDefaultProvider(
+  input: Record<string, unknown>,
+  multi: boolean,
+  providers: ReadonlyMap<string, ResolvedProvider>,
+): string | undefined {
+  if (!multi) return DEFAULT_PROVIDER;
+  if (input.defaultProvider === undefined) return undefined;
+  const name = readString('defaultProvider', input.defaultProvider);
+  if (!providers.has(name)) {
+    const names = [...providers.keys()].map((n) => `"${n}"`).join(', ');
+    throw invalid('defaultProvider', `one of ${names}`);
+  }
+  return name;
+}
+
+/**
+ * Validates the options given to `oauthMiddleware()` and fills in the defaults, so every mistake
+ * surfaces when the app starts, not at the first login.
+ */
+export function resolveOptions(value: unknown): ResolvedOptions {
+  const input = readOptionsObject(value);
+  const multi = input.providers !== undefined;
+  if (multi) rejectUnknownKeys(input, [...SHARED_KEYS, ...MULTI_KEYS], '');
+  const baseURL = readUrl('baseURL', input.baseURL);
+  if (baseURL.search !== '' || baseURL.hash !== '') {
+    throw invalid('baseURL', 'a URL without query or fragment');
+  }
+  const routes = resolveRoutes(input.routes);
+  const providers = resolveProviders(input, baseURL, routes.callback);
+  return {
+    baseURL,
+    routes,
+    postLogoutRedirectUri: resolvePostLogout(input.postLogoutRedirect, baseURL),
+    timeout: readNumber('timeout', input.timeout, 10_000, 1),
+    clockTolerance: readNumber('clockTolerance', input.clockTolerance, 60, 0),
+    transactionMaxAge: readNumber('transactionMaxAge', input.transactionMaxAge, 600, 1),
+    maxTransactions: Math.floor(readNumber('maxTransactions', input.maxTransactions, 5, 1)),
+    idTokenMaxAge: readNumber('idTokenMaxAge', input.idTokenMaxAge, 600, 1),
+    refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 30, 0),
+    onError: readFunction('onError', input.onError, 'a function (err, req, res, next)'),
+    logger: readLogger(input.logger),
+    refreshLock: readRefreshLock(input.refreshLock),
+    multi,
+    providers,
+    defaultProvider: readDefaultProvider(input, multi, providers),
+  };
+}

@@ -1,0 +1,106 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { OAuthError } from '../errors.js';
+import type { OAuthRefreshLock } from '../refresh/locks.js';
+import type {
+  OAuthCustomProvider,
+  OAuthOAuth2Provider,
+  OAuthOidcProvider,
+  OAuthProviderOptions,
+} from './provider-types.js';
+
+/**
+ * The options of `oauthMiddleware()` as applications write them; options/resolve.ts validates
+ * them.
+ */
+
+/** Where the middleware writes what it has to say; every method is optional. */
+export interface OAuthLogger {
+  warn?(message: string): void;
+  error?(message: string, error?: unknown): void;
+}
+
+/** Renders or redirects for a failed flow; the default answers with an HTML page or JSON. */
+export type OAuthErrorHandler = (
+  error: OAuthError,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+) => void;
+
+/** Route paths answered by the middleware; `false` turns a route off. */
+export interface OAuthRoutes {
+  /** GET, starts a login (`/login/:provider` with several providers). Default `/login`. */
+  login?: string | false;
+  /**
+   * GET, the `redirect_uri` (`/callback/:provider` with several providers). Default `/callback`.
+   * It cannot be turned off: no login could finish without it.
+   */
+  callback?: string;
+  /** POST, ends the session. Default `/logout`. */
+  logout?: string | false;
+  /**
+   * POST, OpenID Connect Back-Channel Logout (`/backchannel-logout/:provider` with several
+   * providers): register it at the provider as `backchannel_logout_uri`. Default `false` (off):
+   * turning it on makes every OpenID Connect login record its session in the store so a logout
+   * token can find it.
+   *
+   * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
+   */
+  backchannelLogout?: string | false;
+}
+
+/** Options shared by every provider. */
+export interface OAuthSharedOptions {
+  /** The application's public origin and optional path prefix, e.g. `https://app.example.com`. */
+  baseURL: string | URL;
+  /** Route paths, relative to where the middleware is mounted. */
+  routes?: OAuthRoutes;
+  /** Path or absolute URL (same origin as `baseURL`) the provider sends the user to after logout. Default `/`. */
+  postLogoutRedirect?: string;
+  /** Milliseconds every provider request may take. Default `10000`. */
+  timeout?: number;
+  /** Seconds of clock difference tolerated when checking token timestamps. Default `60`. */
+  clockTolerance?: number;
+  /** Seconds a pending login stays valid. Default `600`. */
+  transactionMaxAge?: number;
+  /** Pending logins kept per browser session (several tabs); the oldest is dropped beyond it. Default `5`. */
+  maxTransactions?: number;
+  /** Seconds an ID token's `iat` may lie in the past at the callback. Default `600`. */
+  idTokenMaxAge?: number;
+  /**
+   * Seconds before an access token's expiry at which it is refreshed, when it can be. Default
+   * `30`, capped at half the token's lifetime so short-lived tokens are not refreshed on every
+   * request. Without a refresh token the user stays signed in until the real expiry.
+   */
+  refreshLeeway?: number;
+  /** Render or redirect on failures instead of the default page. */
+  onError?: OAuthErrorHandler;
+  /**
+   * One refresh at a time across app instances that share the session store (and, with
+   * back-channel logout on, one update at a time of a user's session list). Default: an
+   * in-process lock; use `createRedisRefreshLock(client)` with several instances.
+   */
+  refreshLock?: OAuthRefreshLock;
+  /** Where warnings and server-side failures are written. Default `console`; `false` silences it. */
+  logger?: OAuthLogger | false;
+}
+
+/** Several providers at once, answered at `/login/:provider` and `/callback/:provider`. */
+export interface OAuthMultiProviderOptions {
+  providers: Readonly<Record<string, OAuthProviderOptions>>;
+  /** The provider GET `/login` (and `requireAuth()`) starts with; without it, `/login` lists them. */
+  defaultProvider?: string;
+}
+
+/** Options of `oauthMiddleware()` for one OpenID Connect provider: the common case. */
+export interface OAuthOptions extends OAuthSharedOptions, OAuthOidcProvider {}
+
+/**
+ * Every form `oauthMiddleware()` accepts: the shared options with one provider's options at the
+ * top level (OpenID Connect, plain OAuth 2.0 or a custom adapter), or with `providers` for several.
+ */
+export type OAuthMiddlewareOptions =
+  | OAuthOptions
+  | (OAuthSharedOptions & OAuthOAuth2Provider)
+  | (OAuthSharedOptions & OAuthCustomProvider)
+  | (OAuthSharedOptions & OAuthMultiProviderOptions);

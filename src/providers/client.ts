@@ -1,0 +1,56 @@
+import type { ResolvedProvider } from '../options/provider.js';
+import type { OAuthAuthentication } from '../session/sign-in.js';
+import type { OAuthTokens } from '../session/tokens.js';
+import type { OAuthTransaction } from '../session/transactions.js';
+import type { LogoutClaims } from './logout-token.js';
+
+/** What a login needs from the middleware to build the provider redirect. */
+export interface OAuthAuthorizationRequest {
+  readonly state: string;
+  readonly nonce?: string;
+  readonly codeChallenge: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * One configured provider, as the routes see it. The routes own state, transactions, returnTo,
+ * sessions and errors; a provider only speaks the protocol, so it cannot weaken any of those.
+ */
+export interface OAuthProviderClient {
+  readonly name: string;
+  /** The provider's resolved options: label, redirect URI, authorization parameters, ... */
+  readonly settings: ResolvedProvider;
+  /** Whether logins carry a nonce (an ID token is expected). */
+  readonly usesNonce: boolean;
+  /**
+   * Whether the callback is a standard authorization code response (`code` or `error`, never a
+   * token); false for custom adapters, whose providers may break that.
+   */
+  readonly codeFlow: boolean;
+  /** The URL to redirect the browser to. Rejects with an OAuthError when the provider is down. */
+  authorizationUrl(request: OAuthAuthorizationRequest): Promise<URL>;
+  /** Validates the callback and exchanges the code. `state` has already been matched to `transaction`. */
+  completeLogin(
+    callbackUrl: URL,
+    state: string,
+    transaction: OAuthTransaction,
+  ): Promise<OAuthAuthentication>;
+  /** Whether these tokens can be renewed without the user: a refresh token, or an adapter's refresh(). */
+  canRefresh(tokens: OAuthTokens): boolean;
+  /** Renews the tokens; rejects with an OAuthError (`OAUTH_SUBJECT_MISMATCH`, `OAUTH_INVALID_GRANT`, ...). */
+  refresh(authentication: OAuthAuthentication): Promise<OAuthAuthentication>;
+  /** Calls the userinfo endpoint with the access token and checks its `sub`. */
+  fetchUserInfo(authentication: OAuthAuthentication): Promise<Record<string, unknown>>;
+  /** Fetches what the provider publishes (discovery metadata) now instead of at the first login. */
+  ready?(): Promise<void>;
+  /**
+   * OpenID Connect providers only: checks a back-channel logout token (signature against the
+   * JWKS, then claims) and returns what it names.
+   */
+  verifyLogoutToken?(logoutToken: string): Promise<LogoutClaims>;
+  /** The provider's end-session URL, or undefined when it has none (or cannot be reached). */
+  endSessionUrl(
+    authentication: OAuthAuthentication | undefined,
+    postLogoutRedirectUri: string,
+  ): Promise<URL | undefined>;
+}

@@ -1,0 +1,149 @@
+import type { Request } from 'express';
+import { OAuthError } from '../errors.js';
+import type { OAuthErrorCode } from '../errors.js';
+import type { OAuthProviderClient } from '../providers/client.js';
+import type { OAuthRuntime } from '../runtime.js';
+import {
+  clearAuthentication,
+  readAuthentication,
+  updateAuthentication,
+} from '../session/sign-in.js';
+import type { OAuthAuthentication } from '../session/sign-in.js';
+import { sessionKey } from '../session/store.js';
+import { refreshAcrossInstances } from './across-instances.js';
+import { renewalKey, tokenState } from './expiry.js';
+
+/**
+ * The only place that decides who is signed in and whether the tokens are still good: the
+ * current sign-in, its expiry (with the capped leeway), the single-flight refresh under the
+ * cross-instance lock, the save, or the reason to log in again. `req.oauthUser`, `req.oauth`
+ * and `requireAuth()` all ask here.
+ */
+
+/** What the session says right now, before any provider is asked. */
+export type SignInCheck =
+  | { readonly state: 'fresh'; readonly signIn: OAuthAuthentication }
+  | {
+      readonly state: 'renew';
+      readonly signIn: OAuthAuthentication;
+      readonly provider: OAuthProviderClient;
+      /** False while the access token still works: a failed renewal then keeps serving it. */
+      readonly expired: boolean;
+    }
+  | { readonly state: 'none'; readonly why: string };
+
+/**
+ * Refresh failures after which the session no longer proves who the user is: the provider refused
+ * the grant or the client (any 4xx, OAuth error body or not), or its answer named someone else.
+ * Anything else (the provider down, slow, rate limiting, answering garbage) keeps the session.
+ */
+const ENDS_AFTER_REFRESH = new Set<OAuthErrorCode>([
+  'OAUTH_INVALID_GRANT',
+  'OAUTH_CLIENT_REJECTED',
+  'OAUTH_PROVIDER_ERROR',
+  'OAUTH_SUBJECT_MISMATCH',
+  'OAUTH_ISSUER_MISMATCH',
+  'OAUTH_LOGIN_REQUIRED',
+  // A provider that rotates refresh tokens has spent the old one already when the ID token of
+  // the answer fails validation, so the session cannot be kept.
+  'OAUTH_ID_TOKEN_INVALID',
+]);
+
+/** Refresh refusals reported to the caller as `OAUTH_LOGIN_REQUIRED`. */
+const REFUSED_GRANT = new Set<OAuthErrorCode>(['OAUTH_INVALID_GRANT', 'OAUTH_PROVIDER_ERROR']);
+
+/** Userinfo failures that say the access token no longer belongs to the signed-in user. */
+const ENDS_AFTER_USERINFO = new Set<OAuthErrorCode>([
+  'OAUTH_LOGIN_REQUIRED',
+  'OAUTH_SUBJECT_MISMATCH',
+]);
+
+/** Whether a failure of this call ends the signed-in session. */
+export function endsSignIn(error: unknown, during: 'refresh' | 'userinfo'): boolean {
+  if (!(error instanceof OAuthError)) return false;
+  return (during === 'refresh' ? ENDS_AFTER_REFRESH : ENDS_AFTER_USERINFO).has(error.code);
+}
+
+/** The synchronous part of the decision; cheap enough for every request. */
+export function inspectSignIn(runtime: OAuthRuntime, req: Request, now = Date.now()): SignInCheck {
+  const signIn = readAuthentication(req);
+  if (signIn === undefined) return { state: 'none', why: 'no user is signed in' };
+  const provider = runtime.providers.find(signIn.user.provider);
+  if (provider === undefined) {
+    return { state: 'none', why: 'the session belongs to a provider that is no longer configured' };
+  }
+  const state = tokenState(signIn.tokens, now, runtime.options.refreshLeeway * 1000);
+  if (state === 'valid') return { state: 'fresh', signIn };
+  // Without a way to renew, the user stays signed in until the token really expires.
+  if (!provider.canRefresh(signIn.tokens)) {
+    return state === 'due'
+      ? { state: 'fresh', signIn }
+      : { state: 'none', why: 'the access token expired and cannot be refreshed' };
+  }
+  return { state: 'renew', signIn, provider, expired: state === 'expired' };
+}
+
+/** The error that sends the user to log in, built only when it is the answer. */
+export function loginRequired(why: string, cause?: OAuthError): OAuthError {
+  return new OAuthError(`${why}; log in again`, {
+    code: 'OAUTH_LOGIN_REQUIRED',
+    ...(cause === undefined
+      ? {}
+      : { cause, error: cause.error, errorDescription: cause.errorDescription }),
+  });
+}
+
+/** Forgets the sign-in (the session and its pending logins stay) after a failure that ends it. */
+export async function endSignIn(req: Request): Promise<void> {
+  req.oauthUser = undefined;
+  await clearAuthentication(req);
+}
+
+/**
+ * The current sign-in, renewed first when its access token is due and can be renewed. Resolves
+ * to the reason (returned, not thrown) when the user must log in again: `OAUTH_LOGIN_REQUIRED`,
+ * or the refresh failure that ended the session (`OAUTH_SUBJECT_MISMATCH`, ...). Rejects only when the provider cannot answer now and
+ * the access token has expired: the session is kept, and asked again after a back-off.
+ */
+export async function currentSignIn(
+  runtime: OAuthRuntime,
+  req: Request,
+): Promise<OAuthAuthentication | OAuthError> {
+  const check = inspectSignIn(runtime, req);
+  if (check.state === 'none') return loginRequired(check.why);
+  if (check.state === 'fresh') return check.signIn;
+  const spent = renewalKey(check.signIn.tokens);
+  try {
+    const renewed = await runtime.refresher.run(
+      sessionKey(req),
+      spent,
+      () => refreshAcrossInstances(runtime, req, check.provider, spent),
+      (error) => {
+        if (endsSignIn(error, 'refresh')) return false;
+        runtime.options.logger.warn(
+          `could not renew the tokens of a session (${error instanceof OAuthError ? error.code : 'unexpected error'}); the provider is not asked again for this session until a back-off ends`,
+        );
+        return true;
+      },
+    );
+    // A request that shared another request's refresh still holds the old tokens.
+    if (readAuthentication(req)?.tokens.accessToken !== renewed.tokens.accessToken) {
+      await updateAuthentication(req, renewed);
+    }
+    req.oauthUser = renewed.user;
+    return renewed;
+  } catch (error) {
+    if (endsSignIn(error, 'refresh')) {
+      await endSignIn(req);
+      const refusal = error as OAuthError;
+      // A refused grant just means "log in again"; a refresh that named someone else, or a
+      // client the provider no longer accepts, keeps its own code for the developer.
+      return REFUSED_GRANT.has(refusal.code)
+        ? loginRequired('the provider refused to renew the session', refusal)
+        : refusal;
+    }
+    // Renewing early failed but the access token still works: keep using it until it expires.
+    if (!check.expired) return check.signIn;
+    throw error;
+  }
+}

@@ -1,0 +1,107 @@
+import type { NextFunction, Request, Response } from 'express';
+import { OAuthError } from '../errors.js';
+import type { OAuthProviderClient } from '../providers/client.js';
+import type { OAuthRuntime } from '../runtime.js';
+import { indexForBackchannelLogout } from '../session/logout-index.js';
+import { establishSession } from '../session/sign-in.js';
+import { saveSession } from '../session/store.js';
+import { takeTransaction } from '../session/transactions.js';
+import type { OAuthTransaction } from '../session/transactions.js';
+import { parseCallbackQuery } from './callback-query.js';
+import { handleError } from './handle-error.js';
+
+/** The pending login this callback completes, taken out of the session before it is checked. */
+function takePendingLogin(req: Request, state: string | null): OAuthTransaction {
+  if (state === null || state === '') {
+    throw new OAuthError('the callback carries no "state"; start the login again', {
+      code: 'OAUTH_STATE_MISSING',
+    });
+  }
+  // Delete the transaction before validating it, so a replayed callback cannot reuse it.
+  const taken = takeTransaction(req, state);
+  if (taken.found) return taken.transaction;
+  // Nothing in the session changes here: a forged callback (or an error response carrying a
+  // foreign state) must not log anyone out.
+  throw taken.anyPending
+    ? new OAuthError('the callback "state" matches no login started in this browser', {
+        code: 'OAUTH_STATE_MISMATCH',
+      })
+    : new OAuthError('no login is in progress in this browser session; start at the login route', {
+        code: 'OAUTH_NO_TRANSACTION',
+      });
+}
+
+function checkPendingLogin(
+  runtime: OAuthRuntime,
+  provider: OAuthProviderClient,
+  transaction: OAuthTransaction,
+  query: URLSearchParams,
+): void {
+  const maxAge = runtime.options.transactionMaxAge;
+  if (transaction.provider !== provider.name) {
+    throw new OAuthError('the callback "state" belongs to a login with another provider', {
+      code: 'OAUTH_STATE_MISMATCH',
+    });
+  }
+  if (Date.now() - transaction.createdAt > maxAge * 1000) {
+    throw new OAuthError(`the login took longer than ${maxAge} seconds; start it again`, {
+      code: 'OAUTH_TRANSACTION_EXPIRED',
+    });
+  }
+  if (provider.codeFlow && !query.get('code') && !query.get('error')) {
+    throw new OAuthError('the callback carries neither "code" nor "error"', {
+      code: 'OAUTH_INVALID_CALLBACK',
+    });
+  }
+}
+
+async function completeCallback(
+  runtime: OAuthRuntime,
+  provider: OAuthProviderClient,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  if (req.method !== 'GET') {
+    res.setHeader('Allow', 'GET');
+    throw new OAuthError('the callback accepts only GET', { code: 'OAUTH_METHOD_NOT_ALLOWED' });
+  }
+  const query = parseCallbackQuery(req.originalUrl, provider.codeFlow);
+  const state = query.get('state');
+  const transaction = takePendingLogin(req, state);
+  try {
+    checkPendingLogin(runtime, provider, transaction, query);
+    // The redirect_uri comes from the configured baseURL, never from the Host header.
+    const callbackUrl = new URL(provider.settings.redirectUri);
+    callbackUrl.search = query.toString();
+    const authentication = await provider.completeLogin(callbackUrl, state as string, transaction);
+    await establishSession(req, authentication);
+    await indexForBackchannelLogout(runtime, req, authentication);
+  } catch (error) {
+    // The consumed transaction must stay consumed even though the login failed.
+    await saveSession(req).catch(() => undefined);
+    throw error;
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  res.redirect(303, transaction.returnTo);
+}
+
+/**
+ * GET /callback — the provider's redirect back with `code`, `state` and `iss` (or `error`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207
+ */
+export function callbackRoute(runtime: OAuthRuntime) {
+  return function oauthCallback(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    provider: OAuthProviderClient,
+  ): void {
+    // The URL holds the authorization code: never let it leak to another site through Referer.
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    completeCallback(runtime, provider, req, res).catch((error: unknown) =>
+      handleError(runtime.options, error, req, res, next),
+    );
+  };
+}

@@ -1,0 +1,96 @@
+import type { NextFunction, Request, Response } from 'express';
+import {
+  calculatePKCECodeChallenge,
+  randomNonce,
+  randomPKCECodeVerifier,
+  randomState,
+} from 'openid-client';
+import { OAuthError } from '../errors.js';
+import { checkAuthorizationParams } from '../options/authorization-params.js';
+import type { OAuthAuthorizationParams } from '../options/provider-types.js';
+import type { OAuthProviderClient } from '../providers/client.js';
+import type { OAuthRuntime } from '../runtime.js';
+import { saveSession } from '../session/store.js';
+import { addTransaction } from '../session/transactions.js';
+import { handleError } from './handle-error.js';
+import { safeReturnTo } from './return-to.js';
+
+/** Options of `req.oauth.login()`, for applications that start logins from their own routes. */
+export interface OAuthLoginOptions {
+  /** Same-origin path to land on after the login; anything else falls back to `/`. */
+  returnTo?: string;
+  /** Extra authorization parameters for this login (merged over the middleware's). */
+  authorizationParams?: OAuthAuthorizationParams;
+  /** With several providers: which one. Default: `defaultProvider`. */
+  provider?: string;
+}
+
+/**
+ * Starts the authorization code flow: a transaction with state, PKCE S256 and (for OpenID Connect)
+ * nonce is stored in the session under its state, then the browser goes to the provider.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4 (PKCE)
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+ */
+export async function startLogin(
+  runtime: OAuthRuntime,
+  req: Request,
+  res: Response,
+  login: OAuthLoginOptions = {},
+  chosen?: OAuthProviderClient,
+): Promise<void> {
+  const { options } = runtime;
+  const provider = chosen ?? runtime.providers.pick(login.provider);
+  const fail = (message: string): OAuthError =>
+    new OAuthError(`"authorizationParams" must be ${message}`, { code: 'OAUTH_INTERNAL_ERROR' });
+  const params = {
+    ...checkAuthorizationParams({ ...provider.settings.authorizationParams(req) }, fail),
+    ...checkAuthorizationParams({ ...login.authorizationParams }, fail),
+  };
+  const state = randomState();
+  const codeVerifier = randomPKCECodeVerifier();
+  const nonce = provider.usesNonce ? randomNonce() : undefined;
+  const url = await provider.authorizationUrl({
+    state,
+    codeChallenge: await calculatePKCECodeChallenge(codeVerifier),
+    params,
+    ...(nonce === undefined ? {} : { nonce }),
+  });
+  addTransaction(
+    req,
+    state,
+    {
+      codeVerifier,
+      returnTo: safeReturnTo(login.returnTo),
+      createdAt: Date.now(),
+      provider: provider.name,
+      ...(nonce === undefined ? {} : { nonce }),
+    },
+    options.transactionMaxAge * 1000,
+    options.maxTransactions,
+  );
+  // Saved before the redirect: with a remote store, the callback could otherwise outrun the write.
+  await saveSession(req);
+  res.setHeader('Cache-Control', 'no-store');
+  res.redirect(303, url.href);
+}
+
+/** The `returnTo` query parameter, when given exactly once. */
+export function requestedReturnTo(req: Request): OAuthLoginOptions {
+  const returnTo = new URL(req.originalUrl, 'http://query.invalid').searchParams.getAll('returnTo');
+  return returnTo.length === 1 ? { returnTo: returnTo[0] } : {};
+}
+
+/** GET /login?returnTo=/path, or GET /login/:provider with several providers. */
+export function loginRoute(runtime: OAuthRuntime) {
+  return function oauthLogin(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    provider: OAuthProviderClient,
+  ): void {
+    startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) =>
+      handleError(runtime.options, error, req, res, next),
+    );
+  };
+}

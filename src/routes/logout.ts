@@ -1,0 +1,40 @@
+import type { NextFunction, Request, Response } from 'express';
+import { OAuthError } from '../errors.js';
+import type { OAuthRuntime } from '../runtime.js';
+import { readAuthentication } from '../session/sign-in.js';
+import { destroySession } from '../session/store.js';
+import { handleError } from './handle-error.js';
+import { assertSameOrigin } from './same-origin.js';
+
+async function performLogout(runtime: OAuthRuntime, req: Request, res: Response): Promise<void> {
+  const { options } = runtime;
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST');
+    throw new OAuthError('logout accepts only POST (a link or image must not log anyone out)', {
+      code: 'OAUTH_METHOD_NOT_ALLOWED',
+    });
+  }
+  assertSameOrigin(req, options.baseURL.origin);
+  const authentication = readAuthentication(req);
+  await destroySession(req);
+  req.oauthUser = undefined;
+  // The post-logout URL is always the configured one, never one taken from the request.
+  const provider =
+    authentication === undefined ? undefined : runtime.providers.find(authentication.user.provider);
+  const endSession = await provider?.endSessionUrl(authentication, options.postLogoutRedirectUri);
+  res.setHeader('Cache-Control', 'no-store');
+  res.redirect(303, endSession?.href ?? options.postLogoutRedirectUri);
+}
+
+/**
+ * POST /logout — ends the local session, then the provider's when it has an end-session endpoint.
+ *
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+ */
+export function logoutRoute(runtime: OAuthRuntime) {
+  return function oauthLogout(req: Request, res: Response, next: NextFunction): void {
+    performLogout(runtime, req, res).catch((error: unknown) =>
+      handleError(runtime.options, error, req, res, next),
+    );
+  };
+}

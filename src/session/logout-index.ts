@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Request } from 'express';
+import type { SessionData, Store } from 'express-session';
+import { OAuthError } from '../errors.js';
+import type { OAuthRuntime } from '../runtime.js';
+import type { OAuthAuthentication } from './sign-in.js';
+
+/**
+ * Which sessions belong to which provider user, kept in the session store itself so that a
+ * back-channel logout received by any app instance can end sessions created by any other. Two
+ * records per login: by the user (`iss` + `sub`) and by the provider session (`iss` + `sid`).
+ *
+ * Only kept when back-channel logout is on. A record is read, changed and written under the
+ * configured lock (`refreshLock`, the Redis one with several instances), so concurrent logins
+ * of one user never drop each other's entries.
+ */
+
+/** One signed-in session, as an index record lists it. */
+interface IndexEntry {
+  /** The provider's session id (`sid` claim), when the provider sent one. */
+  readonly sid?: string;
+  /** Epoch seconds of the login. */
+  readonly loginAt: number;
+}
+
+interface IndexRecord {
+  cookie: { expires: string; originalMaxAge: number };
+  oauthIndex: Record<string, IndexEntry>;
+}
+
+/** How long an index record lives in the store; logins older than this are not tracked. */
+const RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Logins listed per user at most; the oldest are dropped. */
+const MAX_ENTRIES = 50;
+/** How often a waiting login looks at the lock again. */
+const POLL_MS = 5;
+
+function recordKey(kind: 'sub' | 'sid', issuer: string, value: string): string {
+  const digest = createHash('sha256').update(`${issuer}\u0000${value}`).digest('base64url');
+  return `oauth-index:${kind}:${digest}`;
+}
+
+function call<T>(run: (done: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    run((err, value) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value),
+    );
+  });
+}
+
+async function readRecord(store: Store, key: string): Promise<Record<string, IndexEntry>> {
+  const record = await call<SessionData | null>((done) => store.get(key, done));
+  const entries = (record as unknown as Partial<IndexRecord> | null | undefined)?.oauthIndex;
+  return typeof entries === 'object' && entries !== null ? { ...entries } : {};
+}
+
+async function writeRecord(
+  store: Store,
+  key: string,
+  entries: Record<string, IndexEntry>,
+): Promise<void> {
+  if (Object.keys(entries).length === 0) {
+    await call((done) => store.destroy(key, done));
+    return;
+  }
+  const record: IndexRecord = {
+    cookie: {
+      expires: new Date(Date.now() + RECORD_TTL_MS).toISOString(),
+      originalMaxAge: RECORD_TTL_MS,
+    },
+    oauthIndex: entries,
+  };
+  await call((done) => store.set(key, record as unknown as SessionData, done));
+}
+
+function newest(entries: Record<string, IndexEntry>): Record<string, IndexEntry> {
+  const cutoff = Date.now() / 1000 - RECORD_TTL_MS / 1000;
+  return Object.fromEntries(
+    Object.entries(entries)
+      .filter(([, entry]) => entry.loginAt > cutoff)
+      .sort(([, a], [, b]) => b.loginAt - a.loginAt)
+      .slice(0, MAX_ENTRIES),
+  );
+}
+
+/** Runs `work` on one record while holding its lock, waiting for it as long as a provider request may take. */
+async function underLock<T>(
+  runtime: OAuthRuntime,
+  key: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { refreshLock, options } = runtime;
+  const ttl = options.timeout * 2 + 1000;
+  const deadline = Date.now() + ttl + options.timeout;
+  for (;;) {
+    const token = await refreshLock.acquire(key, ttl);
+    if (token !== undefined) {
+      try {
+        return await work();
+      } finally {
+        await refreshLock.release(key, token).catch((error: unknown) => {
+          options.logger.error('could not release the session index lock', error);
+        });
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new OAuthError('another instance held the session index lock for too long', {
+        code: 'OAUTH_SESSION_ERROR',
+      });
+    }
+    await sleep(POLL_MS + Math.random() * POLL_MS);
+  }
+}
+
+/**
+ * Lists the new session under the provider user (and provider session), so a back-channel logout
+ * can find it from any app instance. Nothing is done unless back-channel logout is on. A failure
+ * here costs only that, not the login.
+ */
+export async function indexForBackchannelLogout(
+  runtime: OAuthRuntime,
+  req: Request,
+  authentication: OAuthAuthentication,
+): Promise<void> {
+  if (runtime.options.routes.backchannelLogout === false) return;
+  const provider = runtime.providers.find(authentication.user.provider);
+  if (provider?.verifyLogoutToken === undefined) return;
+  const { iss, sid } = authentication.user.claims;
+  if (typeof iss !== 'string') return;
+  const entry: IndexEntry = {
+    loginAt: Math.floor(Date.now() / 1000),
+    ...(typeof sid === 'string' ? { sid } : {}),
+  };
+  const keys = [recordKey('sub', iss, authentication.user.sub)];
+  if (typeof sid === 'string') keys.push(recordKey('sid', iss, sid));
+  const store = req.sessionStore;
+  try {
+    for (const key of keys) {
+      await underLock(runtime, key, async () => {
+        const entries = await readRecord(store, key);
+        entries[req.sessionID] = entry;
+        await writeRecord(store, key, newest(entries));
+      });
+    }
+  } catch (error) {
+    runtime.options.logger.error('could not record the session for back-channel logout', error);
+  }
+}
+
+/**
+ * Destroys the sessions a logout token names: by `sid` when it has one, else every session of
+ * `sub`; only those signed in before the token was issued, so a replayed or delayed token cannot
+ * end a newer login. Returns how many sessions were destroyed.
+ */
+export async function endIndexedSessions(
+  runtime: OAuthRuntime,
+  store: Store,
+  logout: { issuer: string; sub: string | undefined; sid: string | undefined; issuedAt: number },
+): Promise<number> {
+  const key =
+    logout.sid !== undefined
+      ? recordKey('sid', logout.issuer, logout.sid)
+      : recordKey('sub', logout.issuer, logout.sub ?? '');
+  return underLock(runtime, key, async () => {
+    const entries = await readRecord(store, key);
+    const kept: Record<string, IndexEntry> = {};
+    let ended = 0;
+    for (const [sessionId, entry] of Object.entries(entries)) {
+      if (entry.loginAt > logout.issuedAt) {
+        kept[sessionId] = entry;
+        continue;
+      }
+      await call((done) => store.destroy(sessionId, done));
+      ended += 1;
+    }
+    await writeRecord(store, key, kept);
+    return ended;
+  });
+}

@@ -1,0 +1,81 @@
+import type { Request } from 'express';
+import type { OAuthTokens } from './tokens.js';
+import type { OAuthTransaction } from './transactions.js';
+import { regenerateSession, saveSession } from './store.js';
+import type { OAuthUser } from './user.js';
+
+/**
+ * What the middleware keeps in `req.session.oauth`, and the sign-in it holds. The files of
+ * session/ are the only ones that read or write the session, so every rule about it
+ * (regeneration, single-use transactions, what a signed-in session holds) lives there.
+ */
+export interface OAuthSessionData {
+  /** Pending logins keyed by their `state`. */
+  transactions?: Record<string, OAuthTransaction>;
+  user?: OAuthUser;
+  tokens?: OAuthTokens;
+}
+
+/** A signed-in session. */
+export interface OAuthAuthentication {
+  readonly user: OAuthUser;
+  readonly tokens: OAuthTokens;
+}
+
+/** The package's part of the session, when it holds one. */
+export function sessionData(req: Request): OAuthSessionData | undefined {
+  const value: unknown = req.session.oauth;
+  return typeof value === 'object' && value !== null ? (value as OAuthSessionData) : undefined;
+}
+
+/** The signed-in user and tokens, when the session holds a well-formed sign-in. */
+export function readAuthentication(req: Request): OAuthAuthentication | undefined {
+  const stored = sessionData(req);
+  const user = stored?.user;
+  const tokens = stored?.tokens;
+  if (
+    typeof user?.sub !== 'string' ||
+    typeof user.provider !== 'string' ||
+    typeof tokens?.accessToken !== 'string'
+  ) {
+    return undefined;
+  }
+  return { user, tokens };
+}
+
+/**
+ * Signs the user in: a new session id (so an id planted before login is worthless), the user and
+ * tokens, and the other tabs' pending logins carried over; then saved before the redirect.
+ */
+export async function establishSession(
+  req: Request,
+  authentication: OAuthAuthentication,
+): Promise<void> {
+  const pending = sessionData(req)?.transactions;
+  await regenerateSession(req);
+  const next: OAuthSessionData = { user: authentication.user, tokens: authentication.tokens };
+  if (pending !== undefined && Object.keys(pending).length > 0) next.transactions = pending;
+  req.session.oauth = next;
+  await saveSession(req);
+}
+
+/** Stores refreshed tokens (and a user whose claims the refresh updated) and saves at once. */
+export async function updateAuthentication(
+  req: Request,
+  authentication: OAuthAuthentication,
+): Promise<void> {
+  req.session.oauth = {
+    ...sessionData(req),
+    user: authentication.user,
+    tokens: authentication.tokens,
+  };
+  await saveSession(req);
+}
+
+/** Forgets the signed-in user but keeps the session (and its pending logins). */
+export async function clearAuthentication(req: Request): Promise<void> {
+  const stored = sessionData(req);
+  if (stored?.user === undefined && stored?.tokens === undefined) return;
+  req.session.oauth = stored.transactions ? { transactions: stored.transactions } : {};
+  await saveSession(req);
+}

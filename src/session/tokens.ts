@@ -1,0 +1,55 @@
+/**
+ * Tokens as the session keeps them. They live only server-side, in the session store: never in a
+ * page, a cookie or a log line. (They do appear in two URLs: the ID token as `id_token_hint` in
+ * the provider's end-session URL at logout, and ALGOGENE's access token in its own redirect.)
+ */
+export interface OAuthTokens {
+  readonly accessToken: string;
+  /** Lower case, as RFC 6749 §5.1 compares it case-insensitively: `bearer`. */
+  readonly tokenType: string;
+  /** Epoch milliseconds at which the access token expires, when the provider said. */
+  readonly expiresAt?: number;
+  /** Epoch milliseconds at which the access token was requested, when it has an expiry. */
+  readonly issuedAt?: number;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  readonly scope?: string;
+}
+
+/** A token response in the package's terms, whichever kind of provider gave it. */
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly tokenType?: string | undefined;
+  /** Seconds. */
+  readonly expiresIn?: number | undefined;
+  readonly refreshToken?: string | undefined;
+  readonly idToken?: string | undefined;
+  readonly scope?: string | undefined;
+}
+
+/**
+ * The one conversion of a token response into what the session keeps. On refresh, a provider that
+ * does not rotate the refresh token (or does not repeat the ID token or scope) keeps the previous
+ * ones. `now` is when the token was requested: its lifetime counts from then.
+ */
+export function tokensFromResponse(
+  response: IssuedTokens,
+  now: number,
+  previous?: OAuthTokens,
+): OAuthTokens {
+  const tokens: { -readonly [K in keyof OAuthTokens]: OAuthTokens[K] } = {
+    accessToken: response.accessToken,
+    tokenType: (response.tokenType ?? 'bearer').toLowerCase(),
+  };
+  if (typeof response.expiresIn === 'number' && Number.isFinite(response.expiresIn)) {
+    tokens.expiresAt = now + response.expiresIn * 1000;
+    tokens.issuedAt = now;
+  }
+  const refreshToken = response.refreshToken ?? previous?.refreshToken;
+  const idToken = response.idToken ?? previous?.idToken;
+  const scope = response.scope ?? previous?.scope;
+  if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
+  if (idToken !== undefined) tokens.idToken = idToken;
+  if (scope !== undefined) tokens.scope = scope;
+  return tokens;
+}

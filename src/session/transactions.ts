@@ -1,0 +1,81 @@
+import type { Request } from 'express';
+import { sessionData } from './sign-in.js';
+
+/** A login that has been started and not yet completed, stored in the session keyed by `state`. */
+export interface OAuthTransaction {
+  readonly codeVerifier: string;
+  /** Present when the scope asks for an ID token (`openid`). */
+  readonly nonce?: string;
+  readonly returnTo: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly provider: string;
+}
+
+/**
+ * Drops expired transactions and keeps at most `max` of the newest, so a browser opening login
+ * pages over and over cannot grow its session without bound.
+ */
+export function pruneTransactions(
+  transactions: Readonly<Record<string, OAuthTransaction>>,
+  now: number,
+  maxAgeMs: number,
+  max: number,
+): Record<string, OAuthTransaction> {
+  const live = Object.entries(transactions)
+    .filter(([, tx]) => isTransaction(tx) && now - tx.createdAt < maxAgeMs)
+    .sort(([, a], [, b]) => b.createdAt - a.createdAt)
+    .slice(0, max);
+  return Object.fromEntries(live);
+}
+
+/** Sessions are stored data: a store may hand back anything, so the shape is checked on read. */
+export function isTransaction(value: unknown): value is OAuthTransaction {
+  if (typeof value !== 'object' || value === null) return false;
+  const tx = value as Record<string, unknown>;
+  return (
+    typeof tx.codeVerifier === 'string' &&
+    typeof tx.returnTo === 'string' &&
+    typeof tx.createdAt === 'number' &&
+    typeof tx.provider === 'string' &&
+    (tx.nonce === undefined || typeof tx.nonce === 'string')
+  );
+}
+
+/** Records a new pending login, dropping expired ones and the oldest beyond `max`. */
+export function addTransaction(
+  req: Request,
+  state: string,
+  transaction: OAuthTransaction,
+  maxAgeMs: number,
+  max: number,
+): void {
+  const stored = sessionData(req) ?? {};
+  const pending = pruneTransactions(
+    { ...stored.transactions, [state]: transaction },
+    transaction.createdAt,
+    maxAgeMs,
+    max,
+  );
+  req.session.oauth = { ...stored, transactions: pending };
+}
+
+/** What the session said about a callback's `state`. */
+export type TakenTransaction =
+  { found: true; transaction: OAuthTransaction } | { found: false; anyPending: boolean };
+
+/**
+ * Removes the transaction for `state` and returns it. Deleting it before it is validated means a
+ * replayed callback finds nothing to reuse, whatever happens next.
+ */
+export function takeTransaction(req: Request, state: string): TakenTransaction {
+  const stored = sessionData(req);
+  const pending = stored?.transactions ?? {};
+  const transaction = Object.hasOwn(pending, state) ? pending[state] : undefined;
+  if (!isTransaction(transaction)) {
+    return { found: false, anyPending: Object.keys(pending).length > 0 };
+  }
+  const rest = Object.fromEntries(Object.entries(pending).filter(([key]) => key !== state));
+  req.session.oauth = { ...stored, transactions: rest };
+  return { found: true, transaction };
+}
