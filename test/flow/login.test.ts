@@ -125,36 +125,9 @@ describe('login', () => {
     await agent.get('/me').expect(200);
   });
 
-  it('changes the session id at login, so an id planted before login is worthless', async () => {
-    const agent = browser(app.url);
-    const authorizationUrl = await startLogin(agent);
-    const before = (await agent.get('/session').expect(200)).body.id as string;
-    await agent.get(pathOf(await completeLogin(authorizationUrl))).expect(303);
-    const after = (await agent.get('/session').expect(200)).body.id as string;
-    expect(after).not.toBe(before);
-  });
-
   it('answers the callback with Referrer-Policy: no-referrer', async () => {
     const callback = await loginThroughProvider(browser(app.url));
     expect(callback.headers['referrer-policy']).toBe('no-referrer');
-  });
-
-  it('keeps tokens out of the callback response, its cookies and the pages', async () => {
-    const agent = browser(app.url);
-    const callback = await loginThroughProvider(agent);
-    const session = (await agent.get('/session').expect(200)).body.oauth as {
-      tokens: { accessToken: string; idToken: string; refreshToken?: string };
-    };
-    const tokens = [session.tokens.accessToken, session.tokens.idToken];
-    const me = await agent.get('/me');
-    const visible = [
-      callback.headers.location,
-      JSON.stringify(callback.headers),
-      callback.text,
-      me.text,
-    ].join('\n');
-    for (const token of tokens) expect(visible).not.toContain(token);
-    expect(app.logs.join('\n')).not.toContain(session.tokens.accessToken);
   });
 
   it('reports req.oauth.isAuthenticated() and req.oauthUser on every later route', async () => {

@@ -388,11 +388,6 @@ describe('several providers at once', () => {
     );
   });
 
-  it('answers 404 OAUTH_UNKNOWN_PROVIDER for a provider that is not configured', async () => {
-    const agent = browser(app.url);
-    await expectRefused(agent, await agent.get('/login/nope'), 404, 'OAUTH_UNKNOWN_PROVIDER');
-  });
-
   it('gives each provider its own redirect URI to register', () => {
     const router = oauthMiddleware({
       baseURL: 'https://app.example.com/auth',
@@ -405,29 +400,5 @@ describe('several providers at once', () => {
       php: 'https://app.example.com/auth/callback/php',
       tickets: 'https://app.example.com/auth/callback/tickets',
     });
-  });
-
-  it('starts the default provider at GET /login when defaultProvider is set', async () => {
-    const other = await startTestApp({
-      oauth: () => ({
-        defaultProvider: 'tickets',
-        providers: {
-          php: phpByHand(sim),
-          tickets: { type: 'custom', adapter: ticketAdapter(() => tickets.url) },
-        },
-      }),
-    });
-    try {
-      const agent = browser(other.url);
-      const providerUrl = await startLogin(agent, '/login?returnTo=%2Fme');
-      expect(providerUrl.origin).toBe(tickets.url);
-      const redirect = await fetch(providerUrl, { redirect: 'manual' });
-      const callback = new URL(redirect.headers.get('location')!);
-      expect(callback.pathname).toBe('/callback/tickets');
-      await agent.get(pathOf(callback)).expect(303).expect('location', '/me');
-      expect((await agent.get('/me').expect(200)).body.provider).toBe('tickets');
-    } finally {
-      await other.close();
-    }
   });
 });

@@ -51,7 +51,11 @@ describe('state and the login transaction', () => {
       {
         attack: async (agent) => {
           await startLogin(agent); // this browser has a login of its own pending
-          return agent.get(await attackersCallback());
+          const callback = await attackersCallback();
+          const tokenRequests = h.provider.count('/token');
+          const response = await agent.get(callback);
+          expect(h.provider.count('/token')).toBe(tokenRequests);
+          return response;
         },
       },
     );
@@ -159,18 +163,21 @@ describe('error responses', () => {
     );
   });
 
-  it('does not sign anyone out for an error response with a foreign state while a login is pending', async () => {
-    await expectRefused(
-      h,
-      { status: 400, code: 'OAUTH_STATE_MISMATCH' },
-      {
-        attack: async (agent) => {
-          await startLogin(agent);
-          return agent.get('/callback?error=login_required&state=forged-state');
+  it.each(['access_denied', 'login_required'])(
+    'does not sign anyone out for an error response (%s) with a foreign state while a login is pending',
+    async (error) => {
+      await expectRefused(
+        h,
+        { status: 400, code: 'OAUTH_STATE_MISMATCH' },
+        {
+          attack: async (agent) => {
+            await startLogin(agent);
+            return agent.get(`/callback?error=${error}&state=forged-state`);
+          },
         },
-      },
-    );
-  });
+      );
+    },
+  );
 
   it('refuses a callback carrying both error and code, without exchanging the code', async () => {
     await expectRefused(
@@ -212,6 +219,7 @@ describe('malformed and smuggled parameters', () => {
     ['code=a&code=b', (q: string) => `${q}&code=other-code`],
     ['iss given twice', (q: string) => `${q}&iss=https%3A%2F%2Fevil.example`],
     ['state[]=a', (q: string) => q.replace(/(^|&)state=/, '$1state[]=')],
+    ['state[]=x beside the real state', (q: string) => `${q}&state[]=x`],
     ['state[x]=a', (q: string) => q.replace(/(^|&)state=/, '$1state[x]=')],
     ['code[]=a', (q: string) => q.replace(/(^|&)code=/, '$1code[]=')],
     ['state%5B%5D=a (encoded brackets)', (q: string) => q.replace(/(^|&)state=/, '$1state%5B%5D=')],
@@ -252,8 +260,9 @@ describe('malformed and smuggled parameters', () => {
         attack: async (agent) => {
           const callback = new URL(await pendingCallback(h, agent), h.app.url);
           const tokenRequests = h.provider.count('/token');
+          // The query stays in the URL and is sent as a form body too: neither makes a POST count.
           const response = await agent
-            .post(callback.pathname)
+            .post(`${callback.pathname}${callback.search}`)
             .type('form')
             .send(Object.fromEntries(callback.searchParams));
           expect(response.headers.allow).toBe('GET');

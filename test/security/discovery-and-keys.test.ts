@@ -138,6 +138,12 @@ describe('discovery down or hanging', () => {
         code: 'OAUTH_PROVIDER_UNAVAILABLE',
       });
       await expectSignedOut(agent);
+      // A browser is shown a page that says what happened, without a stack trace.
+      const page = await browser(h.app.url).get('/login').set('Accept', 'text/html');
+      expect(page.status).toBe(503);
+      expect(page.text).toContain('The sign-in provider is unavailable');
+      expect(page.text).toContain('OAUTH_PROVIDER_UNAVAILABLE');
+      expect(page.text).not.toMatch(/at .+:\d+:\d+/);
     } finally {
       await provider.start();
     }
@@ -193,12 +199,20 @@ describe('discovery down or hanging', () => {
       const before = await storedSession(signedIn);
       const agent = browser(h.app.url);
       const callback = await pendingCallback(h, agent);
+      const reader = browser(h.app.url);
+      const readersCallback = await pendingCallback(h, reader);
       await provider.stop();
       try {
         expectRefusal(await agent.get(callback), {
           status: 503,
           code: 'OAUTH_PROVIDER_UNAVAILABLE',
         });
+        // A browser is shown a page that says what happened.
+        const page = await reader.get(readersCallback).set('Accept', 'text/html');
+        expect(page.status).toBe(503);
+        expect(page.text).toContain('OAUTH_PROVIDER_UNAVAILABLE');
+        expect(page.text).toContain('unavailable');
+        await expectSignedOut(reader);
         await expectSignedOut(agent);
         await expectUntouched(signedIn, before);
       } finally {

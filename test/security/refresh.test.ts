@@ -89,6 +89,15 @@ describe('a refreshed ID token naming another user', () => {
   });
 });
 
+describe('a refreshed ID token that fails validation', () => {
+  it('ends the session when the refreshed ID token has a bad signature', async () => {
+    await expectSessionEnded(
+      { idToken: { key: 'foreign' } },
+      { status: 502, code: 'OAUTH_ID_TOKEN_INVALID' },
+    );
+  });
+});
+
 describe('a refused refresh token', () => {
   it('ends the session on invalid_grant, and sends the next page request to log in', async () => {
     const agent = await expectSessionEnded(
@@ -101,11 +110,14 @@ describe('a refused refresh token', () => {
 });
 
 describe('provider failures during a refresh', () => {
-  it('keeps the session when the refresh answers 500', async () => {
-    await expectSessionKept(
-      { status: 500, body: { error: 'server_error' } },
-      { status: 503, code: 'OAUTH_PROVIDER_UNAVAILABLE' },
-    );
+  it.each([
+    ['answers 500', { status: 500, body: { error: 'server_error' } }],
+    [
+      'answers 503 with a plain-text page',
+      { status: 503, headers: { 'content-type': 'text/plain' }, body: 'down' },
+    ],
+  ] as [string, TokenScript][])('keeps the session when the refresh %s', async (_name, script) => {
+    await expectSessionKept(script, { status: 503, code: 'OAUTH_PROVIDER_UNAVAILABLE' });
   });
 
   it('keeps the session when the refresh does not answer in time', async () => {

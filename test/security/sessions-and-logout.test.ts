@@ -81,7 +81,16 @@ describe('switching user', () => {
 
 describe('logout', () => {
   it.each([
-    ['a GET (link or image)', (a: Agent) => a.get('/logout'), 405, 'OAUTH_METHOD_NOT_ALLOWED'],
+    [
+      'a GET (link or image)',
+      async (a: Agent) => {
+        const response = await a.get('/logout');
+        expect(response.headers.allow).toBe('POST');
+        return response;
+      },
+      405,
+      'OAUTH_METHOD_NOT_ALLOWED',
+    ],
     [
       'a POST with Sec-Fetch-Site: cross-site',
       (a: Agent) => a.post('/logout').set('Sec-Fetch-Site', 'cross-site'),

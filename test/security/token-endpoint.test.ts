@@ -104,6 +104,20 @@ describe('error answers', () => {
     );
   });
 
+  it('answers 503 when the token endpoint answers a 500 HTML page', async () => {
+    await expectRefused(
+      h,
+      { status: 503, code: 'OAUTH_PROVIDER_UNAVAILABLE' },
+      {
+        arrange: answer({
+          status: 500,
+          headers: { 'content-type': 'text/html' },
+          body: '<h1>oops</h1>',
+        }),
+      },
+    );
+  });
+
   it('answers 503 with Retry-After passed on when the token endpoint answers 429', async () => {
     const { fresh, signedIn } = await expectRefused(
       h,
