@@ -35,7 +35,7 @@ export type {
   FinancefeastOptions,
   GenericOAuth2Options,
 } from './providers/presets/index.js';
-export { createTokenClient } from './token-client.js';
+export { createTokenClient } from './token-client/index.js';
 export type {
   OAuthBasicAuthOptions,
   OAuthClientCredentialsGrantOptions,
@@ -44,6 +44,6 @@ export type {
   OAuthTokenClientBaseOptions,
   OAuthTokenClientOptions,
   OAuthTokenGrantBaseOptions,
-} from './token-client.js';
+} from './token-client/index.js';
 export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh-lock.js';
 export type { OAuthRedisLockClient, OAuthRefreshLock } from './refresh-lock.js';

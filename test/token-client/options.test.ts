@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenClient, type OAuthTokenClientOptions } from '../../src/token-client.js';
+import { createTokenClient, type OAuthTokenClientOptions } from '../../src/token-client/index.js';
 
 const password = {
   grant: 'password',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTokenClient } from '../../src/token-client.js';
+import { createTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;

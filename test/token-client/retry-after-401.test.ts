@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenClient, type OAuthTokenClient } from '../../src/token-client.js';
+import { createTokenClient, type OAuthTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 import {
   bearerToken,

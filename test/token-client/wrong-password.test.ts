@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OAuthError } from '../../src/errors.js';
-import { createTokenClient, type OAuthTokenClient } from '../../src/token-client.js';
+import { createTokenClient, type OAuthTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;

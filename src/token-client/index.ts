@@ -1,0 +1,14 @@
+/**
+ * The server-to-server token client: {@link createTokenClient} calls an API on behalf of the
+ * server itself, with no user signing in.
+ */
+export { createTokenClient } from './client.js';
+export type {
+  OAuthBasicAuthOptions,
+  OAuthClientCredentialsGrantOptions,
+  OAuthPasswordGrantOptions,
+  OAuthTokenClient,
+  OAuthTokenClientBaseOptions,
+  OAuthTokenClientOptions,
+  OAuthTokenGrantBaseOptions,
+} from './types.js';

@@ -1,0 +1,104 @@
+/** Options every kind of token client shares. */
+export interface OAuthTokenClientBaseOptions {
+  /**
+   * Seconds during which no new attempt is made after the provider refused the credentials: every
+   * call fails at once with the same `OAUTH_INVALID_GRANT` error. Default `900`. `Infinity`: never
+   * again with this client (create a new one with fixed credentials). `0` turns the protection off
+   * and may get the account locked.
+   */
+  credentialsCooldown?: number;
+  /**
+   * The API's base URL. Relative URLs given to `client.fetch()` resolve against it (as
+   * `new URL(url, apiBaseURL)`), and credentials are then sent to its origin only.
+   */
+  apiBaseURL?: string | URL;
+  /** Accept `http://` token endpoints and API URLs off loopback. Default `false`; never in production. */
+  allowInsecureHttp?: boolean;
+  /** The `fetch` used for the token endpoint and the API. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** Options shared by the grants that ask a token endpoint for a Bearer token. */
+export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions {
+  /** The token endpoint's URL, e.g. `https://api.algoreg.com/api/v1/token`. No discovery is made. */
+  tokenEndpoint: string | URL;
+  /** Space-separated scopes to ask for. Default: none sent. */
+  scope?: string;
+  /** Extra parameters of every token request, e.g. `{ audience: 'https://api.example.com' }`. */
+  tokenParams?: Readonly<Record<string, string>>;
+  /**
+   * How the token request body is encoded: `'form'` (RFC 6749) or `'json'`. Default `'json'` for
+   * the password grant (Algoreg), `'form'` for client credentials.
+   */
+  tokenRequestFormat?: 'json' | 'form';
+  /** Milliseconds a token request may take. Default `10000`. */
+  timeout?: number;
+  /** Seconds before its expiry at which the token is renewed (at most half its lifetime). Default `60`. */
+  refreshLeeway?: number;
+}
+
+/**
+ * The resource owner password grant, for an API that issues tokens to a programmatic user.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.3 | RFC 6749 §4.3}
+ */
+export interface OAuthPasswordGrantOptions extends OAuthTokenGrantBaseOptions {
+  grant: 'password';
+  username: string;
+  password: string;
+  /** Only if the token endpoint wants a client too; Algoreg does not. Never sent when omitted. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Default `client_secret_basic` with a secret, `none` (client_id in the body) without. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+/**
+ * The client credentials grant: the application asks for a token on its own behalf.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.4 | RFC 6749 §4.4}
+ */
+export interface OAuthClientCredentialsGrantOptions extends OAuthTokenGrantBaseOptions {
+  grant: 'client_credentials';
+  clientId: string;
+  clientSecret: string;
+  /** Default `client_secret_basic`. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+}
+
+/**
+ * No token at all: every API request carries `Authorization: Basic` with the user and password.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7617 | RFC 7617}
+ */
+export interface OAuthBasicAuthOptions extends OAuthTokenClientBaseOptions {
+  grant: 'basic';
+  /** Must not contain `:`. */
+  username: string;
+  password: string;
+}
+
+/** Options of {@link createTokenClient}, told apart by `grant`. */
+export type OAuthTokenClientOptions =
+  OAuthPasswordGrantOptions | OAuthClientCredentialsGrantOptions | OAuthBasicAuthOptions;
+
+/** A client that calls an API on behalf of the server itself. */
+export interface OAuthTokenClient {
+  readonly grant: OAuthTokenClientOptions['grant'];
+  /**
+   * The current access token, from the cache or from one token request shared by every
+   * concurrent caller. Rejects with an `OAuthError`; with grant `'basic'`, with a `TypeError`
+   * (there is no token).
+   */
+  getAccessToken(): Promise<string>;
+  /** The `Authorization` header value to send, `Bearer ...` or `Basic ...`, for other HTTP clients. */
+  getAuthorizationHeader(): Promise<string>;
+  /**
+   * `fetch` with the `Authorization` header set. After a 401 from the API, a Bearer client gets a
+   * new token and sends the request once more (not when the body is a stream); a second 401 is
+   * returned as is. A Basic client that gets a 401 rejects with the credentials error instead.
+   */
+  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the cached token, so the next call asks for a new one. */
+  invalidate(): void;
+}
