@@ -86,9 +86,9 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
  * Creates a client that calls an API on behalf of the server itself, with the password grant,
  * the client credentials grant, or HTTP Basic. The token is cached until shortly before it
  * expires and renewed once for all concurrent callers. When the provider refuses the credentials,
- * nothing is retried: the error (`OAUTH_INVALID_GRANT`) names the fix, and every later call fails
- * at once, without a request, until `credentialsCooldown` has passed, so a wrong password cannot
- * get the account locked.
+ * nothing is retried: the error (`OAUTH_CREDENTIALS_REJECTED`) names the fix, and every later call
+ * fails at once, without a request, until `credentialsCooldown` has passed, so a wrong password
+ * cannot get the account locked.
  *
  * Options are validated here: a mistake throws a `TypeError` with a Node-style `code`.
  *

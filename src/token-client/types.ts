@@ -2,9 +2,9 @@
 export interface OAuthTokenClientBaseOptions {
   /**
    * Seconds during which no new attempt is made after the provider refused the credentials: every
-   * call fails at once with the same `OAUTH_INVALID_GRANT` error. Default `900`. `Infinity`: never
-   * again with this client (create a new one with fixed credentials). `0` turns the protection off
-   * and may get the account locked.
+   * call fails at once with the same `OAUTH_CREDENTIALS_REJECTED` error. Default `900`.
+   * `Infinity`: never again with this client (create a new one with fixed credentials). `0` turns
+   * the protection off and may get the account locked.
    */
   credentialsCooldown?: number;
   /**
