@@ -43,6 +43,7 @@ export type {
   OAuthTokenClient,
   OAuthTokenClientBaseOptions,
   OAuthTokenClientOptions,
+  OAuthTokenClientQuirks,
   OAuthTokenGrantBaseOptions,
 } from './token-client/index.js';
 export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh-lock.js';

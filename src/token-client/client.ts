@@ -9,6 +9,7 @@ import { AttemptGate, TokenCache } from './cache.js';
 import { credentialsRejectedError, responseError } from './errors.js';
 import { createTokenRequest } from './grants.js';
 import { resolveTokenClientOptions } from './options.js';
+import { credentialsVerdict } from './quirks.js';
 import type { ResolvedBasicOptions, ResolvedGrantOptions } from './options.js';
 import type { OAuthTokenClient, OAuthTokenClientOptions } from './types.js';
 
@@ -45,6 +46,7 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
     whose: `the HTTP Basic credentials of "${options.username}"`,
     account: options.username,
     fix: 'check "options.username" and "options.password"',
+    unlockHint: options.quirks.unlockHint,
   };
   return {
     grant: 'basic',
@@ -63,13 +65,16 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
       const url = resolveApiUrl(input, options);
       gate.check();
       const response = await (options.fetch ?? fetch)(url, withAuthorization(init, authorization));
-      if (response.status !== 401 && response.status !== 403) return response;
+      if (response.status < 400 || response.status >= 500) return response;
       const provider = await responseError(response);
-      // Algoreg: a wrong Basic password counts towards the lock-out just as at the token endpoint.
-      if (response.status === 403 && provider.error !== 'account_locked') return response;
+      // A 401 refuses the credentials whatever it says; any other 4xx only when its `error` is one
+      // the provider's quirks name (a 403 is otherwise a missing permission, the caller's to read).
+      const verdict = credentialsVerdict(options.quirks, provider.error, 'API');
+      if (response.status !== 401 && verdict === undefined) return response;
       await response.body?.cancel();
       const rejection = {
         status: response.status,
+        locked: verdict === 'locked',
         error: provider.error,
         errorDescription: provider.errorDescription,
         cause: response,

@@ -114,6 +114,7 @@ function credentialsContext(
       whose: `the client credentials of "${options.clientId}"`,
       account: options.clientId,
       fix: 'check "options.clientId" and "options.clientSecret"',
+      unlockHint: options.quirks.unlockHint,
     };
   }
   const username = options.username ?? '';
@@ -122,6 +123,7 @@ function credentialsContext(
     whose: `the credentials of "${username}"`,
     account: username,
     fix: 'check "options.username" and "options.password"',
+    unlockHint: options.quirks.unlockHint,
   };
 }
 
@@ -152,9 +154,12 @@ export function createTokenRequest(
           { code: 'OAUTH_INVALID_RESPONSE' },
         );
       }
-      return { accessToken: response.access_token, expiresIn: response.expires_in };
+      return {
+        accessToken: response.access_token,
+        expiresIn: response.expires_in ?? options.quirks.defaultExpiresIn,
+      };
     } catch (error) {
-      const rejection = await findCredentialsRejection(error);
+      const rejection = await findCredentialsRejection(error, options.quirks);
       if (rejection !== undefined) {
         const whose = credentialsContext(options, rejection.error);
         throw gate.close(options.credentialsCooldown, (remaining) =>

@@ -10,5 +10,6 @@ export type {
   OAuthTokenClient,
   OAuthTokenClientBaseOptions,
   OAuthTokenClientOptions,
+  OAuthTokenClientQuirks,
   OAuthTokenGrantBaseOptions,
 } from './types.js';

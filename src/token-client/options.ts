@@ -12,6 +12,8 @@ import {
   rejectUnknownKeys,
 } from '../option-readers.js';
 import { suggestName } from '../suggest-name.js';
+import { readQuirks } from './quirks.js';
+import type { ResolvedQuirks } from './quirks.js';
 
 type Fetch = typeof fetch;
 
@@ -21,6 +23,7 @@ interface ResolvedCommon {
   readonly allowInsecureHttp: boolean;
   readonly apiBaseURL: URL | undefined;
   readonly fetch: Fetch | undefined;
+  readonly quirks: ResolvedQuirks;
 }
 
 /** A token client that asks a token endpoint for Bearer tokens; internal. */
@@ -54,7 +57,14 @@ export type ResolvedTokenClientOptions = ResolvedGrantOptions | ResolvedBasicOpt
 const GRANTS = ['password', 'client_credentials', 'basic'] as const;
 type Grant = (typeof GRANTS)[number];
 
-const COMMON = ['grant', 'credentialsCooldown', 'allowInsecureHttp', 'apiBaseURL', 'fetch'];
+const COMMON = [
+  'grant',
+  'credentialsCooldown',
+  'allowInsecureHttp',
+  'apiBaseURL',
+  'fetch',
+  'quirks',
+];
 const TOKEN_COMMON = [
   ...COMMON,
   'tokenEndpoint',
@@ -146,7 +156,7 @@ function readFormat(value: unknown, fallback: 'json' | 'form'): 'json' | 'form' 
   return value;
 }
 
-function readCommon(input: Record<string, unknown>): ResolvedCommon {
+function readCommon(input: Record<string, unknown>, grant: Grant): ResolvedCommon {
   const allowInsecureHttp = readBoolean('allowInsecureHttp', input.allowInsecureHttp, false);
   let apiBaseURL: URL | undefined;
   if (input.apiBaseURL !== undefined) {
@@ -158,6 +168,7 @@ function readCommon(input: Record<string, unknown>): ResolvedCommon {
     allowInsecureHttp,
     apiBaseURL,
     fetch: readFunction<Fetch>('fetch', input.fetch, 'a fetch function'),
+    quirks: readQuirks(input.quirks, grant),
   };
 }
 
@@ -257,7 +268,7 @@ export function resolveTokenClientOptions(input: unknown): ResolvedTokenClientOp
   }
   const grant = readGrant(input);
   rejectKeysOfOtherGrants(input, grant);
-  const common = readCommon(input);
+  const common = readCommon(input, grant);
   if (grant !== 'basic') return readGrantOptions(input, grant, common);
   const username = readString('username', input.username);
   // RFC 7617: the user-id of HTTP Basic cannot contain a colon.

@@ -1,3 +1,30 @@
+/**
+ * What a provider means beyond the RFCs. A preset such as {@link algoreg} fills these in; set them
+ * yourself only for a provider that has none. Every list is matched against the JSON `error` of
+ * the provider's answer.
+ */
+export interface OAuthTokenClientQuirks {
+  /**
+   * The provider's own `error` values for "these credentials are wrong": the client makes no
+   * further attempt until `credentialsCooldown` has passed. RFC 6749 §5.2's `invalid_grant`,
+   * `invalid_client` and `unauthorized_client` at the token endpoint, and any 401, always count.
+   * Default: none.
+   */
+  credentialsErrors?: readonly string[];
+  /**
+   * The provider's `error` values for "this account is locked": a credentials rejection whose
+   * message says the account must be unlocked, not the password fixed. Default: none.
+   */
+  lockedErrors?: readonly string[];
+  /** How a locked account gets unlocked, quoted in the error message. Default: none. */
+  unlockHint?: string;
+  /**
+   * Seconds a token lives when the token response has no `expires_in`. Default: none, and such a
+   * token is kept until the API refuses it. Not with grant `'basic'`, which has no token.
+   */
+  defaultExpiresIn?: number;
+}
+
 /** Options every kind of token client shares. */
 export interface OAuthTokenClientBaseOptions {
   /**
@@ -16,6 +43,8 @@ export interface OAuthTokenClientBaseOptions {
   allowInsecureHttp?: boolean;
   /** The `fetch` used for the token endpoint and the API. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** What the provider's errors mean beyond the RFCs; see {@link OAuthTokenClientQuirks}. */
+  quirks?: Omit<OAuthTokenClientQuirks, 'defaultExpiresIn'>;
 }
 
 /** Options shared by the grants that ask a token endpoint for a Bearer token. */
@@ -35,6 +64,8 @@ export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions 
   timeout?: number;
   /** Seconds before its expiry at which the token is renewed (at most half its lifetime). Default `60`. */
   refreshLeeway?: number;
+  /** What the provider's answers mean beyond the RFCs; see {@link OAuthTokenClientQuirks}. */
+  quirks?: OAuthTokenClientQuirks;
 }
 
 /**
