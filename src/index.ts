@@ -35,6 +35,8 @@ export type {
   FinancefeastOptions,
   GenericOAuth2Options,
 } from './providers/presets/index.js';
+export { algoreg } from './token-client/index.js';
+export type { AlgoregOptions } from './token-client/index.js';
 export { createTokenClient } from './token-client/index.js';
 export type {
   OAuthBasicAuthOptions,

@@ -1,5 +1,11 @@
 import { codedTypeError } from '../errors.js';
-import { invalid, isRecord, readNumber, readString, rejectUnknownKeys } from '../option-readers.js';
+import {
+  invalid,
+  isRecord,
+  readNumber,
+  readOptionalString,
+  rejectUnknownKeys,
+} from '../option-readers.js';
 
 /**
  * What a provider's answers mean beyond the RFCs: which `error` values refuse the credentials or
@@ -28,28 +34,20 @@ const KNOWN = ['credentialsErrors', 'lockedErrors', 'unlockHint', 'defaultExpire
 /** HTTP Basic issues no token, so there is no lifetime to default. */
 const TOKEN_ONLY = ['defaultExpiresIn'];
 
-function readErrorNames(name: string, value: unknown, fallback: readonly string[]): Set<string> {
-  if (value === undefined) return new Set(fallback);
+function readErrorNames(name: string, value: unknown): Set<string> {
+  if (value === undefined) return new Set();
   const expectation = 'an array of non-empty "error" values';
   if (!Array.isArray(value)) throw invalid(name, expectation);
   for (const item of value as unknown[]) {
     if (typeof item !== 'string' || item.trim() === '') {
       throw invalid(
         name,
-        `${expectation} (found ${item === '' ? 'an empty string' : typeof item})`,
+        `${expectation} (found ${typeof item === 'string' ? 'an empty string' : typeof item})`,
       );
     }
   }
   return new Set(value as string[]);
 }
-
-// Algoreg: "invalid_credentials" for a wrong password, "account_locked" after too many. Kept as
-// the defaults until they move to Algoreg's own preset.
-const DEFAULTS = {
-  credentialsErrors: ['invalid_credentials'],
-  lockedErrors: ['account_locked'],
-  unlockHint: 'Algoreg: contact its support',
-} as const;
 
 /** Validates `options.quirks`, so a misspelt or mistyped quirk fails at creation. */
 export function readQuirks(value: unknown, grant: string): ResolvedQuirks {
@@ -65,13 +63,9 @@ export function readQuirks(value: unknown, grant: string): ResolvedQuirks {
   }
   rejectUnknownKeys(quirks, KNOWN, 'quirks.');
   return {
-    credentialsErrors: readErrorNames(
-      'quirks.credentialsErrors',
-      quirks.credentialsErrors,
-      DEFAULTS.credentialsErrors,
-    ),
-    lockedErrors: readErrorNames('quirks.lockedErrors', quirks.lockedErrors, DEFAULTS.lockedErrors),
-    unlockHint: readString('quirks.unlockHint', quirks.unlockHint, DEFAULTS.unlockHint),
+    credentialsErrors: readErrorNames('quirks.credentialsErrors', quirks.credentialsErrors),
+    lockedErrors: readErrorNames('quirks.lockedErrors', quirks.lockedErrors),
+    unlockHint: readOptionalString('quirks.unlockHint', quirks.unlockHint),
     defaultExpiresIn:
       quirks.defaultExpiresIn === undefined
         ? undefined

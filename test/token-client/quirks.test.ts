@@ -104,6 +104,57 @@ describe('quirks.credentialsErrors and quirks.lockedErrors', () => {
   });
 });
 
+describe('without quirks', () => {
+  it('does not take an unknown account_locked for a credentials rejection unless configured', async () => {
+    await start((_req, res) => sendOAuthError(res, 400, 'account_locked', 'locked'));
+    const generic = passwordClient();
+
+    await expect(generic.getAccessToken()).rejects.toMatchObject({
+      code: 'OAUTH_PROVIDER_ERROR',
+      error: 'account_locked',
+    });
+    // Not a rejection, so no cool-down: the next call asks again.
+    await expect(generic.getAccessToken()).rejects.toMatchObject({ code: 'OAUTH_PROVIDER_ERROR' });
+    expect(log).toHaveLength(2);
+
+    const configured = passwordClient({ lockedErrors: ['account_locked'] });
+    await expect(configured.getAccessToken()).rejects.toMatchObject({
+      code: 'OAUTH_CREDENTIALS_REJECTED',
+      message: expect.stringMatching(
+        /as locked \(account_locked\); have the provider unlock it — /,
+      ),
+    });
+    await expect(configured.getAccessToken()).rejects.toMatchObject({
+      code: 'OAUTH_CREDENTIALS_REJECTED',
+    });
+    expect(log).toHaveLength(3);
+  });
+
+  it('still refuses RFC 6749 invalid_grant, and a 401 or 403 whatever its error', async () => {
+    await start((req, res) =>
+      req.path === '/token'
+        ? sendOAuthError(res, 400, 'invalid_grant', 'bad password')
+        : sendOAuthError(res, 403, 'account_locked', 'locked'),
+    );
+
+    await expect(passwordClient().getAccessToken()).rejects.toMatchObject({
+      code: 'OAUTH_CREDENTIALS_REJECTED',
+      error: 'invalid_grant',
+    });
+    const forbidden = createTokenClient({
+      grant: 'password',
+      tokenEndpoint: `${server.url}/forbidden`,
+      username: 'api@acme.com',
+      password: 'my_password',
+    });
+    await expect(forbidden.getAccessToken()).rejects.toMatchObject({
+      code: 'OAUTH_CREDENTIALS_REJECTED',
+      error: 'account_locked',
+      message: expect.stringContaining('rejected the credentials of "api@acme.com"'),
+    });
+  });
+});
+
 describe('quirks.defaultExpiresIn', () => {
   it('renews a token whose response gave no expires_in after the configured lifetime', async () => {
     let issued = 0;
