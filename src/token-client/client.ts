@@ -90,23 +90,34 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
 /**
  * Creates a client that calls an API on behalf of the server itself, with the password grant,
  * the client credentials grant, or HTTP Basic. The token is cached until shortly before it
- * expires and renewed once for all concurrent callers. When the provider refuses the credentials,
- * nothing is retried: the error (`OAUTH_CREDENTIALS_REJECTED`) names the fix, and every later call
- * fails at once, without a request, until `credentialsCooldown` has passed, so a wrong password
- * cannot get the account locked.
+ * expires and renewed once for all concurrent callers. When the provider refuses the credentials
+ * (RFC 6749's `invalid_grant`, `invalid_client` or `unauthorized_client`, any 401 or 403 from the
+ * token endpoint, or an error its `quirks` name), nothing is retried: the error
+ * (`OAUTH_CREDENTIALS_REJECTED`) names the fix, and every later call fails at once, without a
+ * request, until `credentialsCooldown` has passed, so a wrong password cannot get the account
+ * locked.
  *
- * Options are validated here: a mistake throws a `TypeError` with a Node-style `code`.
+ * The generic client follows the RFCs; what a provider does beyond them comes from its preset,
+ * such as {@link algoreg}. Options are validated here: a mistake throws a `TypeError` with a
+ * Node-style `code`.
  *
- * @example Algoreg, password grant with a JSON body
+ * @example Algoreg, through its preset (JSON password grant, its lock-out errors, one-hour tokens)
  * ```ts
- * const algoreg = createTokenClient({
+ * const client = createTokenClient(
+ *   algoreg({ username: process.env.ALGOREG_USER!, password: process.env.ALGOREG_KEY! }),
+ * );
+ * const me = await (await client.fetch('/api/v1/me')).json();
+ * ```
+ *
+ * @example The password grant of RFC 6749 §4.3, form-encoded
+ * ```ts
+ * const api = createTokenClient({
  *   grant: 'password',
- *   tokenEndpoint: 'https://api.algoreg.com/api/v1/token',
- *   apiBaseURL: 'https://api.algoreg.com',
- *   username: process.env.ALGOREG_USER!,
- *   password: process.env.ALGOREG_KEY!,
+ *   tokenEndpoint: 'https://auth.example.com/oauth/token',
+ *   apiBaseURL: 'https://api.example.com',
+ *   username: process.env.API_USER!,
+ *   password: process.env.API_PASSWORD!,
  * });
- * const me = await (await algoreg.fetch('/api/v1/me')).json();
  * ```
  *
  * @example Client credentials

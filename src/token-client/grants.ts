@@ -28,8 +28,8 @@ import type { ResolvedGrantOptions } from './options.js';
 const UNSENT_CLIENT_ID = 'express-oauth-rp-token-client';
 
 /**
- * Algoreg: the token endpoint takes the user's credentials and nothing else. `None()` would add
- * `client_id` to the body; this authentication adds nothing.
+ * A token endpoint that knows no client (Algoreg's) takes the user's credentials and nothing else.
+ * `None()` would add `client_id` to the body; this authentication adds nothing.
  */
 const noClientAuthentication: ClientAuth = () => {};
 
@@ -77,7 +77,8 @@ async function normaliseTokenResponse(response: Response): Promise<Response> {
 function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
   return async (url, init) => {
     const send = options.fetch ?? fetch;
-    // Algoreg: the token endpoint reads a JSON body, not the RFC 6749 form openid-client builds.
+    // tokenRequestFormat "json" (Algoreg's preset): the parameters of the RFC 6749 form
+    // openid-client builds, sent as one JSON object instead.
     const request =
       options.tokenRequestFormat === 'json' ? asJsonBody(init) : (init as RequestInit);
     return normaliseTokenResponse(await send(url, request));

@@ -150,7 +150,7 @@ function readTokenParams(value: unknown): Record<string, string> {
   return params;
 }
 
-function readFormat(value: unknown, fallback: 'json' | 'form'): 'json' | 'form' {
+function readFormat(value: unknown, fallback: 'form'): 'json' | 'form' {
   if (value === undefined) return fallback;
   if (value !== 'json' && value !== 'form') throw invalid('tokenRequestFormat', '"json" or "form"');
   return value;
@@ -248,11 +248,8 @@ function readGrantOptions(
     parameters,
     username,
     ...readClientAuthentication(input, grant),
-    // Algoreg, the provider the password grant exists here for, reads a JSON body only.
-    tokenRequestFormat: readFormat(
-      input.tokenRequestFormat,
-      grant === 'password' ? 'json' : 'form',
-    ),
+    // RFC 6749 §4.3 and §4.4 are form-encoded; a provider that wants JSON says so in its preset.
+    tokenRequestFormat: readFormat(input.tokenRequestFormat, 'form'),
     timeout: readNumber('timeout', input.timeout, 10_000, 1),
     refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 60, 0),
   };

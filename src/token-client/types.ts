@@ -49,15 +49,16 @@ export interface OAuthTokenClientBaseOptions {
 
 /** Options shared by the grants that ask a token endpoint for a Bearer token. */
 export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions {
-  /** The token endpoint's URL, e.g. `https://api.algoreg.com/api/v1/token`. No discovery is made. */
+  /** The token endpoint's URL, e.g. `https://auth.example.com/oauth/token`. No discovery is made. */
   tokenEndpoint: string | URL;
   /** Space-separated scopes to ask for. Default: none sent. */
   scope?: string;
   /** Extra parameters of every token request, e.g. `{ audience: 'https://api.example.com' }`. */
   tokenParams?: Readonly<Record<string, string>>;
   /**
-   * How the token request body is encoded: `'form'` (RFC 6749) or `'json'`. Default `'json'` for
-   * the password grant (Algoreg), `'form'` for client credentials.
+   * How the token request body is encoded: `'form'` (`application/x-www-form-urlencoded`, as
+   * RFC 6749 §4.3 and §4.4 ask) or `'json'` (the same parameters as one JSON object, for a provider
+   * that reads nothing else, e.g. Algoreg, whose {@link algoreg} preset sets it). Default `'form'`.
    */
   tokenRequestFormat?: 'json' | 'form';
   /** Milliseconds a token request may take. Default `10000`. */
