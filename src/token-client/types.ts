@@ -5,10 +5,11 @@
  */
 export interface OAuthTokenClientQuirks {
   /**
-   * The provider's own `error` values for "these credentials are wrong": the client makes no
-   * further attempt until `credentialsCooldown` has passed. RFC 6749 §5.2's `invalid_grant`,
-   * `invalid_client` and `unauthorized_client` at the token endpoint, and any 401, always count.
-   * Default: none.
+   * The provider's own `error` values for "these credentials are wrong", whatever the status (a
+   * 4xx from an API called with HTTP Basic): the client makes no further attempt until
+   * `credentialsCooldown` has passed. RFC 6749 §5.2's `invalid_grant`, `invalid_client` and
+   * `unauthorized_client` and any 401 or 403 from the token endpoint, and any 401 from an API
+   * called with HTTP Basic, always count. Default: none.
    */
   credentialsErrors?: readonly string[];
   /**
