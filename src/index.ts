@@ -66,7 +66,8 @@ export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh/locks
 export type { OAuthRedisLockClient, OAuthRefreshLock } from './refresh/locks.js';
 
 // Server-to-server tokens
-export { createTokenClient } from './token-client.js';
+export { algoreg, createTokenClient } from './token-client/index.js';
+export type { AlgoregOptions } from './token-client/index.js';
 export type {
   OAuthBasicAuthOptions,
   OAuthClientCredentialsGrantOptions,
@@ -74,5 +75,6 @@ export type {
   OAuthTokenClient,
   OAuthTokenClientBaseOptions,
   OAuthTokenClientOptions,
+  OAuthTokenClientQuirks,
   OAuthTokenGrantBaseOptions,
-} from './token-client.js';
+} from './token-client/index.js';

@@ -1,5 +1,5 @@
 import { codedTypeError } from '../errors.js';
-import { isLoopbackHost } from '../option-readers.js';
+import { allowsTransport } from '../providers/plain-http.js';
 import type { ResolvedTokenClientOptions } from './options.js';
 
 /**
@@ -30,7 +30,7 @@ export function resolveApiUrl(input: string | URL, options: ResolvedTokenClientO
       'ERR_INVALID_URL',
     );
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !options.allowInsecureHttp) {
+  if (!allowsTransport(url, options.allowInsecureHttp)) {
     throw codedTypeError(
       `client.fetch() refuses to send credentials over plain http to ${url.origin}; use https, or set "allowInsecureHttp: true"`,
       'ERR_INVALID_ARG_VALUE',

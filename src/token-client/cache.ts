@@ -5,8 +5,8 @@ export type BlockedError = (remaining: number) => OAuthError;
 
 /**
  * Refuses every attempt, without a request, for a while after the provider refused the credentials
- * (or asked to wait with `Retry-After`). Algoreg locks an account after repeated wrong passwords,
- * so a wrong password must cost one attempt per cool-down, not one per API call.
+ * (or asked to wait with `Retry-After`). Providers such as Algoreg lock an account after repeated
+ * wrong passwords, so a wrong password must cost one attempt per cool-down, not one per API call.
  */
 export class AttemptGate {
   #blocked: { until: number; error: BlockedError } | undefined;

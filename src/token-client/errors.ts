@@ -1,7 +1,10 @@
 import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { OAuthErrorCode } from '../errors.js';
+import { innermostMessage, responseInChain } from '../providers/error-chain.js';
 import { toOAuthError } from '../providers/error-mapping.js';
+import { credentialsVerdict } from './quirks.js';
+import type { ResolvedQuirks } from './quirks.js';
 
 /** The code of a credentials rejection. */
 export const CREDENTIALS_REJECTED: OAuthErrorCode = 'OAUTH_CREDENTIALS_REJECTED';
@@ -12,19 +15,11 @@ export const CREDENTIALS_REJECTED: OAuthErrorCode = 'OAUTH_CREDENTIALS_REJECTED'
  */
 const REJECTION_STATUS = 503;
 
-/** `error` values that mean "these credentials are wrong" whatever the HTTP status says. */
-const REJECTING_ERRORS = new Set([
-  'invalid_grant',
-  'invalid_client',
-  'unauthorized_client',
-  // Algoreg: "invalid_credentials" for a wrong password, "account_locked" after too many.
-  'invalid_credentials',
-  'account_locked',
-]);
-
 /** What the provider said when it refused the credentials. */
 export interface CredentialsRejection {
   readonly status: number;
+  /** The provider reports the account as locked: no password will do until it is unlocked. */
+  readonly locked: boolean;
   readonly error: string | undefined;
   readonly errorDescription: string | undefined;
   readonly cause: unknown;
@@ -40,27 +35,15 @@ export interface CredentialsContext {
   readonly account: string;
   /** e.g. `check "options.username" and "options.password"`. */
   readonly fix: string;
-}
-
-function causes(error: unknown): unknown[] {
-  const found: unknown[] = [];
-  let current = error;
-  while (typeof current === 'object' && current !== null && found.length < 6) {
-    found.push(current);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return found;
-}
-
-function responseIn(error: unknown): Response | undefined {
-  return causes(error).find((link): link is Response => link instanceof Response);
+  /** How a locked account gets unlocked (`quirks.unlockHint`), e.g. `Algoreg: contact its support`. */
+  readonly unlockHint: string | undefined;
 }
 
 function statusOf(error: unknown): number | undefined {
   if (error instanceof ResponseBodyError || error instanceof WWWAuthenticateChallengeError) {
     return error.status;
   }
-  return responseIn(error)?.status;
+  return responseInChain(error)?.status;
 }
 
 /** The JSON `error` of a response, read from a copy so the caller still gets the whole body. */
@@ -83,37 +66,52 @@ export async function responseError(
 
 const refuses = (status: number): boolean => status === 401 || status === 403;
 
+function rejection(
+  quirks: ResolvedQuirks,
+  found: Omit<CredentialsRejection, 'locked'>,
+): CredentialsRejection | undefined {
+  const verdict = credentialsVerdict(quirks, found.error, 'token endpoint');
+  if (verdict === undefined && !refuses(found.status)) return undefined;
+  return { ...found, locked: verdict === 'locked' };
+}
+
 /**
  * The rejection of the credentials in what openid-client threw, if it is one: a 401 or 403 from the
- * token endpoint, or an `error` such as `invalid_grant` in any status.
+ * token endpoint, or an `error` that says so in any status (RFC 6749's `invalid_grant`,
+ * `invalid_client`, `unauthorized_client`, and the provider's own from `quirks`).
  */
 export async function findCredentialsRejection(
   error: unknown,
+  quirks: ResolvedQuirks,
 ): Promise<CredentialsRejection | undefined> {
   if (error instanceof ResponseBodyError) {
-    if (!refuses(error.status) && !REJECTING_ERRORS.has(error.error)) return undefined;
-    return {
+    return rejection(quirks, {
       status: error.status,
       error: error.error,
       errorDescription: error.error_description,
       cause: error,
-    };
+    });
   }
   if (error instanceof WWWAuthenticateChallengeError) {
-    if (!refuses(error.status)) return undefined;
     // openid-client stops at the challenge header; the JSON body may still say which error.
     const challenge = error.cause.find((c) => c.parameters.error !== undefined);
     const body = await responseError(error.response);
-    return {
+    return rejection(quirks, {
       status: error.status,
       error: challenge?.parameters.error ?? body.error,
       errorDescription: challenge?.parameters.error_description ?? body.errorDescription,
       cause: error,
-    };
+    });
   }
-  const response = responseIn(error);
+  const response = responseInChain(error);
   if (response === undefined || !refuses(response.status)) return undefined;
-  return { status: response.status, error: undefined, errorDescription: undefined, cause: error };
+  return {
+    status: response.status,
+    locked: false,
+    error: undefined,
+    errorDescription: undefined,
+    cause: error,
+  };
 }
 
 function waitPhrase(remaining: number, locked: boolean): string {
@@ -134,12 +132,12 @@ export function credentialsRejectedError(
   context: CredentialsContext,
   remaining: number,
 ): OAuthError {
-  const locked = rejection.error === 'account_locked';
   const what = rejection.error ?? `HTTP ${rejection.status}`;
-  const head = locked
-    ? `${context.by} reports the account "${context.account}" as locked (account_locked); have the provider unlock it (Algoreg: contact its support)`
+  const unlock = context.unlockHint === undefined ? '' : ` (${context.unlockHint})`;
+  const head = rejection.locked
+    ? `${context.by} reports the account "${context.account}" as locked (${what}); have the provider unlock it${unlock}`
     : `${context.by} rejected ${context.whose} (${what}); ${context.fix}`;
-  return new OAuthError(head + waitPhrase(remaining, locked), {
+  return new OAuthError(head + waitPhrase(remaining, rejection.locked), {
     code: CREDENTIALS_REJECTED,
     status: REJECTION_STATUS,
     error: rejection.error,
@@ -155,13 +153,6 @@ export interface TokenEndpointContext {
   readonly endpoint: string;
   /** Milliseconds. */
   readonly timeout: number;
-}
-
-function innermostMessage(error: unknown): string | undefined {
-  const messages = causes(error)
-    .map((link) => (link as { message?: unknown }).message)
-    .filter((m): m is string => typeof m === 'string' && m !== '');
-  return messages.at(-1);
 }
 
 /** The error of a rate-limited token endpoint, `remaining` seconds before the next request. */

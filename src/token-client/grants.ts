@@ -1,16 +1,14 @@
 import {
   allowInsecureRequests,
-  ClientSecretBasic,
-  ClientSecretPost,
   clientCredentialsGrant,
   Configuration,
   customFetch,
   genericGrantRequest,
-  None,
 } from 'openid-client';
 import type { ClientAuth, CustomFetch } from 'openid-client';
 import { OAuthError } from '../errors.js';
-import { peekJsonObject, withJsonBody } from '../providers/token-shape.js';
+import { clientAuthentication as sharedClientAuthentication } from '../providers/client-auth.js';
+import { jsonTokenRequest, peekJsonObject, withJsonBody } from '../providers/token-shape.js';
 import type { AttemptGate, IssuedToken } from './cache.js';
 import {
   credentialsRejectedError,
@@ -28,34 +26,19 @@ import type { ResolvedGrantOptions } from './options.js';
 const UNSENT_CLIENT_ID = 'express-oauth-rp-token-client';
 
 /**
- * Algoreg: the token endpoint takes the user's credentials and nothing else. `None()` would add
- * `client_id` to the body; this authentication adds nothing.
+ * A token endpoint that knows no client (Algoreg's) takes the user's credentials and nothing else.
+ * `None()` would add `client_id` to the body; this authentication adds nothing.
  */
 const noClientAuthentication: ClientAuth = () => {};
 
 function clientAuthentication(options: ResolvedGrantOptions): ClientAuth {
-  switch (options.tokenEndpointAuthMethod) {
-    case 'client_secret_basic':
-      return ClientSecretBasic(options.clientSecret);
-    case 'client_secret_post':
-      return ClientSecretPost(options.clientSecret);
-    case 'none':
-      return None();
-    case undefined:
-      return noClientAuthentication;
-  }
-}
-
-function asJsonBody(init: Parameters<CustomFetch>[1]): RequestInit {
-  if (!(init.body instanceof URLSearchParams)) return init as RequestInit;
-  const headers = Object.fromEntries(
-    Object.entries(init.headers).filter(([name]) => name.toLowerCase() !== 'content-type'),
-  );
-  return {
-    ...(init as RequestInit),
-    body: JSON.stringify(Object.fromEntries(init.body)),
-    headers: { ...headers, 'content-type': 'application/json' },
-  };
+  const method = options.tokenEndpointAuthMethod;
+  if (method === undefined || options.clientId === undefined) return noClientAuthentication;
+  return sharedClientAuthentication({
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    tokenEndpointAuthMethod: method,
+  });
 }
 
 /**
@@ -77,9 +60,12 @@ async function normaliseTokenResponse(response: Response): Promise<Response> {
 function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
   return async (url, init) => {
     const send = options.fetch ?? fetch;
-    // Algoreg: the token endpoint reads a JSON body, not the RFC 6749 form openid-client builds.
+    // tokenRequestFormat "json" (Algoreg's preset): the parameters of the RFC 6749 form
+    // openid-client builds, sent as one JSON object instead.
     const request =
-      options.tokenRequestFormat === 'json' ? asJsonBody(init) : (init as RequestInit);
+      options.tokenRequestFormat === 'json'
+        ? (jsonTokenRequest(init) as RequestInit)
+        : (init as RequestInit);
     return normaliseTokenResponse(await send(url, request));
   };
 }
@@ -114,6 +100,7 @@ function credentialsContext(
       whose: `the client credentials of "${options.clientId}"`,
       account: options.clientId,
       fix: 'check "options.clientId" and "options.clientSecret"',
+      unlockHint: options.quirks.unlockHint,
     };
   }
   const username = options.username ?? '';
@@ -122,6 +109,7 @@ function credentialsContext(
     whose: `the credentials of "${username}"`,
     account: username,
     fix: 'check "options.username" and "options.password"',
+    unlockHint: options.quirks.unlockHint,
   };
 }
 
@@ -152,9 +140,12 @@ export function createTokenRequest(
           { code: 'OAUTH_INVALID_RESPONSE' },
         );
       }
-      return { accessToken: response.access_token, expiresIn: response.expires_in };
+      return {
+        accessToken: response.access_token,
+        expiresIn: response.expires_in ?? options.quirks.defaultExpiresIn,
+      };
     } catch (error) {
-      const rejection = await findCredentialsRejection(error);
+      const rejection = await findCredentialsRejection(error, options.quirks);
       if (rejection !== undefined) {
         const whose = credentialsContext(options, rejection.error);
         throw gate.close(options.credentialsCooldown, (remaining) =>

@@ -1,6 +1,5 @@
 import { codedTypeError } from '../errors.js';
 import {
-  checkInsecureHttp,
   invalid,
   isRecord,
   readBoolean,
@@ -10,8 +9,12 @@ import {
   readString,
   readUrl,
   rejectUnknownKeys,
-} from '../option-readers.js';
+  readSecret,
+} from '../options/readers.js';
+import { checkOptionTransport } from '../providers/plain-http.js';
 import { suggestName } from '../options/suggest-name.js';
+import { readQuirks } from './quirks.js';
+import type { ResolvedQuirks } from './quirks.js';
 
 type Fetch = typeof fetch;
 
@@ -21,6 +24,7 @@ interface ResolvedCommon {
   readonly allowInsecureHttp: boolean;
   readonly apiBaseURL: URL | undefined;
   readonly fetch: Fetch | undefined;
+  readonly quirks: ResolvedQuirks;
 }
 
 /** A token client that asks a token endpoint for Bearer tokens; internal. */
@@ -54,7 +58,14 @@ export type ResolvedTokenClientOptions = ResolvedGrantOptions | ResolvedBasicOpt
 const GRANTS = ['password', 'client_credentials', 'basic'] as const;
 type Grant = (typeof GRANTS)[number];
 
-const COMMON = ['grant', 'credentialsCooldown', 'allowInsecureHttp', 'apiBaseURL', 'fetch'];
+const COMMON = [
+  'grant',
+  'credentialsCooldown',
+  'allowInsecureHttp',
+  'apiBaseURL',
+  'fetch',
+  'quirks',
+];
 const TOKEN_COMMON = [
   ...COMMON,
   'tokenEndpoint',
@@ -113,12 +124,6 @@ function rejectKeysOfOtherGrants(input: Record<string, unknown>, grant: Grant): 
   rejectUnknownKeys(input, KNOWN[grant], '');
 }
 
-function readSecret(name: string, value: unknown): string {
-  // Passwords are taken as they are: a leading or trailing space may be part of one.
-  if (typeof value !== 'string' || value === '') throw invalid(name, 'a non-empty string');
-  return value;
-}
-
 function readCooldown(value: unknown): number {
   if (value === Infinity) return Infinity;
   return readNumber('credentialsCooldown', value, 900, 0);
@@ -140,24 +145,25 @@ function readTokenParams(value: unknown): Record<string, string> {
   return params;
 }
 
-function readFormat(value: unknown, fallback: 'json' | 'form'): 'json' | 'form' {
+function readFormat(value: unknown, fallback: 'form'): 'json' | 'form' {
   if (value === undefined) return fallback;
   if (value !== 'json' && value !== 'form') throw invalid('tokenRequestFormat', '"json" or "form"');
   return value;
 }
 
-function readCommon(input: Record<string, unknown>): ResolvedCommon {
+function readCommon(input: Record<string, unknown>, grant: Grant): ResolvedCommon {
   const allowInsecureHttp = readBoolean('allowInsecureHttp', input.allowInsecureHttp, false);
   let apiBaseURL: URL | undefined;
   if (input.apiBaseURL !== undefined) {
     apiBaseURL = readUrl('apiBaseURL', input.apiBaseURL);
-    checkInsecureHttp('apiBaseURL', apiBaseURL, allowInsecureHttp);
+    checkOptionTransport('apiBaseURL', apiBaseURL, allowInsecureHttp);
   }
   return {
     credentialsCooldown: readCooldown(input.credentialsCooldown),
     allowInsecureHttp,
     apiBaseURL,
     fetch: readFunction<Fetch>('fetch', input.fetch, 'a fetch function'),
+    quirks: readQuirks(input.quirks, grant),
   };
 }
 
@@ -219,7 +225,7 @@ function readGrantOptions(
 ): ResolvedGrantOptions {
   const tokenEndpoint = readUrl('tokenEndpoint', input.tokenEndpoint);
   if (tokenEndpoint.hash !== '') throw invalid('tokenEndpoint', 'a URL without a fragment');
-  checkInsecureHttp('tokenEndpoint', tokenEndpoint, common.allowInsecureHttp);
+  checkOptionTransport('tokenEndpoint', tokenEndpoint, common.allowInsecureHttp);
   const username = grant === 'password' ? readString('username', input.username) : undefined;
   const scope = readOptionalString('scope', input.scope);
   const parameters: Record<string, string> = {
@@ -237,11 +243,8 @@ function readGrantOptions(
     parameters,
     username,
     ...readClientAuthentication(input, grant),
-    // Algoreg, the provider the password grant exists here for, reads a JSON body only.
-    tokenRequestFormat: readFormat(
-      input.tokenRequestFormat,
-      grant === 'password' ? 'json' : 'form',
-    ),
+    // RFC 6749 §4.3 and §4.4 are form-encoded; a provider that wants JSON says so in its preset.
+    tokenRequestFormat: readFormat(input.tokenRequestFormat, 'form'),
     timeout: readNumber('timeout', input.timeout, 10_000, 1),
     refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 60, 0),
   };
@@ -257,7 +260,7 @@ export function resolveTokenClientOptions(input: unknown): ResolvedTokenClientOp
   }
   const grant = readGrant(input);
   rejectKeysOfOtherGrants(input, grant);
-  const common = readCommon(input);
+  const common = readCommon(input, grant);
   if (grant !== 'basic') return readGrantOptions(input, grant, common);
   const username = readString('username', input.username);
   // RFC 7617: the user-id of HTTP Basic cannot contain a colon.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenClient } from '../../src/token-client.js';
+import { algoreg, createTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;
@@ -70,11 +70,14 @@ describe('HTTP Basic (Algoreg authentication method 1)', () => {
   it('reports a locked account as a credentials error', async () => {
     sim = await startAlgoregSimulator();
     sim.lock(sim.user.email);
-    const client = createTokenClient({
-      grant: 'basic',
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const client = createTokenClient(
+      algoreg({
+        grant: 'basic',
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+      }),
+    );
 
     await expect(client.fetch(sim.meEndpoint)).rejects.toMatchObject({
       code: 'OAUTH_CREDENTIALS_REJECTED',

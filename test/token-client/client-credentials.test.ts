@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenClient } from '../../src/token-client.js';
+import { createTokenClient } from '../../src/token-client/index.js';
 import {
   basicCredentials,
   bearerToken,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenClient } from '../../src/token-client.js';
+import { algoreg, createTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;
@@ -12,12 +12,9 @@ describe('a locked Algoreg account', () => {
   it('fails with a typed error saying the account is locked and who can unlock it', async () => {
     sim = await startAlgoregSimulator();
     sim.lock(sim.user.email);
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const client = createTokenClient(
+      algoreg({ apiBaseURL: sim.url, username: sim.user.email, password: sim.user.password }),
+    );
 
     const error = await client.getAccessToken().catch((e: unknown) => e);
 
@@ -35,12 +32,9 @@ describe('a locked Algoreg account', () => {
 
   it('stops a client whose token was issued before the lock at its next token request', async () => {
     sim = await startAlgoregSimulator();
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const client = createTokenClient(
+      algoreg({ apiBaseURL: sim.url, username: sim.user.email, password: sim.user.password }),
+    );
     await client.getAccessToken();
     sim.lock(sim.user.email);
 

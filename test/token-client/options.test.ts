@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenClient, type OAuthTokenClientOptions } from '../../src/token-client.js';
+import { createTokenClient, type OAuthTokenClientOptions } from '../../src/token-client/index.js';
 
 const password = {
   grant: 'password',
@@ -145,6 +145,67 @@ describe('createTokenClient() options', () => {
         tokenEndpointAuthMethod: 'none',
       }),
     ).toThrow(expect.objectContaining(refused(/tokenEndpointAuthMethod/)));
+  });
+
+  it('hints at a misspelt quirk', () => {
+    expect(create({ ...password, quirk: {} })).toThrow(
+      expect.objectContaining(refused('unknown option "quirk"; did you mean "quirks"?')),
+    );
+    expect(create({ ...password, quirks: { lockedErorrs: ['account_locked'] } })).toThrow(
+      expect.objectContaining(
+        refused('unknown option "quirks.lockedErorrs"; did you mean "quirks.lockedErrors"?'),
+      ),
+    );
+  });
+
+  it('checks the type of each quirk', () => {
+    expect(create({ ...password, quirks: 'json' })).toThrow(
+      expect.objectContaining(refused('"options.quirks" must be an object')),
+    );
+    expect(create({ ...password, quirks: { credentialsErrors: 'invalid_credentials' } })).toThrow(
+      expect.objectContaining(
+        refused('"options.quirks.credentialsErrors" must be an array of non-empty "error" values'),
+      ),
+    );
+    expect(create({ ...password, quirks: { lockedErrors: [403] } })).toThrow(
+      expect.objectContaining(
+        refused(
+          '"options.quirks.lockedErrors" must be an array of non-empty "error" values (found number)',
+        ),
+      ),
+    );
+    expect(create({ ...password, quirks: { lockedErrors: [''] } })).toThrow(
+      expect.objectContaining(refused(/\(found an empty string\)$/)),
+    );
+    expect(create({ ...password, quirks: { unlockHint: '' } })).toThrow(
+      expect.objectContaining(refused('"options.quirks.unlockHint" must be a non-empty string')),
+    );
+    expect(create({ ...password, quirks: { defaultExpiresIn: 0 } })).toThrow(
+      expect.objectContaining(
+        refused('"options.quirks.defaultExpiresIn" must be a finite number >= 1'),
+      ),
+    );
+    expect(
+      create({
+        ...password,
+        quirks: {
+          credentialsErrors: ['invalid_credentials'],
+          lockedErrors: ['account_locked'],
+          unlockHint: 'contact support',
+          defaultExpiresIn: 3600,
+        },
+      }),
+    ).not.toThrow();
+  });
+
+  it('refuses a token lifetime quirk for HTTP Basic, which has no token', () => {
+    expect(
+      create({ grant: 'basic', username: 'u', password: 'p', quirks: { defaultExpiresIn: 60 } }),
+    ).toThrow(
+      expect.objectContaining(
+        refused('option "quirks.defaultExpiresIn" does not apply to grant "basic"; remove it'),
+      ),
+    );
   });
 
   it('refuses something other than an object', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenClient } from '../../src/token-client.js';
+import { algoreg, createTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 import {
   createRecorder,
@@ -21,12 +21,13 @@ afterEach(async () => {
 describe('password grant with a JSON body (Algoreg)', () => {
   it('gets a token with the JSON password grant and calls the API with it', async () => {
     sim = await startAlgoregSimulator();
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const client = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+      }),
+    );
 
     const response = await client.fetch(sim.meEndpoint);
 
@@ -47,13 +48,13 @@ describe('password grant with a JSON body (Algoreg)', () => {
 
   it('resolves relative URLs against apiBaseURL and sends the token to no other origin', async () => {
     sim = await startAlgoregSimulator();
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      apiBaseURL: sim.url,
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const client = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+      }),
+    );
 
     expect((await client.fetch('/api/v1/me')).status).toBe(200);
     await expect(client.fetch('http://localhost:1/api/v1/me')).rejects.toMatchObject({
@@ -66,12 +67,13 @@ describe('password grant with a JSON body (Algoreg)', () => {
 
   it('keeps the caller’s request options and replaces any Authorization header it set', async () => {
     sim = await startAlgoregSimulator();
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const client = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+      }),
+    );
 
     await client.fetch(sim.meEndpoint, {
       headers: { accept: 'application/json', authorization: 'Bearer stale' },
@@ -119,6 +121,7 @@ describe('password grant with a JSON body (Algoreg)', () => {
       clientId: 'backend',
       clientSecret: 's3cret',
       tokenEndpointAuthMethod: 'client_secret_post',
+      tokenRequestFormat: 'json',
     });
 
     await client.getAccessToken();
@@ -156,5 +159,50 @@ describe('password grant with a JSON body (Algoreg)', () => {
       username: 'api@acme.com',
       password: 'my password',
     });
+  });
+
+  it('sends an RFC 6749 §4.3 form body by default', async () => {
+    const log: RecordedRequest[] = [];
+    server = await startSimulatorServer(
+      (_req, res) =>
+        sendJson(res, 200, { access_token: 't', token_type: 'Bearer', expires_in: 60 }),
+      { log },
+    );
+    const client = createTokenClient({
+      grant: 'password',
+      tokenEndpoint: `${server.url}/token`,
+      username: 'api@acme.com',
+      password: 'my pass&word',
+      scope: 'read',
+    });
+
+    await client.getAccessToken();
+
+    expect(log).toHaveLength(1);
+    expect(log[0]?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(log[0]?.body).not.toMatch(/^\{/);
+    expect(Object.fromEntries(new URLSearchParams(log[0]!.body))).toEqual({
+      grant_type: 'password',
+      username: 'api@acme.com',
+      password: 'my pass&word',
+      scope: 'read',
+    });
+  });
+
+  it('is refused by Algoreg, which reads JSON only, with a hint at tokenRequestFormat', async () => {
+    sim = await startAlgoregSimulator();
+    const client = createTokenClient({
+      grant: 'password',
+      tokenEndpoint: sim.tokenEndpoint,
+      username: sim.user.email,
+      password: sim.user.password,
+    });
+
+    await expect(client.getAccessToken()).rejects.toMatchObject({
+      code: 'OAUTH_PROVIDER_ERROR',
+      error: 'invalid_request',
+      message: expect.stringContaining('check "options.grant" and "options.tokenRequestFormat"'),
+    });
+    expect(sim.failedAttempts).toBe(0);
   });
 });

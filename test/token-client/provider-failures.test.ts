@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTokenClient, type OAuthTokenClient } from '../../src/token-client.js';
+import { createTokenClient, type OAuthTokenClient } from '../../src/token-client/index.js';
 import {
   sendHtml,
   sendJson,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTokenClient } from '../../src/token-client.js';
+import { algoreg, createTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;
@@ -21,13 +21,14 @@ function advanceSeconds(seconds: number): void {
 describe('renewal before expiry', () => {
   it('keeps the one-hour token until refreshLeeway before its expiry, then gets a new one', async () => {
     sim = await startAlgoregSimulator();
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-      refreshLeeway: 60,
-    });
+    const client = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+        refreshLeeway: 60,
+      }),
+    );
     const first = await client.getAccessToken();
 
     advanceSeconds(3600 - 61);
@@ -45,13 +46,14 @@ describe('renewal before expiry', () => {
 
   it('renews a token shorter-lived than the leeway at half its life, not at every call', async () => {
     sim = await startAlgoregSimulator({ tokenLifetimeSeconds: 60 });
-    const client = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-      refreshLeeway: 300,
-    });
+    const client = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+        refreshLeeway: 300,
+      }),
+    );
     const first = await client.getAccessToken();
 
     advanceSeconds(29);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenClient, type OAuthTokenClient } from '../../src/token-client.js';
+import { createTokenClient, type OAuthTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 import {
   bearerToken,
@@ -15,11 +15,14 @@ let api: SimulatorServer | undefined;
 
 beforeEach(async () => {
   sim = await startAlgoregSimulator();
+  // A generic client, not algoreg(): two tests call an API on another origin, which the preset,
+  // pinned to Algoreg's API host, would refuse. Algoreg's token endpoint reads JSON only.
   client = createTokenClient({
     grant: 'password',
     tokenEndpoint: sim.tokenEndpoint,
     username: sim.user.email,
     password: sim.user.password,
+    tokenRequestFormat: 'json',
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenClient, type OAuthTokenClient } from '../../src/token-client.js';
+import { algoreg, createTokenClient, type OAuthTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;
@@ -7,12 +7,13 @@ let client: OAuthTokenClient;
 
 beforeEach(async () => {
   sim = await startAlgoregSimulator();
-  client = createTokenClient({
-    grant: 'password',
-    tokenEndpoint: sim.tokenEndpoint,
-    username: sim.user.email,
-    password: sim.user.password,
-  });
+  client = createTokenClient(
+    algoreg({
+      apiBaseURL: sim.url,
+      username: sim.user.email,
+      password: sim.user.password,
+    }),
+  );
 });
 
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OAuthError } from '../../src/errors.js';
-import { createTokenClient, type OAuthTokenClient } from '../../src/token-client.js';
+import { algoreg, createTokenClient, type OAuthTokenClient } from '../../src/token-client/index.js';
 import { startAlgoregSimulator, type AlgoregSimulator } from '../../simulators/algoreg.js';
 
 let sim: AlgoregSimulator;
@@ -9,12 +9,13 @@ let client: OAuthTokenClient;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   sim = await startAlgoregSimulator();
-  client = createTokenClient({
-    grant: 'password',
-    tokenEndpoint: sim.tokenEndpoint,
-    username: sim.user.email,
-    password: 'wrong-password',
-  });
+  client = createTokenClient(
+    algoreg({
+      apiBaseURL: sim.url,
+      username: sim.user.email,
+      password: 'wrong-password',
+    }),
+  );
 });
 
 afterEach(async () => {
@@ -93,22 +94,24 @@ describe('a wrong password (Algoreg locks the account after 5)', () => {
   });
 
   it('honours a custom cool-down, and Infinity stops this client for good', async () => {
-    const short = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: 'wrong-password',
-      credentialsCooldown: 30,
-    });
+    const short = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: 'wrong-password',
+        credentialsCooldown: 30,
+      }),
+    );
     expect((await failure(short.getAccessToken())).retryAfter).toBe(30);
 
-    const never = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: 'wrong-password',
-      credentialsCooldown: Infinity,
-    });
+    const never = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: 'wrong-password',
+        credentialsCooldown: Infinity,
+      }),
+    );
     const error = await failure(never.getAccessToken());
     expect(error.retryAfter).toBeUndefined();
     expect(error.message).toContain('this client makes no further attempt');
@@ -120,12 +123,13 @@ describe('a wrong password (Algoreg locks the account after 5)', () => {
   it('lets a new client with the right password start clean', async () => {
     await failure(client.getAccessToken());
 
-    const fixed = createTokenClient({
-      grant: 'password',
-      tokenEndpoint: sim.tokenEndpoint,
-      username: sim.user.email,
-      password: sim.user.password,
-    });
+    const fixed = createTokenClient(
+      algoreg({
+        apiBaseURL: sim.url,
+        username: sim.user.email,
+        password: sim.user.password,
+      }),
+    );
 
     expect((await fixed.fetch(sim.meEndpoint)).status).toBe(200);
     await failure(client.getAccessToken());

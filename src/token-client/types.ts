@@ -1,0 +1,137 @@
+/**
+ * What a provider means beyond the RFCs. A preset such as {@link algoreg} fills these in; set them
+ * yourself only for a provider that has none. Every list is matched against the JSON `error` of
+ * the provider's answer.
+ */
+export interface OAuthTokenClientQuirks {
+  /**
+   * The provider's own `error` values for "these credentials are wrong", whatever the status (a
+   * 4xx from an API called with HTTP Basic): the client makes no further attempt until
+   * `credentialsCooldown` has passed. RFC 6749 §5.2's `invalid_grant`, `invalid_client` and
+   * `unauthorized_client` and any 401 or 403 from the token endpoint, and any 401 from an API
+   * called with HTTP Basic, always count. Default: none.
+   */
+  credentialsErrors?: readonly string[];
+  /**
+   * The provider's `error` values for "this account is locked": a credentials rejection whose
+   * message says the account must be unlocked, not the password fixed. Default: none.
+   */
+  lockedErrors?: readonly string[];
+  /** How a locked account gets unlocked, quoted in the error message. Default: none. */
+  unlockHint?: string;
+  /**
+   * Seconds a token lives when the token response has no `expires_in`. Default: none, and such a
+   * token is kept until the API refuses it. Not with grant `'basic'`, which has no token.
+   */
+  defaultExpiresIn?: number;
+}
+
+/** Options every kind of token client shares. */
+export interface OAuthTokenClientBaseOptions {
+  /**
+   * Seconds during which no new attempt is made after the provider refused the credentials: every
+   * call fails at once with the same `OAUTH_CREDENTIALS_REJECTED` error. Default `900`.
+   * `Infinity`: never again with this client (create a new one with fixed credentials). `0` turns
+   * the protection off and may get the account locked.
+   */
+  credentialsCooldown?: number;
+  /**
+   * The API's base URL. Relative URLs given to `client.fetch()` resolve against it (as
+   * `new URL(url, apiBaseURL)`), and credentials are then sent to its origin only.
+   */
+  apiBaseURL?: string | URL;
+  /** Accept `http://` token endpoints and API URLs off loopback. Default `false`; never in production. */
+  allowInsecureHttp?: boolean;
+  /** The `fetch` used for the token endpoint and the API. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /** What the provider's errors mean beyond the RFCs; see {@link OAuthTokenClientQuirks}. */
+  quirks?: Omit<OAuthTokenClientQuirks, 'defaultExpiresIn'>;
+}
+
+/** Options shared by the grants that ask a token endpoint for a Bearer token. */
+export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions {
+  /** The token endpoint's URL, e.g. `https://auth.example.com/oauth/token`. No discovery is made. */
+  tokenEndpoint: string | URL;
+  /** Space-separated scopes to ask for. Default: none sent. */
+  scope?: string;
+  /** Extra parameters of every token request, e.g. `{ audience: 'https://api.example.com' }`. */
+  tokenParams?: Readonly<Record<string, string>>;
+  /**
+   * How the token request body is encoded: `'form'` (`application/x-www-form-urlencoded`, as
+   * RFC 6749 §4.3 and §4.4 ask) or `'json'` (the same parameters as one JSON object, for a provider
+   * that reads nothing else, e.g. Algoreg, whose {@link algoreg} preset sets it). Default `'form'`.
+   */
+  tokenRequestFormat?: 'json' | 'form';
+  /** Milliseconds a token request may take. Default `10000`. */
+  timeout?: number;
+  /** Seconds before its expiry at which the token is renewed (at most half its lifetime). Default `60`. */
+  refreshLeeway?: number;
+  /** What the provider's answers mean beyond the RFCs; see {@link OAuthTokenClientQuirks}. */
+  quirks?: OAuthTokenClientQuirks;
+}
+
+/**
+ * The resource owner password grant, for an API that issues tokens to a programmatic user.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.3 | RFC 6749 §4.3}
+ */
+export interface OAuthPasswordGrantOptions extends OAuthTokenGrantBaseOptions {
+  grant: 'password';
+  username: string;
+  password: string;
+  /** Only if the token endpoint wants a client too; Algoreg does not. Never sent when omitted. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Default `client_secret_basic` with a secret, `none` (client_id in the body) without. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+/**
+ * The client credentials grant: the application asks for a token on its own behalf.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.4 | RFC 6749 §4.4}
+ */
+export interface OAuthClientCredentialsGrantOptions extends OAuthTokenGrantBaseOptions {
+  grant: 'client_credentials';
+  clientId: string;
+  clientSecret: string;
+  /** Default `client_secret_basic`. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+}
+
+/**
+ * No token at all: every API request carries `Authorization: Basic` with the user and password.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7617 | RFC 7617}
+ */
+export interface OAuthBasicAuthOptions extends OAuthTokenClientBaseOptions {
+  grant: 'basic';
+  /** Must not contain `:`. */
+  username: string;
+  password: string;
+}
+
+/** Options of {@link createTokenClient}, told apart by `grant`. */
+export type OAuthTokenClientOptions =
+  OAuthPasswordGrantOptions | OAuthClientCredentialsGrantOptions | OAuthBasicAuthOptions;
+
+/** A client that calls an API on behalf of the server itself. */
+export interface OAuthTokenClient {
+  readonly grant: OAuthTokenClientOptions['grant'];
+  /**
+   * The current access token, from the cache or from one token request shared by every
+   * concurrent caller. Rejects with an `OAuthError`; with grant `'basic'`, with a `TypeError`
+   * (there is no token).
+   */
+  getAccessToken(): Promise<string>;
+  /** The `Authorization` header value to send, `Bearer ...` or `Basic ...`, for other HTTP clients. */
+  getAuthorizationHeader(): Promise<string>;
+  /**
+   * `fetch` with the `Authorization` header set. After a 401 from the API, a Bearer client gets a
+   * new token and sends the request once more (not when the body is a stream); a second 401 is
+   * returned as is. A Basic client that gets a 401 rejects with the credentials error instead.
+   */
+  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the cached token, so the next call asks for a new one. */
+  invalidate(): void;
+}
