@@ -77,11 +77,7 @@ export type ResolvedProvider =
 
 // The key lists are tied to the public types: a key added to a type and forgotten here (or the
 // reverse) fails the type-check, so typo hints and validation cannot drift from the docs.
-const OIDC_KEYS = [
-  'type',
-  'issuer',
-  'fetchUserInfo',
-  'verifyIdTokenSignature',
+const CLIENT_KEYS = [
   'label',
   'clientId',
   'clientSecret',
@@ -91,6 +87,13 @@ const OIDC_KEYS = [
   'quirks',
   'mapUser',
   'allowInsecureHttp',
+] as const;
+const OIDC_KEYS = [
+  'type',
+  'issuer',
+  'fetchUserInfo',
+  'verifyIdTokenSignature',
+  ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOidcProvider)[];
 const OAUTH2_KEYS = [
   'type',
@@ -100,15 +103,7 @@ const OAUTH2_KEYS = [
   'fetchProfile',
   'issuer',
   'pkce',
-  'label',
-  'clientId',
-  'clientSecret',
-  'scope',
-  'tokenEndpointAuthMethod',
-  'authorizationParams',
-  'quirks',
-  'mapUser',
-  'allowInsecureHttp',
+  ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOAuth2Provider)[];
 const CUSTOM_KEYS = [
   'type',
