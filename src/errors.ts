@@ -14,11 +14,17 @@
 export const OAuthErrorCodes = {
   /** The browser sent a malformed callback: duplicated, array-valued or oversized parameters. */
   INVALID_CALLBACK: 'OAUTH_INVALID_CALLBACK',
-  /** A route was called with a method it does not accept (the callback is GET only, logout POST only). */
+  /**
+   * A route was called with a method it does not accept (the callback is GET only, logout POST
+   * only).
+   */
   METHOD_NOT_ALLOWED: 'OAUTH_METHOD_NOT_ALLOWED',
   /** The callback carries no `state`. */
   STATE_MISSING: 'OAUTH_STATE_MISSING',
-  /** The callback arrived while no login was pending in this browser session (login CSRF, or an old tab). */
+  /**
+   * The callback arrived while no login was pending in this browser session (login CSRF, or an old
+   * tab).
+   */
   NO_TRANSACTION: 'OAUTH_NO_TRANSACTION',
   /** The callback's `state` matches none of the logins pending in this browser session. */
   STATE_MISMATCH: 'OAUTH_STATE_MISMATCH',
@@ -26,11 +32,19 @@ export const OAuthErrorCodes = {
   TRANSACTION_EXPIRED: 'OAUTH_TRANSACTION_EXPIRED',
   /** The user (or the provider) refused the authorization: `error=access_denied`. */
   ACCESS_DENIED: 'OAUTH_ACCESS_DENIED',
-  /** The provider ended the authorization with another `error` (kept on the error with its description). */
+  /**
+   * The provider ended the authorization with another `error` (kept on the error with its
+   * description).
+   */
   AUTHORIZATION_ERROR: 'OAUTH_AUTHORIZATION_ERROR',
-  /** A provider endpoint answered with an OAuth error (`error`, `error_description` are kept on the error). */
+  /**
+   * A provider endpoint answered with an OAuth error (`error`, `error_description` are kept on the
+   * error).
+   */
   PROVIDER_ERROR: 'OAUTH_PROVIDER_ERROR',
-  /** The authorization code, or the refresh token, was refused by the provider (`invalid_grant`). */
+  /**
+   * The authorization code, or the refresh token, was refused by the provider (`invalid_grant`).
+   */
   INVALID_GRANT: 'OAUTH_INVALID_GRANT',
   /**
    * The provider refused the application's own client credentials at the token endpoint
@@ -40,7 +54,9 @@ export const OAuthErrorCodes = {
   CLIENT_REJECTED: 'OAUTH_CLIENT_REJECTED',
   /** The provider's response failed validation: an unexpected shape, claim, signature or issuer. */
   INVALID_RESPONSE: 'OAUTH_INVALID_RESPONSE',
-  /** The ID token failed validation: signature, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce` or `sub`. */
+  /**
+   * The ID token failed validation: signature, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce` or `sub`.
+   */
   ID_TOKEN_INVALID: 'OAUTH_ID_TOKEN_INVALID',
   /** The response came from another issuer than the one configured (RFC 9207 mix-up defence). */
   ISSUER_MISMATCH: 'OAUTH_ISSUER_MISMATCH',
@@ -62,7 +78,10 @@ export const OAuthErrorCodes = {
   SESSION_MISSING: 'OAUTH_SESSION_MISSING',
   /** The session store failed to save, regenerate or destroy the session. */
   SESSION_ERROR: 'OAUTH_SESSION_ERROR',
-  /** The token endpoint rejected the server's own credentials (token client); not retried until the cool-down. */
+  /**
+   * The token endpoint rejected the server's own credentials (token client); not retried until the
+   * cool-down.
+   */
   CREDENTIALS_REJECTED: 'OAUTH_CREDENTIALS_REJECTED',
   /** An unexpected failure inside the middleware; the cause is logged, never shown. */
   INTERNAL_ERROR: 'OAUTH_INTERNAL_ERROR',
@@ -108,6 +127,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
 
 /** Options of {@link OAuthError}. */
 export interface OAuthErrorOptions {
+  /** The stable code callers branch on; also picks the default `status`. */
   code: OAuthErrorCode;
   /** Defaults to the status of the code in {@link OAUTH_ERROR_STATUS}. */
   status?: number;
@@ -117,6 +137,7 @@ export interface OAuthErrorOptions {
   errorDescription?: string;
   /** Seconds after which a rate-limited or unavailable provider may be tried again. */
   retryAfter?: number;
+  /** The error that caused this one (a library's, a provider's), kept as `err.cause`. */
   cause?: unknown;
 }
 
@@ -127,17 +148,41 @@ export interface OAuthErrorOptions {
  * @example
  * ```ts
  * app.use((err, req, res, next) => {
- *   if (err instanceof OAuthError && err.code === 'OAUTH_LOGIN_REQUIRED') return res.redirect('/login');
+ *   if (err instanceof OAuthError && err.code === 'OAUTH_LOGIN_REQUIRED') {
+ *     return res.redirect('/login');
+ *   }
  *   next(err);
  * });
  * ```
  */
 export class OAuthError extends Error {
+  /** Always `'OAuthError'`, so logs and `util.inspect` name the class. */
   override readonly name = 'OAuthError';
+  /** The stable code to branch on; see {@link OAuthErrorCodes}. */
   readonly code: OAuthErrorCode;
+  /**
+   * The HTTP status the error is answered with; by default the code's in {@link
+   * OAUTH_ERROR_STATUS}.
+   */
   readonly status: number;
+  /**
+   * The provider's `error` parameter (e.g. `access_denied`, `invalid_grant`), when it sent one.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
   readonly error: string | undefined;
+  /**
+   * The provider's `error_description`, when it sent one: for developers, not end users.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
   readonly errorDescription: string | undefined;
+  /**
+   * Seconds after which a rate-limited or unavailable provider may be tried again, from its
+   * `Retry-After` header.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+   */
   readonly retryAfter: number | undefined;
 
   constructor(message: string, options: OAuthErrorOptions) {

@@ -8,7 +8,7 @@
  * - Server-to-server: {@link createTokenClient}.
  * - Errors: one {@link OAuthError} class with stable codes.
  *
- * @packageDocumentation
+ * @module express-oauth-rp
  */
 
 // Sign-in
@@ -19,6 +19,7 @@ export type { RequireAuthOptions } from './options/require-auth.js';
 export type { OAuthLoginOptions } from './routes/login.js';
 export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
 export type { OAuthTokens } from './session/tokens.js';
+export type { OAuthTransaction } from './session/transactions.js';
 
 // Options
 export type {

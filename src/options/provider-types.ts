@@ -6,23 +6,41 @@ import type { OAuthAdapter, OAuthProviderHttp } from '../providers/adapter.js';
  * OAuth 2.0 with explicit endpoints, or a custom adapter. options/provider.ts validates them.
  */
 
-/** Authorization request parameters added to the provider redirect (`prompt`, `login_hint`, ...). */
+/**
+ * Authorization request parameters added to the provider redirect (`prompt`, `login_hint`, ...).
+ */
 export type OAuthAuthorizationParams = Readonly<Record<string, string>>;
 
 /** What `mapUser` returns: the fields of `req.oauthUser` (the raw profile is kept as `claims`). */
 export interface OAuthUserProfile {
+  /** The user's stable identifier at the provider; a number is turned into a string. Required. */
   sub: string | number;
+  /** Becomes `req.oauthUser.name`; empty or absent leaves it out. */
   name?: string | undefined;
+  /** Becomes `req.oauthUser.email`; empty or absent leaves it out. */
   email?: string | undefined;
+  /** Becomes `req.oauthUser.emailVerified`; only a boolean is kept. */
   emailVerified?: boolean | undefined;
+  /** Becomes `req.oauthUser.picture`; empty or absent leaves it out. */
   picture?: string | undefined;
 }
 
-/** Maps a provider's profile (or ID token claims) to the user. */
+/**
+ * Maps a provider's profile (or ID token claims) to the user.
+ *
+ * @example
+ * ```ts
+ * const mapUser: OAuthMapUser = (profile) => ({
+ *   sub: String(profile.user_id),
+ *   name: typeof profile.display_name === 'string' ? profile.display_name : undefined,
+ * });
+ * ```
+ */
 export type OAuthMapUser = (profile: Readonly<Record<string, unknown>>) => OAuthUserProfile;
 
 /** What a custom `fetchProfile` of a plain OAuth 2.0 provider is given: the token, and HTTP. */
 export interface OAuthProfileContext extends OAuthProviderHttp {
+  /** The access token just issued, to send as a Bearer token to the provider's profile API. */
   readonly accessToken: string;
 }
 
@@ -61,13 +79,48 @@ export interface OAuthQuirks {
 interface OAuthProviderCommon {
   /** Shown on the provider chooser page. Default: the provider's name. */
   label?: string;
+  /**
+   * The client identifier the provider issued at registration.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.2
+   */
   clientId: string;
   /** Omit only with `tokenEndpointAuthMethod: 'none'` (public client). */
   clientSecret?: string;
+  /**
+   * Space-separated scopes to ask for. Default `'openid profile email'` for OpenID Connect (the
+   * ID token and the usual profile claims), `''` (none sent) for plain OAuth 2.0.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+   */
   scope?: string;
+  /**
+   * How the client authenticates at the token endpoint. Default `'client_secret_basic'` with a
+   * `clientSecret`, `'none'` (a public client, protected by PKCE) without one.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+   */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /**
+   * Extra authorization request parameters: an object checked at creation, or a function of the
+   * request checked at each login. Parameters that protect the flow (`state`, `nonce`, `scope`,
+   * `redirect_uri`, `code_challenge`, ...) are refused.
+   *
+   * @example
+   * ```ts
+   * authorizationParams: (req) => ({
+   *   prompt: 'login',
+   *   ui_locales: req.acceptsLanguages()[0] ?? 'en',
+   * }),
+   * ```
+   */
   authorizationParams?: OAuthAuthorizationParams | ((req: Request) => OAuthAuthorizationParams);
+  /** How this provider departs from the standard. Default: none; presets set their own. */
   quirks?: OAuthQuirks;
+  /**
+   * Maps the profile (or ID token claims) to `req.oauthUser`. Default: `sub` (or `id`,
+   * `user_id`), `name`, `email`, `email_verified`, `picture`.
+   */
   mapUser?: OAuthMapUser;
   /** Accept `http://` endpoints off loopback. Default `false`; never in production. */
   allowInsecureHttp?: boolean;
@@ -75,35 +128,80 @@ interface OAuthProviderCommon {
 
 /** An OpenID Connect provider found by discovery. */
 export interface OAuthOidcProvider extends OAuthProviderCommon {
+  /** Selects OpenID Connect. Default `'oidc'`, so it can be left out. */
   type?: 'oidc';
+  /**
+   * The issuer identifier; its `/.well-known/openid-configuration` is fetched on first use.
+   *
+   * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+   */
   issuer: string | URL;
+  /**
+   * Also fetch the userinfo endpoint at sign-in and merge its claims over the ID token's.
+   * Default `false`: the ID token usually carries enough, and it saves a request.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+   */
   fetchUserInfo?: boolean;
+  /**
+   * Verify the ID token's signature against the provider's JWKS. Default `true`; the claims
+   * (`iss`, `aud`, `exp`, `iat`, `nonce`) are checked either way.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+   */
   verifyIdTokenSignature?: boolean;
 }
 
 /** A plain OAuth 2.0 provider with explicit endpoints and no ID token. */
 export interface OAuthOAuth2Provider extends OAuthProviderCommon {
+  /** Selects plain OAuth 2.0 with the endpoints below. */
   type: 'oauth2';
+  /**
+   * Where the browser is sent to log in.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+   */
   authorizationEndpoint: string | URL;
+  /**
+   * Where the code is exchanged for tokens, server to server.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+   */
   tokenEndpoint: string | URL;
   /** GET with the access token as Bearer; its JSON is the user's profile. */
   profileEndpoint?: string | URL;
   /** Fetch the profile another way (instead of `profileEndpoint`). */
   fetchProfile?: (context: OAuthProfileContext) => Promise<Record<string, unknown>>;
-  /** The provider's issuer identifier, when it has one (checked against RFC 9207 `iss`). */
+  /**
+   * The provider's issuer identifier, when it has one (checked against RFC 9207 `iss`). Default:
+   * the token endpoint's origin.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9207
+   */
   issuer?: string | URL;
-  /** Send PKCE S256. Default `true`; a provider that rejects unknown parameters may need `false`. */
+  /**
+   * Send PKCE S256. Default `true`; a provider that rejects unknown parameters may need `false`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7636
+   */
   pkce?: boolean;
 }
 
 /** A provider spoken to through an {@link OAuthAdapter}. */
 export interface OAuthCustomProvider {
+  /** Selects a custom adapter. */
   type: 'custom';
+  /** Shown on the provider chooser page. Default: the provider's name. */
   label?: string;
+  /** Speaks to the provider; the middleware keeps `state`, the session and the error pages. */
   adapter: OAuthAdapter;
+  /** Maps the adapter's profile to `req.oauthUser`. Default: as for the other providers. */
   mapUser?: OAuthMapUser;
+  /** Scopes handed to the adapter as the `scope` parameter. Default `''` (none). */
   scope?: string;
+  /** Extra parameters handed to `adapter.authorizationUrl()`; the protected ones are refused. */
   authorizationParams?: OAuthAuthorizationParams | ((req: Request) => OAuthAuthorizationParams);
+  /** Accept `http://` endpoints off loopback. Default `false`; never in production. */
   allowInsecureHttp?: boolean;
 }
 

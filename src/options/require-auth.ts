@@ -12,7 +12,9 @@ import {
 export interface RequireAuthOptions {
   /** Scopes the access token must have been granted (all of them). */
   scopes?: string | readonly string[];
-  /** Claims the user must have, each equal to the value given (or containing it, for array claims). */
+  /**
+   * Claims the user must have, each equal to the value given (or containing it, for array claims).
+   */
   claims?: Readonly<Record<string, string | number | boolean>>;
   /** Any other rule, given the user and the request. */
   check?: (user: OAuthUser, req: Request) => boolean | Promise<boolean>;

@@ -15,7 +15,9 @@ import type {
 
 /** Where the middleware writes what it has to say; every method is optional. */
 export interface OAuthLogger {
+  /** Writes a warning about a setting or a request that still worked (e.g. a session option). */
   warn?(message: string): void;
+  /** Writes a server-side failure, with the error that caused it when there is one. */
   error?(message: string, error?: unknown): void;
 }
 
@@ -55,7 +57,10 @@ export interface OAuthSharedOptions {
   baseURL: string | URL;
   /** Route paths, relative to where the middleware is mounted. */
   routes?: OAuthRoutes;
-  /** Path or absolute URL (same origin as `baseURL`) the provider sends the user to after logout. Default `/`. */
+  /**
+   * Path or absolute URL (same origin as `baseURL`) the provider sends the user to after logout.
+   * Default `/`.
+   */
   postLogoutRedirect?: string;
   /** Milliseconds every provider request may take. Default `10000`. */
   timeout?: number;
@@ -63,7 +68,10 @@ export interface OAuthSharedOptions {
   clockTolerance?: number;
   /** Seconds a pending login stays valid. Default `600`. */
   transactionMaxAge?: number;
-  /** Pending logins kept per browser session (several tabs); the oldest is dropped beyond it. Default `5`. */
+  /**
+   * Pending logins kept per browser session (several tabs); the oldest is dropped beyond it.
+   * Default `5`.
+   */
   maxTransactions?: number;
   /** Seconds an ID token's `iat` may lie in the past at the callback. Default `600`. */
   idTokenMaxAge?: number;
@@ -81,14 +89,33 @@ export interface OAuthSharedOptions {
    * in-process lock; use `createRedisRefreshLock(client)` with several instances.
    */
   refreshLock?: OAuthRefreshLock;
-  /** Where warnings and server-side failures are written. Default `console`; `false` silences it. */
+  /**
+   * Where warnings and server-side failures are written. Default `console`; `false` silences it.
+   */
   logger?: OAuthLogger | false;
 }
 
 /** Several providers at once, answered at `/login/:provider` and `/callback/:provider`. */
 export interface OAuthMultiProviderOptions {
+  /**
+   * The providers by name; the name is the `:provider` of their routes and
+   * `req.oauthUser.provider`.
+   *
+   * @example
+   * ```ts
+   * oauthMiddleware({
+   *   baseURL: 'https://app.example.com',
+   *   providers: {
+   *     google: { issuer: 'https://accounts.google.com', clientId, clientSecret },
+   *     alpaca: alpaca({ clientId: alpacaId, clientSecret: alpacaSecret }),
+   *   },
+   * });
+   * ```
+   */
   providers: Readonly<Record<string, OAuthProviderOptions>>;
-  /** The provider GET `/login` (and `requireAuth()`) starts with; without it, `/login` lists them. */
+  /**
+   * The provider GET `/login` (and `requireAuth()`) starts with; without it, `/login` lists them.
+   */
   defaultProvider?: string;
 }
 

@@ -8,11 +8,19 @@
 
 /** Tokens as an adapter reports them. */
 export interface OAuthAdapterTokens {
+  /** The access token the provider issued. */
   readonly accessToken: string;
+  /**
+   * The token type, compared case-insensitively. Default `'bearer'`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+   */
   readonly tokenType?: string;
   /** Seconds until the access token expires. */
   readonly expiresIn?: number;
+  /** The refresh token, when the provider issued one; `refresh()` gets it back. */
   readonly refreshToken?: string;
+  /** The granted scope, space-separated, when the provider said. */
   readonly scope?: string;
 }
 
@@ -27,9 +35,10 @@ export interface OAuthProviderHttp {
    */
   fetch(url: string | URL, init?: RequestInit): Promise<Response>;
   /**
-   * Reads a JSON response, turning HTTP failures into typed errors: 429 → `OAUTH_RATE_LIMITED`
-   * (with `Retry-After`), 5xx → `OAUTH_PROVIDER_UNAVAILABLE`, other non-2xx → `OAUTH_PROVIDER_ERROR`
-   * (keeping the provider's `error` and `error_description`), a non-JSON body → `OAUTH_INVALID_RESPONSE`.
+   * Reads a JSON response, turning HTTP failures into typed errors: 429 →
+   * `OAUTH_RATE_LIMITED` (with `Retry-After`), 5xx → `OAUTH_PROVIDER_UNAVAILABLE`, other non-2xx
+   * → `OAUTH_PROVIDER_ERROR` (keeping the provider's `error` and `error_description`), a non-JSON
+   * body → `OAUTH_INVALID_RESPONSE`.
    */
   json(response: Response): Promise<Record<string, unknown>>;
 }

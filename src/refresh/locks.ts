@@ -32,11 +32,13 @@ export function createMemoryRefreshLock(): OAuthRefreshLock {
 
 /** The part of a node-redis (v4, v5) client the Redis lock uses. */
 export interface OAuthRedisLockClient {
+  /** `SET key value NX PX ttl`: takes the lock; resolves to `'OK'` only when it was free. */
   set(
     key: string,
     value: string,
     options: { NX: true; PX: number },
   ): Promise<string | null | undefined | object>;
+  /** `EVAL`: runs the compare-and-delete script that releases the lock. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 

@@ -10,9 +10,11 @@ import type { OAuthUser } from './user.js';
  * (regeneration, single-use transactions, what a signed-in session holds) lives there.
  */
 export interface OAuthSessionData {
-  /** Pending logins keyed by their `state`. */
+  /** Pending logins keyed by their `state`, so several tabs can each log in at once. */
   transactions?: Record<string, OAuthTransaction>;
+  /** The signed-in user; absent until a callback completes and after logout. */
   user?: OAuthUser;
+  /** The signed-in user's tokens; present exactly when `user` is. */
   tokens?: OAuthTokens;
 }
 

@@ -4,15 +4,40 @@
  * the provider's end-session URL at logout, and ALGOGENE's access token in its own redirect.)
  */
 export interface OAuthTokens {
+  /**
+   * The access token, to send to the provider's APIs as `Authorization: <tokenType> <token>`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+   */
   readonly accessToken: string;
-  /** Lower case, as RFC 6749 §5.1 compares it case-insensitively: `bearer`. */
+  /**
+   * Lower case, as RFC 6749 §5.1 compares it case-insensitively: `bearer`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+   */
   readonly tokenType: string;
   /** Epoch milliseconds at which the access token expires, when the provider said. */
   readonly expiresAt?: number;
   /** Epoch milliseconds at which the access token was requested, when it has an expiry. */
   readonly issuedAt?: number;
+  /**
+   * The refresh token, when the provider issued one; kept from the previous response when a
+   * refresh does not rotate it.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   */
   readonly refreshToken?: string;
+  /**
+   * The ID token (a JWT) from an OpenID Connect provider; sent as `id_token_hint` at logout.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+   */
   readonly idToken?: string;
+  /**
+   * The granted scope, space-separated, when the provider said; it may be narrower than asked.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+   */
   readonly scope?: string;
 }
 

@@ -3,12 +3,24 @@ import { sessionData } from './sign-in.js';
 
 /** A login that has been started and not yet completed, stored in the session keyed by `state`. */
 export interface OAuthTransaction {
+  /**
+   * The PKCE code verifier, sent with the code at the token endpoint; its S256 challenge went in
+   * the authorization request.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
+   */
   readonly codeVerifier: string;
-  /** Present when the scope asks for an ID token (`openid`). */
+  /**
+   * Present when the scope asks for an ID token (`openid`); the ID token must repeat it.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+   */
   readonly nonce?: string;
+  /** The same-origin path to send the user back to once the login completes. */
   readonly returnTo: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds at which the login started; older transactions expire. */
   readonly createdAt: number;
+  /** The configured provider the login was started with (`"default"` in the single form). */
   readonly provider: string;
 }
 

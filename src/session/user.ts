@@ -7,9 +7,30 @@ export interface OAuthUser {
   readonly sub: string;
   /** The configured provider that signed the user in (`"default"` in the single-provider form). */
   readonly provider: string;
+  /**
+   * The user's display name, when the provider gave one (`name` by default).
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+   */
   readonly name?: string;
+  /**
+   * The user's e-mail address, when the provider gave one. Check `emailVerified` before trusting
+   * it as an identity.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+   */
   readonly email?: string;
+  /**
+   * Whether the provider verified `email` (the `email_verified` claim); absent when it did not say.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+   */
   readonly emailVerified?: boolean;
+  /**
+   * The URL of the user's profile picture, when the provider gave one.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+   */
   readonly picture?: string;
   /** Every identity claim the provider gave: ID token and userinfo claims, or the raw profile. */
   readonly claims: Readonly<Record<string, unknown>>;

@@ -7,11 +7,14 @@
  * ```ts
  * import { startOpenIdProvider, signIn } from 'express-oauth-rp/testing';
  * const provider = await startOpenIdProvider();
- * const app = createApp({ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret });
+ * const { issuer, clientId, clientSecret } = provider;
+ * const app = createApp({ issuer, clientId, clientSecret });
  * const agent = request.agent(app);
  * await signIn(agent, provider, { user: 'alice' });
  * await agent.get('/me').expect(200);
  * ```
+ *
+ * @module express-oauth-rp/testing
  */
 export { startScriptedProvider as startOpenIdProvider } from './provider/server.js';
 export { authorize } from './provider/browser.js';
@@ -24,8 +27,10 @@ export type {
   Json,
   JsonObject,
   Patch,
+  PublicJwk,
   RecordedRequest,
   Script,
+  ScriptContext,
   ScriptedProvider as OpenIdTestProvider,
   ScriptedProviderOptions as OpenIdTestProviderOptions,
   SigningKey,

@@ -6,9 +6,15 @@ import type { ScriptedProvider } from './provider/types.js';
  * keeps the app's cookies between requests will do.
  */
 export interface OAuthTestAgent {
-  get(
-    url: string,
-  ): PromiseLike<{ status: number; headers: Record<string, unknown>; text?: string }>;
+  /** Sends a GET to the app with the agent's cookies; redirects must not be followed. */
+  get(url: string): PromiseLike<{
+    /** The HTTP status of the answer, e.g. `302`. */
+    status: number;
+    /** The response headers, names in lower case; `location` is read from them. */
+    headers: Record<string, unknown>;
+    /** The response body as text, used in the error message when no redirect came. */
+    text?: string;
+  }>;
 }
 
 /** Options of {@link signIn}. */

@@ -40,7 +40,10 @@ export interface OAuthTokenClientBaseOptions {
    * `new URL(url, apiBaseURL)`), and credentials are then sent to its origin only.
    */
   apiBaseURL?: string | URL;
-  /** Accept `http://` token endpoints and API URLs off loopback. Default `false`; never in production. */
+  /**
+   * Accept `http://` token endpoints and API URLs off loopback. Default `false`; never in
+   * production.
+   */
   allowInsecureHttp?: boolean;
   /** The `fetch` used for the token endpoint and the API. Default: the global `fetch`. */
   fetch?: typeof fetch;
@@ -50,7 +53,9 @@ export interface OAuthTokenClientBaseOptions {
 
 /** Options shared by the grants that ask a token endpoint for a Bearer token. */
 export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions {
-  /** The token endpoint's URL, e.g. `https://auth.example.com/oauth/token`. No discovery is made. */
+  /**
+   * The token endpoint's URL, e.g. `https://auth.example.com/oauth/token`. No discovery is made.
+   */
   tokenEndpoint: string | URL;
   /** Space-separated scopes to ask for. Default: none sent. */
   scope?: string;
@@ -64,7 +69,10 @@ export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions 
   tokenRequestFormat?: 'json' | 'form';
   /** Milliseconds a token request may take. Default `10000`. */
   timeout?: number;
-  /** Seconds before its expiry at which the token is renewed (at most half its lifetime). Default `60`. */
+  /**
+   * Seconds before its expiry at which the token is renewed (at most half its lifetime). Default
+   * `60`.
+   */
   refreshLeeway?: number;
   /** What the provider's answers mean beyond the RFCs; see {@link OAuthTokenClientQuirks}. */
   quirks?: OAuthTokenClientQuirks;
@@ -76,11 +84,23 @@ export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions 
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.3 | RFC 6749 §4.3}
  */
 export interface OAuthPasswordGrantOptions extends OAuthTokenGrantBaseOptions {
+  /** Selects the resource owner password grant. */
   grant: 'password';
+  /**
+   * The programmatic user's name, sent as `username`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
+   */
   username: string;
+  /**
+   * The programmatic user's password, sent as `password`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
+   */
   password: string;
   /** Only if the token endpoint wants a client too; Algoreg does not. Never sent when omitted. */
   clientId?: string;
+  /** The client's secret, with `clientId`; without it the client is public (`none`). */
   clientSecret?: string;
   /** Default `client_secret_basic` with a secret, `none` (client_id in the body) without. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -92,8 +112,19 @@ export interface OAuthPasswordGrantOptions extends OAuthTokenGrantBaseOptions {
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.4 | RFC 6749 §4.4}
  */
 export interface OAuthClientCredentialsGrantOptions extends OAuthTokenGrantBaseOptions {
+  /** Selects the client credentials grant. */
   grant: 'client_credentials';
+  /**
+   * The client identifier the provider issued to the application.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+   */
   clientId: string;
+  /**
+   * The client secret the provider issued to the application.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+   */
   clientSecret: string;
   /** Default `client_secret_basic`. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
@@ -105,9 +136,15 @@ export interface OAuthClientCredentialsGrantOptions extends OAuthTokenGrantBaseO
  * @see {@link https://www.rfc-editor.org/rfc/rfc7617 | RFC 7617}
  */
 export interface OAuthBasicAuthOptions extends OAuthTokenClientBaseOptions {
+  /** Selects HTTP Basic authentication on every API request, with no token endpoint. */
   grant: 'basic';
   /** Must not contain `:`. */
   username: string;
+  /**
+   * The password sent with `username` in every request's `Authorization: Basic` header.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7617#section-2
+   */
   password: string;
 }
 
@@ -117,6 +154,7 @@ export type OAuthTokenClientOptions =
 
 /** A client that calls an API on behalf of the server itself. */
 export interface OAuthTokenClient {
+  /** The grant the client was created with: `'password'`, `'client_credentials'` or `'basic'`. */
   readonly grant: OAuthTokenClientOptions['grant'];
   /**
    * The current access token, from the cache or from one token request shared by every
@@ -124,7 +162,9 @@ export interface OAuthTokenClient {
    * (there is no token).
    */
   getAccessToken(): Promise<string>;
-  /** The `Authorization` header value to send, `Bearer ...` or `Basic ...`, for other HTTP clients. */
+  /**
+   * The `Authorization` header value to send, `Bearer ...` or `Basic ...`, for other HTTP clients.
+   */
   getAuthorizationHeader(): Promise<string>;
   /**
    * `fetch` with the `Authorization` header set. After a 401 from the API, a Bearer client gets a

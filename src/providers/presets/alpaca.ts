@@ -2,7 +2,9 @@ import type { OAuthOAuth2Provider } from '../../options/provider-types.js';
 
 /** Options of {@link alpaca}. */
 export interface AlpacaOptions {
+  /** The OAuth app's client id, from the Alpaca dashboard. */
   clientId: string;
+  /** The OAuth app's client secret, from the Alpaca dashboard. */
   clientSecret: string;
   /** Space-separated Alpaca scopes, e.g. `'account:write trading'`. */
   scope: string;
@@ -25,7 +27,13 @@ const API_URLS = {
  *
  * @example
  * ```ts
- * oauthMiddleware({ baseURL, providers: { alpaca: alpaca({ clientId, clientSecret, scope: 'account:write trading', environment: 'paper' }) } });
+ * const provider = alpaca({
+ *   clientId,
+ *   clientSecret,
+ *   scope: 'account:write trading',
+ *   environment: 'paper',
+ * });
+ * oauthMiddleware({ baseURL, providers: { alpaca: provider } });
  * ```
  * @see https://alpaca.markets/docs/oauth/guide/
  */

@@ -2,7 +2,9 @@ import type { OAuthOidcProvider } from '../../options/provider-types.js';
 
 /** Options of {@link financefeast}. */
 export interface FinancefeastOptions {
+  /** The client id Financefeast issued to the application. */
   clientId: string;
+  /** The client secret Financefeast issued; sent with `client_secret_post`. */
   clientSecret: string;
   /** Default `openid profile plan`: the customer's identity, email address and plan. */
   scope?: string;
@@ -16,7 +18,10 @@ export interface FinancefeastOptions {
  *
  * @example
  * ```ts
- * oauthMiddleware({ baseURL, providers: { financefeast: financefeast({ clientId, clientSecret }) } });
+ * oauthMiddleware({
+ *   baseURL,
+ *   providers: { financefeast: financefeast({ clientId, clientSecret }) },
+ * });
  * ```
  */
 export function financefeast(options: FinancefeastOptions): OAuthOidcProvider {

@@ -2,10 +2,16 @@ import type { OAuthOAuth2Provider } from '../../options/provider-types.js';
 
 /** Options of {@link genericOAuth2}. */
 export interface GenericOAuth2Options {
-  /** Where the API lives: its endpoints are `/api/authorize.php`, `/api/token.php`, `/api/userinfo.php`. */
+  /**
+   * Where the API lives: its endpoints are `/api/authorize.php`, `/api/token.php`,
+   * `/api/userinfo.php`.
+   */
   baseURL: string;
+  /** The client id the generic PHP OAuth 2.0 API issued to the application. */
   clientId: string;
+  /** The client secret; sent with `client_secret_post`, as token.php reads it from the body. */
   clientSecret: string;
+  /** Shown on the provider chooser page. Default `'OAuth 2.0'`. */
   label?: string;
 }
 
@@ -16,7 +22,8 @@ export interface GenericOAuth2Options {
  *
  * @example
  * ```ts
- * oauthMiddleware({ baseURL, providers: { php: genericOAuth2({ baseURL: 'https://api.example.com', clientId, clientSecret }) } });
+ * const php = genericOAuth2({ baseURL: 'https://api.example.com', clientId, clientSecret });
+ * oauthMiddleware({ baseURL, providers: { php } });
  * ```
  */
 export function genericOAuth2(options: GenericOAuth2Options): OAuthOAuth2Provider {

@@ -1,10 +1,29 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** Any value JSON can carry: what scripted bodies, claims and patches are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/** A JSON object: a token response, a set of claims, a discovery document. */
 export type JsonObject = { [key: string]: Json };
 
-/** A published verification key; also usable as a jose `JWK` (e.g. `createLocalJWKSet`). */
-export type PublicJwk = { kty: 'RSA'; n: string; e: string; kid: string; alg: 'RS256'; use: 'sig' };
+/**
+ * A published verification key; also usable as a jose `JWK` (e.g. `createLocalJWKSet`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
+ */
+export type PublicJwk = {
+  /** Key type: always `'RSA'`. */
+  kty: 'RSA';
+  /** The RSA modulus, base64url-encoded. */
+  n: string;
+  /** The RSA public exponent, base64url-encoded. */
+  e: string;
+  /** The key id that JWT headers name. */
+  kid: string;
+  /** The algorithm the key signs with: always `'RS256'`. */
+  alg: 'RS256';
+  /** What the key is for: always `'sig'` (signatures). */
+  use: 'sig';
+};
 
 /** Members merged over an honest object; a member set to `undefined` is removed. */
 export type Patch<V = Json> = Record<string, V | undefined>;
@@ -20,9 +39,11 @@ export type Patch<V = Json> = Record<string, V | undefined>;
  */
 export type SigningKey = 'current' | 'foreign' | 'none' | 'hs256' | number;
 
+/** How {@link ScriptedProvider.sign} (and a scripted ID token) signs a JWT. */
 export interface SignOptions {
   /** Merged over the default header (`{ alg, kid }` as chosen by `key`); `undefined` removes. */
   header?: Patch;
+  /** Which key signs; see {@link SigningKey}. Default `'current'` (honest). */
   key?: SigningKey;
 }
 
@@ -32,26 +53,35 @@ export interface IdTokenScript extends SignOptions {
   claims?: Patch | ((honest: JsonObject) => JsonObject);
 }
 
+/** A request the provider received, as tests inspect it through `requests` and `last()`. */
 export interface RecordedRequest {
+  /** The HTTP method, e.g. `'POST'`. */
   method: string;
   /** Path without the query string, e.g. '/token'. */
   path: string;
+  /** The query string's parameters (an authorization request's `state`, `nonce`, ...). */
   query: URLSearchParams;
+  /** The request headers, names in lower case, as Node gives them. */
   headers: IncomingHttpHeaders;
+  /** The raw request body; `''` when there is none. */
   body: string;
   /** Present when the body was sent as application/x-www-form-urlencoded. */
   form?: URLSearchParams;
 }
 
+/** What a `body` function of an {@link EndpointScript} is given besides the honest body. */
 export interface ScriptContext {
+  /** The request being answered. */
   request: RecordedRequest;
+  /** The provider answering it, e.g. to {@link ScriptedProvider.sign} a hand-made token. */
   provider: ScriptedProvider;
 }
 
 /**
- * Overrides one endpoint. Every field is optional and they compose: e.g. `{ delayMs: 50, set: {...} }`
- * answers honestly but late and patched. The honest handler (which consumes codes, rotates refresh
- * tokens...) is skipped only when `body` is a fixed value, or on `hang` / `drop`.
+ * Overrides one endpoint. Every field is optional and they compose: e.g.
+ * `{ delayMs: 50, set: {...} }` answers honestly but late and patched. The honest handler (which
+ * consumes codes, rotates refresh tokens...) is skipped only when `body` is a fixed value, or on
+ * `hang` / `drop`.
  */
 export interface EndpointScript<Honest> {
   /** Apply to this many requests only, then answer honestly again (e.g. a single 429). */
@@ -62,6 +92,7 @@ export interface EndpointScript<Honest> {
   hang?: boolean;
   /** Destroy the socket without answering (connection reset, fetch fails with a TypeError). */
   drop?: boolean;
+  /** The HTTP status to answer with instead of the honest one (e.g. `429`, `500`). */
   status?: number;
   /** Merged over the honest headers (names in lower case); `undefined` removes one. */
   headers?: Patch<string>;
@@ -75,30 +106,62 @@ export interface EndpointScript<Honest> {
   body?: string | Json | ((honest: Honest, ctx: ScriptContext) => string | Json);
 }
 
+/**
+ * Overrides the authorization endpoint, whose honest answer is a redirect to the callback.
+ *
+ * @example
+ * ```ts
+ * provider.script.authorize = { set: { error: 'access_denied', code: undefined } };
+ * ```
+ */
 export interface AuthorizeScript extends Omit<EndpointScript<string>, 'set'> {
-  /** Patch the redirect's query: `{ iss: undefined }`, `{ error: 'access_denied', code: undefined }`. */
+  /**
+   * Patch the redirect's query: `{ iss: undefined }`,
+   * `{ error: 'access_denied', code: undefined }`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9207
+   */
   set?: Patch<string>;
 }
 
+/** Overrides the token endpoint (the code exchange, or refreshes through `script.refresh`). */
 export interface TokenScript extends EndpointScript<JsonObject> {
+  /**
+   * How the issued ID token deviates from the honest one (claims, signing key, header).
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+   */
   idToken?: IdTokenScript;
 }
 
+/** Overrides the userinfo endpoint. */
 export interface UserinfoScript extends EndpointScript<JsonObject> {
   /** Serve every claim but `sub` through `_claim_names` / `_claim_sources` (OIDC Core 5.6.2). */
   claimSources?: 'aggregated' | 'distributed';
 }
 
+/**
+ * How each endpoint of the provider misbehaves; an endpoint left out answers honestly.
+ *
+ * @example
+ * ```ts
+ * provider.script.token = { times: 1, status: 429, headers: { 'retry-after': '2' } };
+ * ```
+ */
 export interface Script {
   /** Both /.well-known/openid-configuration and /.well-known/oauth-authorization-server. */
   discovery?: EndpointScript<JsonObject>;
+  /** The JWKS the ID token signatures are checked against. */
   jwks?: EndpointScript<JsonObject>;
+  /** The authorization endpoint, which redirects the browser back with a code. */
   authorize?: AuthorizeScript;
   /** Token requests other than grant_type=refresh_token (i.e. the code exchange). */
   token?: TokenScript;
   /** Token requests with grant_type=refresh_token (`script.token` does not apply to them). */
   refresh?: TokenScript;
+  /** The userinfo endpoint. */
   userinfo?: UserinfoScript;
+  /** The end-session endpoint (RP-initiated logout) at /end-session. */
   endSession?: EndpointScript<string>;
   /** The distributed-claims source at /distributed (answers a signed JWT). */
   distributed?: EndpointScript<string>;
@@ -106,6 +169,7 @@ export interface Script {
 
 export type EndpointName = keyof Script;
 
+/** Options of `startOpenIdProvider()`; every one has a default. */
 export interface ScriptedProviderOptions {
   /** Default 0 (any free port). Always bound on 127.0.0.1. */
   port?: number;
@@ -125,11 +189,18 @@ export interface ScriptedProviderOptions {
   accessTokenTtl?: number;
 }
 
+/**
+ * A running local OpenID Provider, from `startOpenIdProvider()`: honest by default, scripted to
+ * misbehave per endpoint, and recording every request it receives.
+ */
 export interface ScriptedProvider {
   /** http://127.0.0.1:PORT (no trailing slash). */
   readonly issuer: string;
+  /** The port it listens on, on 127.0.0.1. */
   readonly port: number;
+  /** The client id it accepts (the `clientId` option, default `'scripted-client'`). */
   readonly clientId: string;
+  /** The client secret it accepts, and the HS256 key of `key: 'hs256'`. */
   readonly clientSecret: string;
   /** The kid of the current signing key. */
   readonly kid: string;
@@ -141,12 +212,17 @@ export interface ScriptedProvider {
   script: Script;
   /** Every request received, in arrival order (recorded before any scripted behaviour). */
   readonly requests: RecordedRequest[];
+  /** How many requests reached `path` (e.g. `'/token'`) since the start or the last `reset()`. */
   count(path: string): number;
+  /** The latest request to `path`, or `undefined` when there was none. */
   last(path: string): RecordedRequest | undefined;
   /** Clears script and recorded requests, restores subject and claims. Keys and grants survive. */
   reset(): void;
   /** The public JWKS as currently served. */
-  jwks(): { keys: PublicJwk[] };
+  jwks(): {
+    /** The published verification keys, the current signing key first. */
+    keys: PublicJwk[];
+  };
   /** Replaces the signing key (the old kid leaves the JWKS); resolves to the new kid. */
   rotateKeys(): Promise<string>;
   /** Signs arbitrary claims (logout tokens, hand-made ID tokens...). */
@@ -157,5 +233,6 @@ export interface ScriptedProvider {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /** Stops it for good (`start()` then fails); call it in the suite's `afterAll`. */
   close(): Promise<void>;
 }
