@@ -4,6 +4,8 @@ import { currentSignIn, endSignIn, endsSignIn, inspectSignIn } from './refresh/c
 import { startLogin } from './routes/login.js';
 import type { OAuthLoginOptions } from './routes/login.js';
 import type { OAuthRuntime } from './runtime.js';
+import { sessionEnded } from './policy/session-end.js';
+import { readAuthentication } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 import { destroySession } from './session/store.js';
 
@@ -66,10 +68,15 @@ export class OAuthContext {
     return startLogin(this.#runtime, this.#req, this.#res, options);
   }
 
-  /** Destroys the local session (the provider's own session is left to the logout route). */
+  /**
+   * Destroys the local session and revokes its tokens at the provider (`revokeOnLogout`); the
+   * provider's own browser session is left to the logout route.
+   */
   async logout(): Promise<void> {
+    const signIn = readAuthentication(this.#req);
     await destroySession(this.#req);
     this.#req.oauthUser = undefined;
+    if (signIn !== undefined) await sessionEnded(this.#runtime, signIn, 'logout');
   }
 
   async #current(): Promise<OAuthAuthentication> {

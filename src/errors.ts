@@ -68,6 +68,11 @@ export const OAuthErrorCodes = {
   RATE_LIMITED: 'OAUTH_RATE_LIMITED',
   /** The request needs a signed-in user and there is none (or the session's tokens expired). */
   LOGIN_REQUIRED: 'OAUTH_LOGIN_REQUIRED',
+  /**
+   * The application refused this sign-in: an `allow` rule failed, or `onSignIn` refused it. No
+   * session was written and the tokens just issued were revoked.
+   */
+  SIGN_IN_REFUSED: 'OAUTH_SIGN_IN_REFUSED',
   /** The signed-in user lacks a scope or claim that `requireAuth()` asked for. */
   FORBIDDEN: 'OAUTH_FORBIDDEN',
   /** A state-changing request came from another site (logout is protected against CSRF). */
@@ -114,6 +119,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_PROVIDER_TIMEOUT: 504,
   OAUTH_RATE_LIMITED: 503,
   OAUTH_LOGIN_REQUIRED: 401,
+  OAUTH_SIGN_IN_REFUSED: 403,
   OAUTH_FORBIDDEN: 403,
   OAUTH_CROSS_SITE_REQUEST: 403,
   OAUTH_SUBJECT_MISMATCH: 401,

@@ -5,11 +5,13 @@ import type { OAuthMiddlewareOptions } from './options/types.js';
 import { routeUrl } from './options/routes.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { inspectSignIn } from './refresh/current-sign-in.js';
+import { shouldRecordSeen } from './refresh/lifetime.js';
 import { RefreshCoordinator } from './refresh/single-flight.js';
 import { createDispatch } from './routes/dispatch.js';
 import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionSettingWarnings } from './session/settings-warnings.js';
+import { readSignInTimes, recordSeen } from './session/sign-in.js';
 import { assertSession } from './session/store.js';
 
 /**
@@ -86,8 +88,12 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
       for (const warning of sessionSettingWarnings(req, resolved)) resolved.logger.warn(warning);
     }
     req.oauth = new OAuthContext(runtime, req, res);
-    const check = inspectSignIn(runtime, req);
+    const now = Date.now();
+    const check = inspectSignIn(runtime, req, now);
     req.oauthUser = check.state === 'none' ? undefined : check.signIn.user;
+    if (check.state !== 'none' && shouldRecordSeen(resolved, readSignInTimes(req), now)) {
+      recordSeen(req, now);
+    }
     if (!dispatch(req, res, next)) next();
   }
 

@@ -7,6 +7,8 @@ import { currentSignIn, inspectSignIn } from './refresh/current-sign-in.js';
 import { renderError } from './routes/error-page.js';
 import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
+import { startLogin } from './routes/login.js';
+import { markSilentLogin, silentLoginTried } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 
 export type { RequireAuthOptions } from './options/require-auth.js';
@@ -37,18 +39,39 @@ function unmetRule(rules: ResolvedRequireAuth, { user, tokens }: OAuthAuthentica
   return undefined;
 }
 
-function sendToLogin(
+async function sendToLogin(
   runtime: OAuthRuntime,
-  redirect: boolean,
+  rules: ResolvedRequireAuth,
   reason: OAuthError,
   req: Request,
   res: Response,
   next: NextFunction,
-): void {
+): Promise<void> {
   const wantsPage =
-    redirect &&
+    rules.redirect &&
     (req.method === 'GET' || req.method === 'HEAD') &&
     req.accepts(['json', 'html']) === 'html';
+  const silent = rules.silent ?? runtime.options.silentLogin;
+  if (
+    wantsPage &&
+    silent &&
+    reason.code === 'OAUTH_LOGIN_REQUIRED' &&
+    runtime.options.defaultProvider !== undefined &&
+    !silentLoginTried(req)
+  ) {
+    // Once per browser session: several tabs, or a provider that answers login_required, can
+    // never make a redirect loop. An explicit /login clears the mark.
+    markSilentLogin(req, true);
+    await startLogin(
+      runtime,
+      req,
+      res,
+      { returnTo: req.originalUrl, authorizationParams: { prompt: 'none' } },
+      undefined,
+      true,
+    );
+    return;
+  }
   if (wantsPage && runtime.loginPath !== undefined) {
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, `${runtime.loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
@@ -77,7 +100,7 @@ export function requireAuth(options?: RequireAuthOptions) {
   async function guard(runtime: OAuthRuntime, req: Request, res: Response, next: NextFunction) {
     const signIn = await currentSignIn(runtime, req);
     if (signIn instanceof OAuthError) {
-      sendToLogin(runtime, rules.redirect, signIn, req, res, next);
+      await sendToLogin(runtime, rules, signIn, req, res, next);
       return;
     }
     const unmet = unmetRule(rules, signIn);

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { OAuthAdapter, OAuthProviderHttp } from '../providers/adapter.js';
+import type { OAuthAllowRules } from './policy-types.js';
 
 /**
  * The options of one provider, as applications write them: OpenID Connect by discovery, plain
@@ -124,6 +125,8 @@ interface OAuthProviderCommon {
   mapUser?: OAuthMapUser;
   /** Accept `http://` endpoints off loopback. Default `false`; never in production. */
   allowInsecureHttp?: boolean;
+  /** Who may sign in with this provider, on top of the top-level `allow`. */
+  allow?: OAuthAllowRules;
 }
 
 /** An OpenID Connect provider found by discovery. */
@@ -185,6 +188,13 @@ export interface OAuthOAuth2Provider extends OAuthProviderCommon {
    * @see https://www.rfc-editor.org/rfc/rfc7636
    */
   pkce?: boolean;
+  /**
+   * The provider's token revocation endpoint, when it has one: tokens are revoked there when a
+   * session ends (`revokeOnLogout`).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7009
+   */
+  revocationEndpoint?: string | URL;
 }
 
 /** A provider spoken to through an {@link OAuthAdapter}. */
@@ -203,6 +213,8 @@ export interface OAuthCustomProvider {
   authorizationParams?: OAuthAuthorizationParams | ((req: Request) => OAuthAuthorizationParams);
   /** Accept `http://` endpoints off loopback. Default `false`; never in production. */
   allowInsecureHttp?: boolean;
+  /** Who may sign in with this provider, on top of the top-level `allow`. */
+  allow?: OAuthAllowRules;
 }
 
 /** One provider's options: OpenID Connect (default), plain OAuth 2.0, or a custom adapter. */

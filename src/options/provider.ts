@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { OAuthAdapter } from '../providers/adapter.js';
 import { readAuthorizationParams } from './authorization-params.js';
+import { readAllow } from './policy.js';
+import type { ResolvedAllow } from './policy.js';
 import type {
   OAuthAuthorizationParams,
   OAuthCustomProvider,
@@ -33,6 +35,8 @@ interface ResolvedCommon {
   readonly authorizationParams: (req: Request) => OAuthAuthorizationParams;
   readonly mapUser: OAuthMapUser | undefined;
   readonly allowInsecureHttp: boolean;
+  /** This provider's own `allow` rules (the top-level ones apply too). */
+  readonly allow: ResolvedAllow | undefined;
 }
 
 /** The client's credentials as the token endpoint sees them. */
@@ -64,6 +68,7 @@ export interface ResolvedOAuth2Provider extends ResolvedClient {
   readonly profileEndpoint: URL | undefined;
   readonly fetchProfile: OAuthOAuth2Provider['fetchProfile'];
   readonly pkce: boolean;
+  readonly revocationEndpoint: URL | undefined;
 }
 
 export interface ResolvedCustomProvider extends ResolvedCommon {
@@ -87,6 +92,7 @@ const CLIENT_KEYS = [
   'quirks',
   'mapUser',
   'allowInsecureHttp',
+  'allow',
 ] as const;
 const OIDC_KEYS = [
   'type',
@@ -103,6 +109,7 @@ const OAUTH2_KEYS = [
   'fetchProfile',
   'issuer',
   'pkce',
+  'revocationEndpoint',
   ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOAuth2Provider)[];
 const CUSTOM_KEYS = [
@@ -113,6 +120,7 @@ const CUSTOM_KEYS = [
   'scope',
   'authorizationParams',
   'allowInsecureHttp',
+  'allow',
 ] as const satisfies readonly (keyof OAuthCustomProvider)[];
 const QUIRK_KEYS = [
   'tokenRequestFormat',
@@ -188,6 +196,7 @@ function readCommon(
       'a function (profile) => user',
     ),
     allowInsecureHttp: readBoolean(`${prefix}allowInsecureHttp`, input.allowInsecureHttp, false),
+    allow: readAllow(`${prefix}allow`, input.allow),
   };
 }
 
@@ -281,6 +290,10 @@ function resolveOAuth2(
         ? new URL(tokenEndpoint.origin)
         : readEndpoint(`${prefix}issuer`, input.issuer, insecure),
     pkce: readBoolean(`${prefix}pkce`, input.pkce, true),
+    revocationEndpoint:
+      input.revocationEndpoint === undefined
+        ? undefined
+        : readEndpoint(`${prefix}revocationEndpoint`, input.revocationEndpoint, insecure),
   };
 }
 

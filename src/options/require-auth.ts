@@ -23,6 +23,15 @@ export interface RequireAuthOptions {
    * everyone, as an API route should even when a browser opens it.
    */
   redirect?: boolean;
+  /**
+   * Try a silent login (`prompt=none`) once per browser session before sending a signed-out
+   * browser to log in: a user still signed in at the provider comes back signed in, without a
+   * page; one who is not comes back to this route, signed out, with no error page. Default: the
+   * middleware's `silentLogin` option.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+   */
+  silent?: boolean;
 }
 
 /** `requireAuth()` options after validation; internal. */
@@ -31,6 +40,8 @@ export interface ResolvedRequireAuth {
   readonly claims: readonly (readonly [string, string | number | boolean])[];
   readonly check: RequireAuthOptions['check'];
   readonly redirect: boolean;
+  /** `undefined`: as the middleware's `silentLogin` says. */
+  readonly silent: boolean | undefined;
 }
 
 const OWNER = 'requireAuth() options';
@@ -40,6 +51,7 @@ const KEYS = [
   'claims',
   'check',
   'redirect',
+  'silent',
 ] as const satisfies readonly (keyof RequireAuthOptions)[];
 
 const everyKeyListed: Record<Exclude<keyof RequireAuthOptions, (typeof KEYS)[number]>, never> = {};
@@ -79,5 +91,7 @@ export function resolveRequireAuthOptions(value: unknown): ResolvedRequireAuth {
     claims: readClaims(input.claims),
     check: readFunction<RequireAuthOptions['check']>('check', input.check, 'a function', OWNER),
     redirect: readBoolean('redirect', input.redirect, true, OWNER),
+    silent:
+      input.silent === undefined ? undefined : readBoolean('silent', input.silent, false, OWNER),
   };
 }

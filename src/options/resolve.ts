@@ -1,11 +1,16 @@
 import type { OAuthRefreshLock } from '../refresh/locks.js';
 import { createMemoryRefreshLock } from '../refresh/locks.js';
+import type { Request } from 'express';
 import { readLogger } from './logger.js';
+import { readAllow, readIdleDuration, readLogoutParams } from './policy.js';
+import type { ResolvedAllow } from './policy.js';
+import type { OAuthLogoutParams, OAuthSignInHook } from './policy-types.js';
 import { PROVIDER_KEYS, resolveProviderOptions } from './provider.js';
 import type { ResolvedProvider } from './provider.js';
 import {
   invalid,
   isRecord,
+  readBoolean,
   readFunction,
   readNumber,
   readOptionsObject,
@@ -45,6 +50,17 @@ export interface ResolvedOptions {
   readonly multi: boolean;
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   readonly defaultProvider: string | undefined;
+  readonly allow: ResolvedAllow | undefined;
+  readonly onSignIn: OAuthSignInHook | undefined;
+  readonly onRefresh: OAuthSharedOptions['onRefresh'];
+  readonly onLogout: OAuthSharedOptions['onLogout'];
+  readonly revokeOnLogout: boolean;
+  readonly logoutParams: (req: Request) => OAuthLogoutParams;
+  readonly silentLogin: boolean;
+  /** Seconds. */
+  readonly absoluteDuration: number;
+  /** Seconds; undefined: no idle limit. */
+  readonly idleDuration: number | undefined;
 }
 
 const SHARED_KEYS = [
@@ -60,6 +76,15 @@ const SHARED_KEYS = [
   'onError',
   'logger',
   'refreshLock',
+  'allow',
+  'onSignIn',
+  'onRefresh',
+  'onLogout',
+  'revokeOnLogout',
+  'logoutParams',
+  'silentLogin',
+  'absoluteDuration',
+  'idleDuration',
 ] as const satisfies readonly (keyof OAuthSharedOptions)[];
 
 const MULTI_KEYS = [
@@ -167,5 +192,18 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     multi,
     providers,
     defaultProvider: readDefaultProvider(input, multi, providers),
+    allow: readAllow('allow', input.allow),
+    onSignIn: readFunction<OAuthSignInHook>(
+      'onSignIn',
+      input.onSignIn,
+      'a function (context) => result',
+    ),
+    onRefresh: readFunction('onRefresh', input.onRefresh, 'a function (event) => void'),
+    onLogout: readFunction('onLogout', input.onLogout, 'a function (event) => void'),
+    revokeOnLogout: readBoolean('revokeOnLogout', input.revokeOnLogout, true),
+    logoutParams: readLogoutParams(input.logoutParams),
+    silentLogin: readBoolean('silentLogin', input.silentLogin, false),
+    absoluteDuration: readNumber('absoluteDuration', input.absoluteDuration, 7 * 24 * 60 * 60, 1),
+    idleDuration: readIdleDuration(input.idleDuration),
   };
 }

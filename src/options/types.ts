@@ -2,6 +2,13 @@ import type { NextFunction, Request, Response } from 'express';
 import type { OAuthError } from '../errors.js';
 import type { OAuthRefreshLock } from '../refresh/locks.js';
 import type {
+  OAuthAllowRules,
+  OAuthLogoutEvent,
+  OAuthLogoutParams,
+  OAuthRefreshEvent,
+  OAuthSignInHook,
+} from './policy-types.js';
+import type {
   OAuthCustomProvider,
   OAuthOAuth2Provider,
   OAuthOidcProvider,
@@ -93,6 +100,72 @@ export interface OAuthSharedOptions {
    * Where warnings and server-side failures are written. Default `console`; `false` silences it.
    */
   logger?: OAuthLogger | false;
+  /**
+   * Who may sign in with any provider: rules checked after the callback validated everything and
+   * before `onSignIn`. A provider's own `allow` applies on top. Default: everyone.
+   */
+  allow?: OAuthAllowRules;
+  /**
+   * Called after the callback validated everything and before the session is written: accept,
+   * change the user, or refuse (403 `OAUTH_SIGN_IN_REFUSED`, no session written, the tokens just
+   * issued revoked). A hook that throws gives a 500 page, its error logged.
+   *
+   * @example
+   * ```ts
+   * onSignIn: async ({ user }) => {
+   *   const account = await accounts.find(user.sub);
+   *   if (account?.suspended) return { refuse: 'Your account is suspended.' };
+   *   return { user: { claims: { ...user.claims, plan: account?.plan } } };
+   * },
+   * ```
+   */
+  onSignIn?: OAuthSignInHook;
+  /**
+   * Told after each refresh that renewed a session's tokens, for audit trails. Failures are
+   * logged; the request never waits for it longer than `timeout`.
+   */
+  onRefresh?: (event: OAuthRefreshEvent) => void | Promise<void>;
+  /**
+   * Told when a session ends, for audit trails. Failures are logged; the request never waits for
+   * it longer than `timeout`.
+   */
+  onLogout?: (event: OAuthLogoutEvent) => void | Promise<void>;
+  /**
+   * Revoke the refresh token, then the access token, at the provider's `revocation_endpoint`
+   * whenever a session ends: logout, back-channel logout, a refused sign-in, a refresh naming
+   * another user. Default `true`, where the provider has the endpoint. A failure is logged and
+   * never blocks the logout.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7009
+   */
+  revokeOnLogout?: boolean;
+  /**
+   * Extra parameters of the provider's end-session request (`state`, `ui_locales`,
+   * `logout_hint`, a provider's own): an object, or a function of the request.
+   * `id_token_hint`, `post_logout_redirect_uri` and `client_id` are the middleware's own.
+   *
+   * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+   */
+  logoutParams?: OAuthLogoutParams | ((req: Request) => OAuthLogoutParams);
+  /**
+   * Let `requireAuth()` try a silent login (`prompt=none`) once per browser session before
+   * treating a signed-out browser as such. Default `false`; `requireAuth({ silent })` decides
+   * per route.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+   */
+  silentLogin?: boolean;
+  /**
+   * Seconds after the sign-in after which the user must sign in again, whatever refreshes
+   * happened. Default `604800` (7 days). The provider's `session_expiry` claim caps it.
+   */
+  absoluteDuration?: number;
+  /**
+   * Seconds without a request after which the user must sign in again. Default `false` (none).
+   * When on, a signed-in request records its time at most once per tenth of this duration, so
+   * most requests still write nothing to the store.
+   */
+  idleDuration?: number | false;
 }
 
 /** Several providers at once, answered at `/login/:provider` and `/callback/:provider`. */

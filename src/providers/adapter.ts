@@ -74,4 +74,10 @@ export interface OAuthAdapter {
     input: { tokens: OAuthAdapterTokens },
     context: OAuthAdapterContext,
   ): Promise<OAuthAdapterTokens>;
+  /**
+   * Revokes the tokens when a session ends (`revokeOnLogout`); without it, nothing is revoked.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7009
+   */
+  revoke?(input: { tokens: OAuthAdapterTokens }, context: OAuthAdapterContext): Promise<void>;
 }

@@ -48,9 +48,15 @@ export interface OAuthProviderClient {
    * JWKS, then claims) and returns what it names.
    */
   verifyLogoutToken?(logoutToken: string): Promise<LogoutClaims>;
+  /**
+   * Revokes the refresh token, then the access token (RFC 7009). Resolves to false when the
+   * provider has no revocation endpoint; rejects with an OAuthError when it fails.
+   */
+  revoke(tokens: OAuthTokens): Promise<boolean>;
   /** The provider's end-session URL, or undefined when it has none (or cannot be reached). */
   endSessionUrl(
     authentication: OAuthAuthentication | undefined,
     postLogoutRedirectUri: string,
+    extraParams?: Readonly<Record<string, string>>,
   ): Promise<URL | undefined>;
 }

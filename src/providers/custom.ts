@@ -166,6 +166,15 @@ export function createCustomProvider(
       return profile;
     },
 
+    async revoke(tokens): Promise<boolean> {
+      if (adapter.revoke === undefined) return false;
+      const revoke = adapter.revoke.bind(adapter);
+      await attempt('revocation', () =>
+        revoke({ tokens: adapterTokens(tokens) }, contextFor('revocation')),
+      );
+      return true;
+    },
+
     async endSessionUrl(): Promise<URL | undefined> {
       return undefined;
     },

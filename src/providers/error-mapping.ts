@@ -19,7 +19,7 @@ import { retryAfterSeconds } from './retry-after.js';
 
 /** What the middleware was doing when the provider failed, for the message a developer reads. */
 export type ProviderOperation =
-  'discovery' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'jwks';
+  'discovery' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'jwks' | 'revocation';
 
 const DOING: Record<ProviderOperation, string> = {
   discovery: 'discovering the provider metadata',
@@ -29,6 +29,7 @@ const DOING: Record<ProviderOperation, string> = {
   refresh: 'refreshing the access token',
   userinfo: 'fetching userinfo',
   jwks: "fetching the provider's keys (JWKS)",
+  revocation: 'revoking the tokens',
 };
 
 /** OAuth error values that say the application's own client credentials were refused. */

@@ -20,6 +20,7 @@ import { attempt } from './error-mapping.js';
 import { issuedTokens } from './issued-tokens.js';
 import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
 import { readProviderJson } from './provider-json.js';
+import { revokeWithConfiguration } from './revocation.js';
 
 /**
  * A plain OAuth 2.0 provider (Alpaca, the generic PHP OAuth 2.0 API): explicit endpoints, no ID
@@ -42,6 +43,9 @@ export function createOAuth2Provider(
       issuer,
       authorization_endpoint: provider.authorizationEndpoint.href,
       token_endpoint: provider.tokenEndpoint.href,
+      ...(provider.revocationEndpoint === undefined
+        ? {}
+        : { revocation_endpoint: provider.revocationEndpoint.href }),
     },
     provider.clientId,
     {
@@ -54,6 +58,7 @@ export function createOAuth2Provider(
     provider.authorizationEndpoint,
     provider.tokenEndpoint,
     provider.profileEndpoint,
+    provider.revocationEndpoint,
   ];
   if (endpoints.some((url) => url?.protocol === 'http:')) allowInsecureRequests(config);
   config.timeout = options.timeout / 1000;
@@ -138,6 +143,8 @@ export function createOAuth2Provider(
       checkProfileSubject(provider.name, profile, provider.mapUser, authentication.user.sub);
       return profile;
     },
+
+    revoke: (tokens) => revokeWithConfiguration(config, tokens),
 
     async endSessionUrl(): Promise<URL | undefined> {
       return undefined;

@@ -27,6 +27,7 @@ import type { JwtRefusal, JwtVerifier } from './jwt-verifier.js';
 import { checkLogoutClaims } from './logout-token.js';
 import { checkMetadataTransport } from './plain-http.js';
 import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
+import { revokeWithConfiguration } from './revocation.js';
 
 const refuseIdToken: JwtRefusal = (reason, cause) =>
   new OAuthError(`the ID token failed validation: ${reason}`, {
@@ -219,6 +220,18 @@ export function createOidcProvider(
         // OpenID Connect Core 12.2: a refreshed ID token must name the same user; anything else
         // means the session no longer belongs to who signed in.
         if (claims.sub !== authentication.user.sub) {
+          // Tokens issued for someone else are not kept: revoked at once, where the provider can.
+          if (options.revokeOnLogout) {
+            await revokeWithConfiguration(config, {
+              accessToken: response.access_token,
+              refreshToken: response.refresh_token,
+            }).catch((error: unknown) => {
+              options.logger.error(
+                'could not revoke the tokens of a refresh naming another user',
+                error,
+              );
+            });
+          }
           throw new OAuthError('the refreshed ID token names another user; the session was ended', {
             code: 'OAUTH_SUBJECT_MISMATCH',
           });
@@ -250,7 +263,11 @@ export function createOidcProvider(
       });
     },
 
-    async endSessionUrl(authentication, postLogoutRedirectUri): Promise<URL | undefined> {
+    async revoke(tokens): Promise<boolean> {
+      return revokeWithConfiguration(await getConfiguration(), tokens);
+    },
+
+    async endSessionUrl(authentication, postLogoutRedirectUri, extraParams = {}) {
       let config: Configuration;
       try {
         config = await getConfiguration();
@@ -262,6 +279,7 @@ export function createOidcProvider(
       const idToken = authentication?.tokens.idToken;
       // OpenID Connect RP-Initiated Logout 1.0 §2: the ID token travels in this URL as a hint.
       return buildEndSessionUrl(config, {
+        ...extraParams,
         post_logout_redirect_uri: postLogoutRedirectUri,
         client_id: provider.clientId,
         ...(idToken === undefined ? {} : { id_token_hint: idToken }),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'express';
 import { OAuthError } from '../errors.js';
+import { notify, tokenInfo } from '../policy/events.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { readAuthentication, updateAuthentication } from '../session/sign-in.js';
@@ -63,6 +64,11 @@ export async function refreshAcrossInstances(
         if (already) return current;
         const refreshed = await provider.refresh(current);
         await updateAuthentication(req, refreshed);
+        await notify(options, 'onRefresh', options.onRefresh, {
+          provider: provider.name,
+          user: refreshed.user,
+          tokens: tokenInfo(refreshed.tokens),
+        });
         return refreshed;
       } finally {
         await refreshLock.release(key, token).catch((error: unknown) => {

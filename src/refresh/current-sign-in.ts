@@ -3,15 +3,18 @@ import { OAuthError } from '../errors.js';
 import type { OAuthErrorCode } from '../errors.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
+import { revokeTokens, sessionEnded } from '../policy/session-end.js';
 import {
   clearAuthentication,
   readAuthentication,
+  readSignInTimes,
   updateAuthentication,
 } from '../session/sign-in.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
 import { sessionKey } from '../session/store.js';
 import { refreshAcrossInstances } from './across-instances.js';
 import { renewalKey, tokenState } from './expiry.js';
+import { lifetimeOver } from './lifetime.js';
 
 /**
  * The only place that decides who is signed in and whether the tokens are still good: the
@@ -30,7 +33,12 @@ export type SignInCheck =
       /** False while the access token still works: a failed renewal then keeps serving it. */
       readonly expired: boolean;
     }
-  | { readonly state: 'none'; readonly why: string };
+  | {
+      readonly state: 'none';
+      readonly why: string;
+      /** A sign-in whose lifetime is over: still in the session until it is ended. */
+      readonly over?: OAuthAuthentication;
+    };
 
 /**
  * Refresh failures after which the session no longer proves who the user is: the provider refused
@@ -68,6 +76,8 @@ export function endsSignIn(error: unknown, during: 'refresh' | 'userinfo'): bool
 export function inspectSignIn(runtime: OAuthRuntime, req: Request, now = Date.now()): SignInCheck {
   const signIn = readAuthentication(req);
   if (signIn === undefined) return { state: 'none', why: 'no user is signed in' };
+  const over = lifetimeOver(runtime.options, readSignInTimes(req), now);
+  if (over !== undefined) return { state: 'none', why: over, over: signIn };
   const provider = runtime.providers.find(signIn.user.provider);
   if (provider === undefined) {
     return { state: 'none', why: 'the session belongs to a provider that is no longer configured' };
@@ -110,7 +120,13 @@ export async function currentSignIn(
   req: Request,
 ): Promise<OAuthAuthentication | OAuthError> {
   const check = inspectSignIn(runtime, req);
-  if (check.state === 'none') return loginRequired(check.why);
+  if (check.state === 'none') {
+    if (check.over !== undefined) {
+      await endSignIn(req);
+      await sessionEnded(runtime, check.over, 'lifetime');
+    }
+    return loginRequired(check.why);
+  }
   if (check.state === 'fresh') return check.signIn;
   const spent = renewalKey(check.signIn.tokens);
   try {
@@ -135,6 +151,10 @@ export async function currentSignIn(
   } catch (error) {
     if (endsSignIn(error, 'refresh')) {
       await endSignIn(req);
+      // A refresh that named someone else: the session's own tokens are revoked too.
+      if ((error as OAuthError).code === 'OAUTH_SUBJECT_MISMATCH') {
+        await revokeTokens(runtime, check.signIn);
+      }
       const refusal = error as OAuthError;
       // A refused grant just means "log in again"; a refresh that named someone else, or a
       // client the provider no longer accepts, keeps its own code for the developer.

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { OAuthError } from '../errors.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import { SeenTokens } from '../providers/logout-token.js';
+import { sessionEnded } from '../policy/session-end.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { endIndexedSessions } from '../session/logout-index.js';
 import { asOAuthError } from './handle-error.js';
@@ -51,13 +52,18 @@ export function backchannelLogoutRoute(runtime: OAuthRuntime) {
         code: 'OAUTH_LOGOUT_TOKEN_INVALID',
       });
     }
-    await endIndexedSessions(runtime, req.sessionStore, {
-      issuer: claims.issuer,
-      sub: claims.sub,
-      sid: claims.sid,
-      // Sessions signed in after the token was issued are newer than this logout.
-      issuedAt: claims.iat + options.clockTolerance,
-    });
+    await endIndexedSessions(
+      runtime,
+      req.sessionStore,
+      {
+        issuer: claims.issuer,
+        sub: claims.sub,
+        sid: claims.sid,
+        // Sessions signed in after the token was issued are newer than this logout.
+        issuedAt: claims.iat + options.clockTolerance,
+      },
+      (signIn) => sessionEnded(runtime, signIn, 'backchannel'),
+    );
     answer(res, 200);
   }
 

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { OAuthError } from '../errors.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
+import { decideSignIn } from '../policy/sign-in-decision.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
 import { establishSession } from '../session/sign-in.js';
 import { saveSession } from '../session/store.js';
@@ -55,6 +56,23 @@ function checkPendingLogin(
   }
 }
 
+/** OpenID Connect Core 3.1.2.6: the answers to `prompt=none` that mean "ask the user". */
+const SILENT_REFUSALS = new Set([
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'account_selection_required',
+]);
+
+function isSilentRefusal(error: unknown): boolean {
+  return (
+    error instanceof OAuthError &&
+    error.code === 'OAUTH_AUTHORIZATION_ERROR' &&
+    error.error !== undefined &&
+    SILENT_REFUSALS.has(error.error)
+  );
+}
+
 async function completeCallback(
   runtime: OAuthRuntime,
   provider: OAuthProviderClient,
@@ -73,12 +91,20 @@ async function completeCallback(
     // The redirect_uri comes from the configured baseURL, never from the Host header.
     const callbackUrl = new URL(provider.settings.redirectUri);
     callbackUrl.search = query.toString();
-    const authentication = await provider.completeLogin(callbackUrl, state as string, transaction);
+    const validated = await provider.completeLogin(callbackUrl, state as string, transaction);
+    const authentication = await decideSignIn(runtime, provider, req, validated);
     await establishSession(req, authentication);
     await indexForBackchannelLogout(runtime, req, authentication);
   } catch (error) {
     // The consumed transaction must stay consumed even though the login failed.
     await saveSession(req).catch(() => undefined);
+    if (transaction.silent === true && isSilentRefusal(error)) {
+      // A silent login the provider cannot complete without the user: back where they were
+      // going, still signed out, and no second attempt in this browser session.
+      res.setHeader('Cache-Control', 'no-store');
+      res.redirect(303, transaction.returnTo);
+      return;
+    }
     throw error;
   }
   res.setHeader('Cache-Control', 'no-store');

@@ -10,6 +10,7 @@ import { checkAuthorizationParams } from '../options/authorization-params.js';
 import type { OAuthAuthorizationParams } from '../options/provider-types.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
+import { markSilentLogin } from '../session/sign-in.js';
 import { saveSession } from '../session/store.js';
 import { addTransaction } from '../session/transactions.js';
 import { handleError } from './handle-error.js';
@@ -38,6 +39,7 @@ export async function startLogin(
   res: Response,
   login: OAuthLoginOptions = {},
   chosen?: OAuthProviderClient,
+  silent = false,
 ): Promise<void> {
   const { options } = runtime;
   const provider = chosen ?? runtime.providers.pick(login.provider);
@@ -65,6 +67,7 @@ export async function startLogin(
       createdAt: Date.now(),
       provider: provider.name,
       ...(nonce === undefined ? {} : { nonce }),
+      ...(silent ? { silent } : {}),
     },
     options.transactionMaxAge * 1000,
     options.maxTransactions,
@@ -89,6 +92,8 @@ export function loginRoute(runtime: OAuthRuntime) {
     next: NextFunction,
     provider: OAuthProviderClient,
   ): void {
+    // An explicit login ends the "silent login tried" state of this browser session.
+    markSilentLogin(req, false);
     startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) =>
       handleError(runtime.options, error, req, res, next),
     );

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthError } from '../errors.js';
+import { sessionEnded } from '../policy/session-end.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { readAuthentication } from '../session/sign-in.js';
 import { destroySession } from '../session/store.js';
@@ -16,12 +17,19 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
   }
   assertSameOrigin(req, options.baseURL.origin);
   const authentication = readAuthentication(req);
+  // Read before the session goes: a function may look at the request.
+  const extraParams = options.logoutParams(req);
   await destroySession(req);
   req.oauthUser = undefined;
+  if (authentication !== undefined) await sessionEnded(runtime, authentication, 'logout');
   // The post-logout URL is always the configured one, never one taken from the request.
   const provider =
     authentication === undefined ? undefined : runtime.providers.find(authentication.user.provider);
-  const endSession = await provider?.endSessionUrl(authentication, options.postLogoutRedirectUri);
+  const endSession = await provider?.endSessionUrl(
+    authentication,
+    options.postLogoutRedirectUri,
+    extraParams,
+  );
   res.setHeader('Cache-Control', 'no-store');
   res.redirect(303, endSession?.href ?? options.postLogoutRedirectUri);
 }

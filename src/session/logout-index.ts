@@ -157,12 +157,14 @@ export async function endIndexedSessions(
   runtime: OAuthRuntime,
   store: Store,
   logout: { issuer: string; sub: string | undefined; sid: string | undefined; issuedAt: number },
+  onEnded: (signIn: OAuthAuthentication) => Promise<void>,
 ): Promise<number> {
   const key =
     logout.sid !== undefined
       ? recordKey('sid', logout.issuer, logout.sid)
       : recordKey('sub', logout.issuer, logout.sub ?? '');
-  return underLock(runtime, key, async () => {
+  const endings: OAuthAuthentication[] = [];
+  const ended = await underLock(runtime, key, async () => {
     const entries = await readRecord(store, key);
     const kept: Record<string, IndexEntry> = {};
     let ended = 0;
@@ -171,10 +173,28 @@ export async function endIndexedSessions(
         kept[sessionId] = entry;
         continue;
       }
+      const ending = await endedSignIn(store, sessionId);
       await call((done) => store.destroy(sessionId, done));
       ended += 1;
+      if (ending !== undefined) endings.push(ending);
     }
     await writeRecord(store, key, kept);
     return ended;
   });
+  // Outside the lock: revoking and telling onLogout may take a provider round trip each.
+  for (const signIn of endings) await onEnded(signIn);
+  return ended;
+}
+
+/** The sign-in a stored session holds, read before the session is destroyed. */
+async function endedSignIn(
+  store: Store,
+  sessionId: string,
+): Promise<OAuthAuthentication | undefined> {
+  const stored = (await call<SessionData | null>((done) => store.get(sessionId, done))) as
+    { oauth?: { user?: unknown; tokens?: unknown } } | null | undefined;
+  const user = stored?.oauth?.user as OAuthAuthentication['user'] | undefined;
+  const tokens = stored?.oauth?.tokens as OAuthAuthentication['tokens'] | undefined;
+  if (typeof user?.sub !== 'string' || typeof tokens?.accessToken !== 'string') return undefined;
+  return { user, tokens };
 }

@@ -16,6 +16,14 @@ export interface OAuthSessionData {
   user?: OAuthUser;
   /** The signed-in user's tokens; present exactly when `user` is. */
   tokens?: OAuthTokens;
+  /** Epoch milliseconds of the sign-in, for `absoluteDuration`. */
+  signedInAt?: number;
+  /** Epoch milliseconds of the provider's `session_expiry`, when it sent one. */
+  sessionEndsAt?: number;
+  /** Epoch milliseconds of the last request seen, for `idleDuration`. */
+  lastSeenAt?: number;
+  /** A silent login (`prompt=none`) was tried in this browser session already. */
+  silentLoginTried?: boolean;
 }
 
 /** A signed-in session. */
@@ -52,10 +60,21 @@ export function readAuthentication(req: Request): OAuthAuthentication | undefine
 export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
+  now = Date.now(),
 ): Promise<void> {
   const pending = sessionData(req)?.transactions;
   await regenerateSession(req);
-  const next: OAuthSessionData = { user: authentication.user, tokens: authentication.tokens };
+  const next: OAuthSessionData = {
+    user: authentication.user,
+    tokens: authentication.tokens,
+    signedInAt: now,
+    lastSeenAt: now,
+  };
+  // OpenID Connect: the provider may say until when its own session lasts (epoch seconds).
+  const sessionExpiry = authentication.user.claims.session_expiry;
+  if (typeof sessionExpiry === 'number' && Number.isFinite(sessionExpiry)) {
+    next.sessionEndsAt = sessionExpiry * 1000;
+  }
   if (pending !== undefined && Object.keys(pending).length > 0) next.transactions = pending;
   req.session.oauth = next;
   await saveSession(req);
@@ -80,4 +99,43 @@ export async function clearAuthentication(req: Request): Promise<void> {
   if (stored?.user === undefined && stored?.tokens === undefined) return;
   req.session.oauth = stored.transactions ? { transactions: stored.transactions } : {};
   await saveSession(req);
+}
+
+/** When the sign-in began, when the provider's session ends, and when it was last used. */
+export interface SignInTimes {
+  readonly signedInAt: number | undefined;
+  readonly sessionEndsAt: number | undefined;
+  readonly lastSeenAt: number | undefined;
+}
+
+function epoch(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function readSignInTimes(req: Request): SignInTimes {
+  const stored = sessionData(req);
+  return {
+    signedInAt: epoch(stored?.signedInAt),
+    sessionEndsAt: epoch(stored?.sessionEndsAt),
+    lastSeenAt: epoch(stored?.lastSeenAt),
+  };
+}
+
+/** Records a request of the signed-in user; express-session writes it when the request ends. */
+export function recordSeen(req: Request, now: number): void {
+  const stored = sessionData(req);
+  if (stored !== undefined) req.session.oauth = { ...stored, lastSeenAt: now };
+}
+
+/** Whether a silent login was tried in this browser session already. */
+export function silentLoginTried(req: Request): boolean {
+  return sessionData(req)?.silentLoginTried === true;
+}
+
+/** Marks (or, with `false`, clears) the silent-login attempt of this browser session. */
+export function markSilentLogin(req: Request, tried: boolean): void {
+  const stored = sessionData(req) ?? {};
+  if ((stored.silentLoginTried === true) === tried) return;
+  const { silentLoginTried: _marker, ...rest } = stored;
+  req.session.oauth = tried ? { ...rest, silentLoginTried: true } : rest;
 }

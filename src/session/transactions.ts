@@ -22,6 +22,8 @@ export interface OAuthTransaction {
   readonly createdAt: number;
   /** The configured provider the login was started with (`"default"` in the single form). */
   readonly provider: string;
+  /** A silent login (`prompt=none`): a "login required" answer is not an error then. */
+  readonly silent?: boolean;
 }
 
 /**
@@ -50,7 +52,8 @@ export function isTransaction(value: unknown): value is OAuthTransaction {
     typeof tx.returnTo === 'string' &&
     typeof tx.createdAt === 'number' &&
     typeof tx.provider === 'string' &&
-    (tx.nonce === undefined || typeof tx.nonce === 'string')
+    (tx.nonce === undefined || typeof tx.nonce === 'string') &&
+    (tx.silent === undefined || typeof tx.silent === 'boolean')
   );
 }
 

@@ -20,6 +20,8 @@ beforeAll(async () => {
         sim.addRedirectUri(`${baseURL}/callback/${name}`);
       }
       return {
+        // A year without expiry: longer than the default absoluteDuration (7 days).
+        absoluteDuration: 400 * 24 * 3600,
         providers: {
           alpaca: alpaca({
             ...client,

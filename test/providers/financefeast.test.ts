@@ -21,6 +21,8 @@ beforeAll(async () => {
     oauth: (baseURL) => {
       sim.addRedirectUri(`${baseURL}/callback/financefeast`);
       return {
+        // Financefeast's tokens live ten days, longer than the default absoluteDuration (7 days).
+        absoluteDuration: 30 * 24 * 3600,
         providers: {
           financefeast: financefeast({
             clientId: sim.client.clientId,
