@@ -43,6 +43,20 @@ export type {
   OAuthUserProfile,
 } from './options/provider-types.js';
 
+// What the application decides
+export type {
+  OAuthAllowRules,
+  OAuthClaimCondition,
+  OAuthLogoutEvent,
+  OAuthLogoutParams,
+  OAuthRefreshEvent,
+  OAuthSignInContext,
+  OAuthSignInHook,
+  OAuthSignInResult,
+  OAuthTokenInfo,
+  OAuthUserChanges,
+} from './options/policy-types.js';
+
 // Providers
 export type {
   OAuthAdapter,

@@ -74,10 +74,11 @@ export type OAuthSignInResult =
   undefined | { readonly user: OAuthUserChanges } | { readonly refuse: string };
 
 /** Decides a sign-in; see {@link OAuthSignInResult}. Returning nothing accepts it as is. */
-export type OAuthSignInHook = (context: OAuthSignInContext) =>
-  // An async hook that returns nothing (Promise<void>) accepts the sign-in as is.
+export type OAuthSignInHook = (
+  context: OAuthSignInContext,
+  // Returning nothing, synchronously or not, accepts the sign-in as is.
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
-  Promise<OAuthSignInResult | void> | OAuthSignInResult;
+) => OAuthSignInResult | void | Promise<OAuthSignInResult | void>;
 
 /** A refresh that renewed a session's tokens, for audit trails. */
 export interface OAuthRefreshEvent {

@@ -156,3 +156,17 @@ export async function tokenEndpoint(
       return oauthError(400, 'unsupported_grant_type', 'authorization_code or refresh_token');
   }
 }
+
+/**
+ * POST /revoke (RFC 7009): the client authenticates as at the token endpoint; the token is
+ * forgotten whichever kind it is, and an unknown token is answered 200 all the same (§2.2).
+ */
+export function revocationEndpoint(state: ProviderState, req: RecordedRequest): Reply {
+  const unauthenticated = authenticateClient(state, req);
+  if (unauthenticated) return unauthenticated;
+  const revoked = req.form?.get('token') ?? '';
+  if (revoked === '') return oauthError(400, 'invalid_request', 'the token parameter is missing');
+  state.accessTokens.delete(revoked);
+  state.refreshTokens.delete(revoked);
+  return textReply('', 200);
+}

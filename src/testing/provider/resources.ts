@@ -10,6 +10,7 @@ export function discoveryEndpoint(state: ProviderState): Reply {
     userinfo_endpoint: state.url('/userinfo'),
     jwks_uri: state.url('/jwks'),
     end_session_endpoint: state.url('/end-session'),
+    revocation_endpoint: state.url('/revoke'),
     authorization_response_iss_parameter_supported: true,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

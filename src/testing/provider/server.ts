@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { authorizeEndpoint, tokenEndpoint } from './grants.js';
+import { authorizeEndpoint, revocationEndpoint, tokenEndpoint } from './grants.js';
 import { applyPatch, KeyRing } from './keys.js';
 import { jsonReply } from './reply.js';
 import type { CodeGrant, ProviderState, Reply, TokenGrant } from './reply.js';
@@ -220,6 +220,8 @@ class ScriptedProviderServer implements ScriptedProvider, ProviderState {
           endSessionEndpoint,
           'text/plain',
         );
+      case '/revoke':
+        return route(['POST'], s.revocation as LooseScript, () => revocationEndpoint(this, r));
       case '/distributed':
         return route(
           ['GET'],

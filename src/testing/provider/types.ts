@@ -165,6 +165,8 @@ export interface Script {
   endSession?: EndpointScript<string>;
   /** The distributed-claims source at /distributed (answers a signed JWT). */
   distributed?: EndpointScript<string>;
+  /** The token revocation endpoint at /revoke (RFC 7009). */
+  revocation?: EndpointScript<JsonObject>;
 }
 
 export type EndpointName = keyof Script;

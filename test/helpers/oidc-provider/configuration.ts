@@ -76,6 +76,7 @@ export async function buildConfiguration(
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
+      introspection: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: options.backchannelLogout ?? false },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
