@@ -45,7 +45,9 @@ export interface OAuthTokenInfo {
   readonly scopes: readonly string[];
   /** Epoch milliseconds at which the access token expires, when the provider said. */
   readonly expiresAt: number | undefined;
+  /** Whether the session can be renewed without the user (a refresh token was issued). */
   readonly hasRefreshToken: boolean;
+  /** Whether the provider issued an ID token (OpenID Connect). */
   readonly hasIdToken: boolean;
 }
 
@@ -57,7 +59,9 @@ export interface OAuthSignInContext {
   readonly user: OAuthUser;
   /** Every identity claim (ID token and userinfo, or the profile). */
   readonly claims: Readonly<Record<string, unknown>>;
+  /** The callback request, e.g. to read a header the application trusts. */
   readonly req: Request;
+  /** What the tokens are, never the tokens themselves. */
   readonly tokens: OAuthTokenInfo;
 }
 
@@ -71,7 +75,15 @@ export type OAuthUserChanges = Partial<
  * or `{ refuse }` to refuse with a message for the person in front of the browser.
  */
 export type OAuthSignInResult =
-  undefined | { readonly user: OAuthUserChanges } | { readonly refuse: string };
+  | undefined
+  | {
+      /** Changes to the user before the session is written. */
+      readonly user: OAuthUserChanges;
+    }
+  | {
+      /** Refuse the sign-in with this message for the person in front of the browser. */
+      readonly refuse: string;
+    };
 
 /** Decides a sign-in; see {@link OAuthSignInResult}. Returning nothing accepts it as is. */
 export type OAuthSignInHook = (
@@ -82,14 +94,19 @@ export type OAuthSignInHook = (
 
 /** A refresh that renewed a session's tokens, for audit trails. */
 export interface OAuthRefreshEvent {
+  /** The configured provider's name. */
   readonly provider: string;
+  /** The user, with the claims the refresh updated. */
   readonly user: OAuthUser;
+  /** What the new tokens are, never the tokens themselves. */
   readonly tokens: OAuthTokenInfo;
 }
 
 /** A session that ended, for audit trails. */
 export interface OAuthLogoutEvent {
+  /** The configured provider's name. */
   readonly provider: string;
+  /** Who was signed in. */
   readonly user: OAuthUser;
   /**
    * `logout`: POST /logout or `req.oauth.logout()`; `backchannel`: a back-channel logout token;
