@@ -114,11 +114,14 @@ describe('logout tokens', () => {
     const first = await signedIn();
     const second = await signedIn();
     const bob = await signedIn('bob');
+    const revocations = provider.count('/revoke');
     const response = await post(await logoutToken(honestClaims())).expect(200);
     expect(response.headers['cache-control']).toBe('no-store');
     await first.get('/me').expect(401);
     await second.get('/me').expect(401);
     await bob.get('/me').expect(200);
+    // Each ended session's refresh token, then its access token (RFC 7009).
+    expect(provider.count('/revoke') - revocations).toBe(4);
   });
 
   it('refuses a replayed logout token', async () => {

@@ -74,11 +74,14 @@ async function expectSessionKept(script: TokenScript, refusal: Refusal): Promise
 }
 
 describe('a refreshed ID token naming another user', () => {
-  it('ends the session when the refreshed ID token has another sub', async () => {
+  it('ends the session when the refreshed ID token has another sub, and revokes both sets of tokens', async () => {
+    const revocations = h.provider.count('/revoke');
     await expectSessionEnded(
       { idToken: { claims: { sub: 'mallory' } } },
       { status: 401, code: 'OAUTH_SUBJECT_MISMATCH' },
     );
+    // The tokens just issued for someone else, then the session's own: two each.
+    expect(h.provider.count('/revoke') - revocations).toBe(4);
   });
 
   it('ends the session when the refreshed ID token has another iss', async () => {
