@@ -73,6 +73,12 @@ export const OAuthErrorCodes = {
    * session was written and the tokens just issued were revoked.
    */
   SIGN_IN_REFUSED: 'OAUTH_SIGN_IN_REFUSED',
+  /**
+   * The sign-in is not strong or recent enough for the route (`requireAuth({ acr, maxAge })`), and
+   * the provider did not deliver the level asked for. API requests get 401 with the RFC 9470
+   * challenge (`insufficient_user_authentication`).
+   */
+  INSUFFICIENT_AUTHENTICATION: 'OAUTH_INSUFFICIENT_AUTHENTICATION',
   /** The signed-in user lacks a scope or claim that `requireAuth()` asked for. */
   FORBIDDEN: 'OAUTH_FORBIDDEN',
   /** A state-changing request came from another site (logout is protected against CSRF). */
@@ -120,6 +126,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_RATE_LIMITED: 503,
   OAUTH_LOGIN_REQUIRED: 401,
   OAUTH_SIGN_IN_REFUSED: 403,
+  OAUTH_INSUFFICIENT_AUTHENTICATION: 403,
   OAUTH_FORBIDDEN: 403,
   OAUTH_CROSS_SITE_REQUEST: 403,
   OAUTH_SUBJECT_MISMATCH: 401,

@@ -4,11 +4,16 @@ import { OAuthError } from './errors.js';
 import { resolveRequireAuthOptions } from './options/require-auth.js';
 import type { RequireAuthOptions, ResolvedRequireAuth } from './options/require-auth.js';
 import { currentSignIn, inspectSignIn } from './refresh/current-sign-in.js';
+import {
+  insufficientAuthentication,
+  missingAuthentication,
+  stepUpChallenge,
+} from './policy/step-up.js';
 import { renderError } from './routes/error-page.js';
 import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
 import { startLogin } from './routes/login.js';
-import { markSilentLogin, silentLoginTried } from './session/sign-in.js';
+import { markSilentLogin, markStepUp, silentLoginTried, stepUpTried } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 
 export type { RequireAuthOptions } from './options/require-auth.js';
@@ -68,7 +73,7 @@ async function sendToLogin(
       res,
       { returnTo: req.originalUrl, authorizationParams: { prompt: 'none' } },
       undefined,
-      true,
+      { silent: true },
     );
     return;
   }
@@ -78,6 +83,52 @@ async function sendToLogin(
     return;
   }
   handleError(runtime.options, reason, req, res, next);
+}
+
+/**
+ * A signed-in user whose sign-in is not strong or recent enough: browsers go back to their
+ * provider once with what is missing; API clients get the RFC 9470 challenge; a second shortfall
+ * in the same session is a 403 page, never a redirect loop.
+ */
+async function stepUp(
+  runtime: OAuthRuntime,
+  rules: ResolvedRequireAuth,
+  missing: Record<string, string>,
+  signIn: OAuthAuthentication,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): Promise<void> {
+  const wantsPage =
+    rules.redirect &&
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.accepts(['json', 'html']) === 'html';
+  if (!wantsPage) {
+    res.setHeader('WWW-Authenticate', stepUpChallenge(missing));
+    handleError(
+      runtime.options,
+      insufficientAuthentication('this route needs a stronger or more recent sign-in', 401),
+      req,
+      res,
+      next,
+    );
+    return;
+  }
+  const provider = runtime.providers.find(signIn.user.provider);
+  if (stepUpTried(req) || provider === undefined) {
+    throw insufficientAuthentication(
+      'this page needs a stronger or more recent sign-in than the provider could give',
+    );
+  }
+  markStepUp(req, true);
+  await startLogin(
+    runtime,
+    req,
+    res,
+    { returnTo: req.originalUrl, authorizationParams: missing },
+    provider,
+    rules.acr === undefined || missing.acr_values === undefined ? {} : { acr: rules.acr },
+  );
 }
 
 /**
@@ -105,6 +156,16 @@ export function requireAuth(options?: RequireAuthOptions) {
     }
     const unmet = unmetRule(rules, signIn);
     if (unmet !== undefined) throw unmet;
+    const missing = missingAuthentication(
+      rules,
+      signIn.user,
+      Date.now(),
+      runtime.options.clockTolerance,
+    );
+    if (missing !== undefined) {
+      await stepUp(runtime, rules, missing, signIn, req, res, next);
+      return;
+    }
     if (rules.check !== undefined && !(await rules.check(signIn.user, req))) {
       throw forbidden('is not allowed here');
     }
@@ -125,7 +186,7 @@ export function requireAuth(options?: RequireAuthOptions) {
     }
     // The common request, signed in with a fresh token and no async check to run, is decided
     // here without a promise; a refresh, a login redirect or a `check` takes the async guard.
-    if (rules.check === undefined) {
+    if (rules.check === undefined && rules.acr === undefined && rules.maxAge === undefined) {
       const check = inspectSignIn(runtime, req);
       if (check.state === 'fresh') {
         const unmet = unmetRule(rules, check.signIn);

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { OAuthAdapter, OAuthProviderHttp } from '../providers/adapter.js';
+import type { OAuthClientKey } from './client-keys.js';
 import type { OAuthAllowRules } from './policy-types.js';
 
 /**
@@ -96,12 +97,33 @@ interface OAuthProviderCommon {
    */
   scope?: string;
   /**
-   * How the client authenticates at the token endpoint. Default `'client_secret_basic'` with a
-   * `clientSecret`, `'none'` (a public client, protected by PKCE) without one.
+   * How the client authenticates at the token endpoint (and at PAR, revocation and
+   * introspection). Default `'client_secret_basic'` with a `clientSecret`, `'private_key_jwt'`
+   * with a `clientPrivateKey`, `'none'` (a public client, protected by PKCE) with neither.
+   * `'private_key_jwt'` signs a client assertion with `clientPrivateKey` (no shared secret, as
+   * FAPI 2.0 asks); `'client_secret_jwt'` signs one with `clientSecret`.
    *
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
    */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  tokenEndpointAuthMethod?:
+    'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+  /**
+   * The client's private key for `private_key_jwt` (and signed request objects): a private JWK,
+   * a PKCS#8 PEM string, a `KeyObject`, or `{ key, alg, kid }`; RS256, PS256 or ES256. Several
+   * for rotation: the first signs, and every one is published at the JWKS route
+   * (`routes.jwks`) for the provider to fetch as the client's `jwks_uri`.
+   *
+   * @example
+   * ```ts
+   * clientPrivateKey: [
+   *   { key: process.env.CLIENT_KEY_2026_PEM!, alg: 'PS256', kid: '2026-12' },
+   *   { key: process.env.CLIENT_KEY_2026_06_PEM!, alg: 'PS256', kid: '2026-06' },
+   * ],
+   * ```
+   */
+  clientPrivateKey?: OAuthClientKey | readonly OAuthClientKey[];
   /**
    * Extra authorization request parameters: an object checked at creation, or a function of the
    * request checked at each login. Parameters that protect the flow (`state`, `nonce`, `scope`,
@@ -153,6 +175,22 @@ export interface OAuthOidcProvider extends OAuthProviderCommon {
    * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
    */
   verifyIdTokenSignature?: boolean;
+  /**
+   * Push the authorization request to the provider first (RFC 9126), so the browser carries only
+   * `client_id` and `request_uri`. Default: on when the provider's metadata says
+   * `require_pushed_authorization_requests`, off otherwise.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9126
+   */
+  pushedAuthorizationRequests?: boolean;
+  /**
+   * Send the authorization request as a request object signed with `clientPrivateKey` (RFC
+   * 9101), by value or, with pushed authorization requests, inside the pushed request.
+   * Default `false`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9101
+   */
+  requestObjects?: boolean;
 }
 
 /** A plain OAuth 2.0 provider with explicit endpoints and no ID token. */

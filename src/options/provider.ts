@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { OAuthAdapter } from '../providers/adapter.js';
 import { readAuthorizationParams } from './authorization-params.js';
+import { readClientKeys } from './client-keys.js';
+import type { ClientKeySet } from './client-keys.js';
 import { readAllow } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type {
@@ -25,7 +27,8 @@ import {
 } from './readers.js';
 
 /** How a confidential or public client authenticates at the token endpoint. */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type TokenEndpointAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
 
 interface ResolvedCommon {
   readonly name: string;
@@ -45,6 +48,8 @@ export interface ResolvedClientCredentials {
   readonly clientSecret: string | undefined;
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   readonly basicAuthEncoding: 'form-urlencoded' | 'plain';
+  /** For `private_key_jwt` and signed request objects. */
+  readonly clientKeys: ClientKeySet | undefined;
 }
 
 export type ResolvedQuirks = Required<OAuthQuirks>;
@@ -58,6 +63,9 @@ export interface ResolvedOidcProvider extends ResolvedClient {
   readonly issuer: URL;
   readonly fetchUserInfo: boolean;
   readonly verifyIdTokenSignature: boolean;
+  /** `undefined`: as the provider's metadata requires. */
+  readonly pushedAuthorizationRequests: boolean | undefined;
+  readonly requestObjects: boolean;
 }
 
 export interface ResolvedOAuth2Provider extends ResolvedClient {
@@ -93,12 +101,15 @@ const CLIENT_KEYS = [
   'mapUser',
   'allowInsecureHttp',
   'allow',
+  'clientPrivateKey',
 ] as const;
 const OIDC_KEYS = [
   'type',
   'issuer',
   'fetchUserInfo',
   'verifyIdTokenSignature',
+  'pushedAuthorizationRequests',
+  'requestObjects',
   ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOidcProvider)[];
 const OAUTH2_KEYS = [
@@ -200,7 +211,20 @@ function readCommon(
   };
 }
 
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+const AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'none',
+] as const;
+
+/** The methods that sign or send the shared secret, and so need `clientSecret`. */
+const SECRET_METHODS: readonly string[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+];
 
 function readClient(
   prefix: string,
@@ -208,17 +232,26 @@ function readClient(
   common: ResolvedCommon,
 ): ResolvedClient {
   const clientSecret = readOptionalString(`${prefix}clientSecret`, input.clientSecret);
-  const method = input.tokenEndpointAuthMethod ?? (clientSecret ? 'client_secret_basic' : 'none');
+  const clientKeys = readClientKeys(`${prefix}clientPrivateKey`, input.clientPrivateKey);
+  const method =
+    input.tokenEndpointAuthMethod ??
+    (clientSecret ? 'client_secret_basic' : clientKeys ? 'private_key_jwt' : 'none');
   if (!(AUTH_METHODS as readonly unknown[]).includes(method)) {
     throw invalid(
       `${prefix}tokenEndpointAuthMethod`,
-      '"client_secret_basic", "client_secret_post" or "none"',
+      AUTH_METHODS.map((name) => `"${name}"`).join(', '),
     );
   }
-  if (method !== 'none' && clientSecret === undefined) {
+  if (SECRET_METHODS.includes(method as string) && clientSecret === undefined) {
     throw missing(
       `${prefix}clientSecret`,
       `with tokenEndpointAuthMethod "${String(method)}"; set tokenEndpointAuthMethod: 'none' for a public client`,
+    );
+  }
+  if (method === 'private_key_jwt' && clientKeys === undefined) {
+    throw missing(
+      `${prefix}clientPrivateKey`,
+      'with tokenEndpointAuthMethod "private_key_jwt": the key that signs the client assertion',
     );
   }
   const quirks = readQuirks(prefix, input.quirks);
@@ -228,6 +261,7 @@ function readClient(
     clientSecret,
     tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
     basicAuthEncoding: quirks.basicAuthEncoding,
+    clientKeys,
     quirks,
   };
 }
@@ -297,6 +331,15 @@ function resolveOAuth2(
   };
 }
 
+/** `requestObjects` signs with the client's key, so it needs one. */
+function readRequestObjects(prefix: string, input: Record<string, unknown>): boolean {
+  const on = readBoolean(`${prefix}requestObjects`, input.requestObjects, false);
+  if (on && input.clientPrivateKey === undefined) {
+    throw missing(`${prefix}clientPrivateKey`, 'with requestObjects: the key that signs them');
+  }
+  return on;
+}
+
 /**
  * Validates one provider's options. `prefix` names where they sit (`''` in the single-provider
  * form, `providers.alpaca.` otherwise) so every message points at the right line.
@@ -330,5 +373,14 @@ export function resolveProviderOptions(
       input.verifyIdTokenSignature,
       true,
     ),
+    pushedAuthorizationRequests:
+      input.pushedAuthorizationRequests === undefined
+        ? undefined
+        : readBoolean(
+            `${prefix}pushedAuthorizationRequests`,
+            input.pushedAuthorizationRequests,
+            false,
+          ),
+    requestObjects: readRequestObjects(prefix, input),
   };
 }

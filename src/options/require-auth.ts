@@ -32,6 +32,23 @@ export interface RequireAuthOptions {
    * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
    */
   silent?: boolean;
+  /**
+   * The sign-in must carry one of these `acr` values (authentication context classes, e.g. a
+   * phishing-resistant one). A browser whose sign-in falls short is sent back to the provider with
+   * `acr_values`, keeping where it was going; the callback checks the `acr` delivered. An API
+   * request gets 401 with the RFC 9470 challenge. After one attempt that the provider could not
+   * satisfy, the answer is a 403 page, never a loop.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9470
+   */
+  acr?: string | readonly string[];
+  /**
+   * Seconds since the user last authenticated at the provider (`auth_time`). An older sign-in is
+   * sent back with `max_age` and `prompt=login`, as for `acr`.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+   */
+  maxAge?: number;
 }
 
 /** `requireAuth()` options after validation; internal. */
@@ -42,6 +59,9 @@ export interface ResolvedRequireAuth {
   readonly redirect: boolean;
   /** `undefined`: as the middleware's `silentLogin` says. */
   readonly silent: boolean | undefined;
+  readonly acr: readonly string[] | undefined;
+  /** Seconds. */
+  readonly maxAge: number | undefined;
 }
 
 const OWNER = 'requireAuth() options';
@@ -52,6 +72,8 @@ const KEYS = [
   'check',
   'redirect',
   'silent',
+  'acr',
+  'maxAge',
 ] as const satisfies readonly (keyof RequireAuthOptions)[];
 
 const everyKeyListed: Record<Exclude<keyof RequireAuthOptions, (typeof KEYS)[number]>, never> = {};
@@ -82,6 +104,27 @@ function readClaims(value: unknown): [string, string | number | boolean][] {
   });
 }
 
+function readAcr(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((acr) => typeof acr === 'string' && acr !== '' && !acr.includes(' '))
+  ) {
+    throw invalid('acr', 'an acr value or a non-empty array of them (no spaces)', OWNER);
+  }
+  return list as string[];
+}
+
+function readMaxAge(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid('maxAge', 'a whole number of seconds >= 0', OWNER);
+  }
+  return value;
+}
+
 /** Validates `requireAuth()` options when the guard is created, in the same dialect as the middleware's. */
 export function resolveRequireAuthOptions(value: unknown): ResolvedRequireAuth {
   const input = readOptionsObject(value, OWNER, true);
@@ -93,5 +136,7 @@ export function resolveRequireAuthOptions(value: unknown): ResolvedRequireAuth {
     redirect: readBoolean('redirect', input.redirect, true, OWNER),
     silent:
       input.silent === undefined ? undefined : readBoolean('silent', input.silent, false, OWNER),
+    acr: readAcr(input.acr),
+    maxAge: readMaxAge(input.maxAge),
   };
 }

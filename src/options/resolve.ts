@@ -174,8 +174,15 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   if (baseURL.search !== '' || baseURL.hash !== '') {
     throw invalid('baseURL', 'a URL without query or fragment');
   }
-  const routes = resolveRoutes(input.routes);
-  const providers = resolveProviders(input, baseURL, routes.callback);
+  const declared = resolveRoutes(input.routes);
+  const providers = resolveProviders(input, baseURL, declared.callback);
+  const hasClientKeys = [...providers.values()].some(
+    (provider) => provider.kind !== 'custom' && provider.clientKeys !== undefined,
+  );
+  const routes: ResolvedRoutes = {
+    ...declared,
+    jwks: declared.jwks ?? (hasClientKeys ? '/jwks.json' : false),
+  };
   return {
     baseURL,
     routes,

@@ -7,6 +7,8 @@ export interface ResolvedRoutes {
   readonly callback: string;
   readonly logout: string | false;
   readonly backchannelLogout: string | false;
+  /** `undefined` until the providers are known: on when one has a `clientPrivateKey`. */
+  readonly jwks: string | false | undefined;
 }
 
 const ROUTE_KEYS = [
@@ -14,6 +16,7 @@ const ROUTE_KEYS = [
   'callback',
   'logout',
   'backchannelLogout',
+  'jwks',
 ] as const satisfies readonly (keyof OAuthRoutes)[];
 
 const everyRouteListed: Record<Exclude<keyof OAuthRoutes, (typeof ROUTE_KEYS)[number]>, never> = {};
@@ -46,10 +49,11 @@ export function resolveRoutes(value: unknown): ResolvedRoutes {
     callback: readPath('callback', routes.callback, '/callback', false) as string,
     logout: readPath('logout', routes.logout, '/logout', true),
     backchannelLogout: readPath('backchannelLogout', routes.backchannelLogout, false, true),
+    jwks: routes.jwks === undefined ? undefined : readPath('jwks', routes.jwks, false, true),
   };
   const seen = new Map<string, string>();
   for (const [name, path] of Object.entries(resolved)) {
-    if (path === false) continue;
+    if (path === false || path === undefined) continue;
     const other = seen.get(path.toLowerCase());
     if (other !== undefined) {
       throw invalid(`routes.${name}`, `another path than "routes.${other}" (both are "${path}")`);

@@ -56,6 +56,14 @@ export interface OAuthRoutes {
    * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
    */
   backchannelLogout?: string | false;
+  /**
+   * GET, the public half of the client's own keys (`clientPrivateKey`) as a JWK Set, for the
+   * provider to fetch as the client's `jwks_uri`. Default `/jwks.json` when a provider has a
+   * `clientPrivateKey`, off (`false`) otherwise. It never carries a private parameter.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+   */
+  jwks?: string | false;
 }
 
 /** Options shared by every provider. */

@@ -1,6 +1,13 @@
-import { ClientSecretBasic, ClientSecretPost, None } from 'openid-client';
+import {
+  ClientSecretBasic,
+  ClientSecretJwt,
+  ClientSecretPost,
+  None,
+  PrivateKeyJwt,
+} from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { ClientAuth } from 'openid-client';
+import type { ClientKeySet } from '../options/client-keys.js';
 import type { TokenEndpointAuthMethod } from '../options/provider.js';
 
 /** How the application proves who it is at a token endpoint. */
@@ -10,6 +17,19 @@ export interface ClientCredentials {
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** `client_secret_basic` only: RFC 6749's form-urlencoding, or the credentials as they are. */
   readonly basicAuthEncoding?: 'form-urlencoded' | 'plain';
+  /** `private_key_jwt` only: the keys, the first of which signs. */
+  readonly clientKeys?: ClientKeySet | undefined;
+}
+
+/**
+ * `private_key_jwt` (RFC 7523 §2.2): a client assertion signed with the newest key, imported on
+ * first use; openid-client builds and signs the assertion.
+ */
+function privateKeyJwt(keys: ClientKeySet): ClientAuth {
+  return async (as, client, body, headers) => {
+    const signing = await keys.signingKey();
+    await PrivateKeyJwt({ key: signing.key, kid: signing.kid })(as, client, body, headers);
+  };
 }
 
 /**
@@ -39,6 +59,11 @@ export function clientAuthentication(client: ClientCredentials): ClientAuth {
       return client.basicAuthEncoding === 'plain'
         ? plainClientSecretBasic(client.clientId, secret)
         : ClientSecretBasic(secret);
+    case 'client_secret_jwt':
+      return ClientSecretJwt(secret);
+    case 'private_key_jwt':
+      if (client.clientKeys === undefined) throw new TypeError('private_key_jwt needs clientKeys');
+      return privateKeyJwt(client.clientKeys);
     case 'none':
       return None();
   }

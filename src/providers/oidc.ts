@@ -2,6 +2,8 @@ import {
   allowInsecureRequests,
   authorizationCodeGrant,
   buildAuthorizationUrl,
+  buildAuthorizationUrlWithJAR,
+  buildAuthorizationUrlWithPAR,
   buildEndSessionUrl,
   clockTolerance,
   customFetch,
@@ -153,7 +155,7 @@ export function createOidcProvider(
 
     async authorizationUrl(request): Promise<URL> {
       const config = await getConfiguration();
-      return buildAuthorizationUrl(config, {
+      const params = {
         ...request.params,
         scope: provider.scope.split(' ').join(provider.quirks.scopeSeparator),
         redirect_uri: provider.redirectUri,
@@ -162,7 +164,34 @@ export function createOidcProvider(
         code_challenge: request.codeChallenge,
         code_challenge_method: 'S256',
         ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
-      });
+      };
+      const metadata = config.serverMetadata();
+      const pushed =
+        provider.pushedAuthorizationRequests ??
+        metadata.require_pushed_authorization_requests === true;
+      if (pushed && metadata.pushed_authorization_request_endpoint === undefined) {
+        throw new OAuthError(
+          'pushedAuthorizationRequests is on, but the provider metadata names no pushed_authorization_request_endpoint',
+          { code: 'OAUTH_INVALID_RESPONSE' },
+        );
+      }
+      let outgoing: URLSearchParams | Record<string, string> = params;
+      if (provider.requestObjects && provider.clientKeys !== undefined) {
+        // RFC 9101: every parameter goes into the signed request object.
+        const signing = await provider.clientKeys.signingKey();
+        const jar = await attempt('authorize', () =>
+          buildAuthorizationUrlWithJAR(config, params, { key: signing.key, kid: signing.kid }),
+        );
+        if (!pushed) return jar;
+        outgoing = jar.searchParams;
+      }
+      if (pushed) {
+        // RFC 9126: the browser carries only client_id and request_uri.
+        return attempt('authorize', () => buildAuthorizationUrlWithPAR(config, outgoing)).catch(
+          clientRejected,
+        );
+      }
+      return buildAuthorizationUrl(config, outgoing);
     },
 
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
@@ -173,6 +202,8 @@ export function createOidcProvider(
         authorizationCodeGrant(config, callbackUrl, {
           pkceCodeVerifier: transaction.codeVerifier,
           expectedState: state,
+          // OpenID Connect Core 3.1.2.1: with max_age, auth_time is required and checked.
+          ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
           ...(transaction.nonce === undefined
             ? { idTokenExpected: usesNonce }
             : { expectedNonce: transaction.nonce }),

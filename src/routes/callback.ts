@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
+import { checkDeliveredAcr } from '../policy/step-up.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
 import { establishSession } from '../session/sign-in.js';
 import { saveSession } from '../session/store.js';
@@ -92,6 +93,7 @@ async function completeCallback(
     const callbackUrl = new URL(provider.settings.redirectUri);
     callbackUrl.search = query.toString();
     const validated = await provider.completeLogin(callbackUrl, state as string, transaction);
+    checkDeliveredAcr(transaction.acr, validated.user);
     const authentication = await decideSignIn(runtime, provider, req, validated);
     await establishSession(req, authentication);
     await indexForBackchannelLogout(runtime, req, authentication);

@@ -10,7 +10,7 @@ import { checkAuthorizationParams } from '../options/authorization-params.js';
 import type { OAuthAuthorizationParams } from '../options/provider-types.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { markSilentLogin } from '../session/sign-in.js';
+import { markSilentLogin, markStepUp } from '../session/sign-in.js';
 import { saveSession } from '../session/store.js';
 import { addTransaction } from '../session/transactions.js';
 import { handleError } from './handle-error.js';
@@ -26,6 +26,30 @@ export interface OAuthLoginOptions {
   provider?: string;
 }
 
+/** How a login started by the package itself differs from an ordinary one; internal. */
+export interface LoginFlow {
+  /** `prompt=none`: a "login required" answer brings the browser back without an error. */
+  readonly silent?: boolean;
+  /** A step-up: the ID token must carry one of these `acr` values. */
+  readonly acr?: readonly string[];
+}
+
+/**
+ * `max_age` as the transaction keeps it: OpenID Connect Core 3.1.2.1 then requires `auth_time`
+ * in the ID token, and the callback checks it.
+ */
+function maxAgeOf(params: Readonly<Record<string, string>>): { maxAge?: number } {
+  const raw = params.max_age;
+  if (raw === undefined) return {};
+  const maxAge = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(maxAge)) {
+    throw new OAuthError('"authorizationParams.max_age" must be a whole number of seconds', {
+      code: 'OAUTH_INTERNAL_ERROR',
+    });
+  }
+  return { maxAge };
+}
+
 /**
  * Starts the authorization code flow: a transaction with state, PKCE S256 and (for OpenID Connect)
  * nonce is stored in the session under its state, then the browser goes to the provider.
@@ -39,7 +63,7 @@ export async function startLogin(
   res: Response,
   login: OAuthLoginOptions = {},
   chosen?: OAuthProviderClient,
-  silent = false,
+  flow: LoginFlow = {},
 ): Promise<void> {
   const { options } = runtime;
   const provider = chosen ?? runtime.providers.pick(login.provider);
@@ -67,7 +91,9 @@ export async function startLogin(
       createdAt: Date.now(),
       provider: provider.name,
       ...(nonce === undefined ? {} : { nonce }),
-      ...(silent ? { silent } : {}),
+      ...(flow.silent === true ? { silent: true } : {}),
+      ...(flow.acr === undefined ? {} : { acr: flow.acr }),
+      ...maxAgeOf(params),
     },
     options.transactionMaxAge * 1000,
     options.maxTransactions,
@@ -94,6 +120,7 @@ export function loginRoute(runtime: OAuthRuntime) {
   ): void {
     // An explicit login ends the "silent login tried" state of this browser session.
     markSilentLogin(req, false);
+    markStepUp(req, false);
     startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) =>
       handleError(runtime.options, error, req, res, next),
     );

@@ -24,6 +24,8 @@ export interface OAuthSessionData {
   lastSeenAt?: number;
   /** A silent login (`prompt=none`) was tried in this browser session already. */
   silentLoginTried?: boolean;
+  /** A step-up was tried since the last sign-in: a second shortfall is refused, not retried. */
+  stepUpTried?: boolean;
 }
 
 /** A signed-in session. */
@@ -138,4 +140,17 @@ export function markSilentLogin(req: Request, tried: boolean): void {
   if ((stored.silentLoginTried === true) === tried) return;
   const { silentLoginTried: _marker, ...rest } = stored;
   req.session.oauth = tried ? { ...rest, silentLoginTried: true } : rest;
+}
+
+/** Whether a step-up was tried since the last sign-in. */
+export function stepUpTried(req: Request): boolean {
+  return sessionData(req)?.stepUpTried === true;
+}
+
+/** Marks (or, with `false`, clears) a step-up attempt. */
+export function markStepUp(req: Request, tried: boolean): void {
+  const stored = sessionData(req) ?? {};
+  if ((stored.stepUpTried === true) === tried) return;
+  const { stepUpTried: _marker, ...rest } = stored;
+  req.session.oauth = tried ? { ...rest, stepUpTried: true } : rest;
 }

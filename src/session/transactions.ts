@@ -24,6 +24,10 @@ export interface OAuthTransaction {
   readonly provider: string;
   /** A silent login (`prompt=none`): a "login required" answer is not an error then. */
   readonly silent?: boolean;
+  /** Seconds, when the request carried `max_age`: the ID token's `auth_time` must satisfy it. */
+  readonly maxAge?: number;
+  /** A step-up (`requireAuth({ acr })`): the `acr` values one of which the ID token must carry. */
+  readonly acr?: readonly string[];
 }
 
 /**
@@ -53,7 +57,9 @@ export function isTransaction(value: unknown): value is OAuthTransaction {
     typeof tx.createdAt === 'number' &&
     typeof tx.provider === 'string' &&
     (tx.nonce === undefined || typeof tx.nonce === 'string') &&
-    (tx.silent === undefined || typeof tx.silent === 'boolean')
+    (tx.silent === undefined || typeof tx.silent === 'boolean') &&
+    (tx.maxAge === undefined || typeof tx.maxAge === 'number') &&
+    (tx.acr === undefined || (Array.isArray(tx.acr) && tx.acr.every((v) => typeof v === 'string')))
   );
 }
 

@@ -77,6 +77,11 @@ export async function buildConfiguration(
       devInteractions: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests ?? false,
+      },
+      requestObjects: { enabled: options.requestObjects ?? false },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: options.backchannelLogout ?? false },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },

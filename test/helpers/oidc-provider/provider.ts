@@ -46,6 +46,10 @@ export interface TestProviderOptions {
   conformIdTokenClaims?: boolean;
   /** Enable `features.backchannelLogout` (default false). */
   backchannelLogout?: boolean;
+  /** Refuse authorization requests that were not pushed first (RFC 9126; default false). */
+  requirePushedAuthorizationRequests?: boolean;
+  /** Enable `features.requestObjects` (RFC 9101; default false). */
+  requestObjects?: boolean;
 }
 
 export interface RecordedRequest {
