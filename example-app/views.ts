@@ -173,7 +173,9 @@ function loginChoices(providers: readonly ExampleProvider[]): string {
   const demo = providers.some((provider) => provider.demoLogin !== undefined)
     ? `\n  <p class="hint">These providers all run on your machine: the OpenID Provider inside
   this app, the others as simulators of real providers, each on its own port. Sign in as the
-  demo user shown beside each button (the login pages show it too), then allow access.</p>`
+  demo user shown beside each button (the login pages show it too), then allow access.
+  The fifth, Algoreg, has no sign-in: it is an API this server calls on its own behalf, shown on
+  the <a href="/algoreg">Algoreg API</a> page.</p>`
     : '';
   return `<h2>Pick a provider</h2>
   <ul class="providers">
