@@ -58,7 +58,12 @@ export interface OAuthErrorPageContext {
   /** One sentence for the person in front of the browser (not for the developer). */
   readonly message: string;
   /** A link that gets them going again: a new login, or the application's home. */
-  readonly nextStep: { readonly label: string; readonly href: string };
+  readonly nextStep: {
+    /** The link text, e.g. `Sign in again` or `Go to the home page`. */
+    readonly label: string;
+    /** A path on the application: the login route, or the root of `baseURL`. */
+    readonly href: string;
+  };
   /** Seconds after which trying again makes sense, when the provider said so. */
   readonly retryAfter: number | undefined;
 }
