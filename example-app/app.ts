@@ -4,7 +4,8 @@
  *
  * With no configuration it brings its own identity providers, so every login works offline: an
  * embedded OpenID Provider (embedded-provider.ts, mounted under /oidc) and simulators of four
- * real providers on loopback ports (demo-providers.ts), one login button each. Set OIDC_ISSUER,
+ * real providers on loopback ports (demo-providers.ts), one login button each, plus the Algoreg
+ * simulator, whose API the /algoreg page calls server to server (algoreg-demo.ts). Set OIDC_ISSUER,
  * OIDC_CLIENT_ID and OIDC_CLIENT_SECRET to use one real provider instead; register
  * `<BASE_URL>/callback` as its redirect URI and `<BASE_URL>/` as its post-logout redirect URI.
  */
@@ -15,18 +16,24 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import { OAuthError, oauthMiddleware, requireAuth } from 'express-oauth-rp';
-import type {
-  OAuthErrorCode,
-  OAuthMultiProviderOptions,
-  OAuthOidcProvider,
-} from 'express-oauth-rp';
+import { oauthMiddleware, requireAuth } from 'express-oauth-rp';
+import type { OAuthMultiProviderOptions, OAuthOidcProvider } from 'express-oauth-rp';
+
+import { createAlgoregDemo } from './algoreg-demo.js';
+import type { AlgoregDemo } from './algoreg-demo.js';
 
 import { DEMO_PROVIDER_NAMES, startDemoProviders } from './demo-providers.js';
 import type { DemoProviders, DemoSimulators } from './demo-providers.js';
 import { createSessionStore } from './session-store.js';
 import type { SessionStore } from './session-store.js';
-import { describeDemoLogin, errorPage, homePage, profilePage } from './views.js';
+import {
+  algoregPage,
+  chooserPage,
+  describeDemoLogin,
+  errorPage,
+  homePage,
+  profilePage,
+} from './views.js';
 import type { ErrorView, ExampleProvider, PageContext } from './views.js';
 
 export type { DemoSimulators } from './demo-providers.js';
@@ -68,6 +75,8 @@ interface ProviderSetup {
   readonly middleware: OAuthOidcProvider | OAuthMultiProviderOptions;
   /** Where the browser may be sent by the logout form, besides the app itself. */
   readonly formTargets: readonly string[];
+  /** Where profile pictures may come from, besides the app itself. */
+  readonly imageSources: readonly string[];
   readonly providers: readonly ExampleProvider[];
   /** The demo providers; undefined with a real provider. */
   readonly demo: DemoProviders | undefined;
@@ -101,6 +110,8 @@ function configuredProvider(env: NodeJS.ProcessEnv, baseURL: string): ProviderSe
     // The logout form is redirected to the provider's end-session endpoint, which browsers
     // check against form-action too.
     formTargets: issuerOrigin === new URL(baseURL).origin ? [] : [issuerOrigin],
+    // A real provider's pictures are hosted wherever it likes, over https.
+    imageSources: ['https:'],
     providers: [
       // The single-provider form names its provider "default".
       { name: 'default', label: new URL(issuer).host, loginPath: '/login', demoLogin: undefined },
@@ -109,7 +120,7 @@ function configuredProvider(env: NodeJS.ProcessEnv, baseURL: string): ProviderSe
   };
 }
 
-/** The embedded OpenID Provider and the four simulators, as `/login/<name>` each. */
+/** The embedded OpenID Provider and the four sign-in simulators, as `/login/<name>` each. */
 async function demoProviders(baseURL: string): Promise<ProviderSetup> {
   const demo = await startDemoProviders(baseURL);
   return {
@@ -117,6 +128,8 @@ async function demoProviders(baseURL: string): Promise<ProviderSetup> {
     middleware: { providers: demo.providers },
     // Only `local` has an end-session endpoint, and it lives on this origin under /oidc.
     formTargets: [],
+    // ALGOGENE's simulator serves its member's picture itself: nothing comes from off the machine.
+    imageSources: [demo.simulators.algogene.url],
     providers: DEMO_PROVIDER_NAMES.map((name) => ({
       name,
       label: demo.providers[name].label ?? name,
@@ -140,30 +153,10 @@ function readBaseURL(env: NodeJS.ProcessEnv, host: string, port: number): string
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** Friendlier words than the middleware's developer-facing messages, for a few common codes. */
-const FRIENDLY: Partial<Record<OAuthErrorCode, { title: string; message: string }>> = {
-  OAUTH_ACCESS_DENIED: {
-    title: 'Sign-in cancelled',
-    message: 'You did not allow this app to know who you are, so nothing was shared.',
-  },
-  OAUTH_LOGIN_REQUIRED: {
-    title: 'Please sign in',
-    message: 'This page is only for signed-in users.',
-  },
-  OAUTH_CROSS_SITE_REQUEST: {
-    title: 'Logout refused',
-    message: 'Logging out must be requested from this app itself, not from another site.',
-  },
-  OAUTH_TRANSACTION_EXPIRED: {
-    title: 'Sign-in took too long',
-    message: 'The sign-in expired before it was finished. Please start again.',
-  },
-};
-
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  return `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}${/[.!?]$/.test(trimmed) ? '' : '.'}`;
-}
+/** A favicon drawn inline, so no page asks for a file that is not there. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" ' +
+  'rx="8" fill="#4f46e5"/><path d="M16 6l9 10-9 10-9-10z" fill="#fff"/></svg>';
 
 /**
  * Builds the example app. With no OIDC_* variables it starts the demo providers' simulators
@@ -202,6 +195,10 @@ async function buildApp(
   sessions: SessionStore,
 ): Promise<express.Express> {
   const secureCookies = baseURL.startsWith('https:');
+  const context = (req: Request): PageContext => ({
+    user: req.oauthUser,
+    providers: setup.providers,
+  });
   // The relying party: GET /login, the callback, POST /logout, req.oauthUser and req.oauth.
   // Created first because the embedded provider must know its exact redirect URI; mounted below.
   const relyingParty = oauthMiddleware({
@@ -210,10 +207,32 @@ async function buildApp(
     postLogoutRedirect: '/',
     // With Redis, one token refresh at a time across every instance (session-store.ts).
     refreshLock: sessions.refreshLock,
-    // Failures of the flow go to the app's error handler below, so they look like the app.
-    onError: (error, _req, _res, next) => next(error),
+    // The middleware's chooser and error pages, inside the app's own layout: it hands over the
+    // providers with their login URLs, and each error in words for people with a next step.
+    pages: {
+      chooser: (chooser, req) => chooserPage(context(req), chooser),
+      error: (error, req) =>
+        errorPage(context(req), {
+          status: error.status,
+          title: error.title,
+          message: error.message,
+          nextStep: error.nextStep,
+          code: error.error.code,
+          detail: error.error.message,
+          ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+          ...(error.error.error === undefined
+            ? {}
+            : {
+                providerError: [error.error.error, error.error.errorDescription]
+                  .filter(Boolean)
+                  .join(': '),
+              }),
+        }),
+    },
   });
   const embeddedProvider = await setup.demo?.connect(relyingParty);
+  const algoregDemo: AlgoregDemo | undefined =
+    setup.demo === undefined ? undefined : createAlgoregDemo(setup.demo.simulators.algoreg);
 
   const app = express();
   app.disable('x-powered-by');
@@ -221,32 +240,42 @@ async function buildApp(
   // express-session must trust to set a `secure` cookie.
   if (secureCookies) app.set('trust proxy', 1);
 
-  // 1. The embedded provider first: its pages carry their own inline styles and forms, and it
-  //    parses its own request bodies, so neither helmet nor a body parser may run before it.
-  if (embeddedProvider !== undefined) app.use('/oidc', embeddedProvider);
-
-  // 2. Security headers. No inline script or style anywhere, so the CSP can be strict.
-  app.use(
-    helmet({
-      // HSTS means nothing over http, and would pin every other app on localhost to https.
-      strictTransportSecurity: secureCookies,
-      contentSecurityPolicy: {
-        directives: {
-          'default-src': ["'self'"],
-          'script-src': ["'self'"],
-          'style-src': ["'self'"],
-          // Profile pictures are hosted by the identity provider.
-          'img-src': ["'self'", 'data:', 'https:'],
-          // The logout form may be redirected to the provider's end-session endpoint, which
-          // browsers check against form-action too. (Login buttons are links: navigation is
-          // not restricted by the CSP.)
-          'form-action': ["'self'", ...setup.formTargets],
-          'frame-ancestors': ["'none'"],
-          'upgrade-insecure-requests': secureCookies ? [] : null,
-        },
+  // Security headers. No inline script or style anywhere, so the CSP can be strict.
+  const securityHeaders = helmet({
+    // HSTS means nothing over http, and would pin every other app on localhost to https.
+    strictTransportSecurity: secureCookies,
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        // Profile pictures are hosted by the identity provider.
+        'img-src': ["'self'", 'data:', ...setup.imageSources],
+        // The logout form may be redirected to the provider's end-session endpoint, which
+        // browsers check against form-action too. (Login buttons are links: navigation is
+        // not restricted by the CSP.)
+        'form-action': ["'self'", ...setup.formTargets],
+        'frame-ancestors': ["'none'"],
+        'upgrade-insecure-requests': secureCookies ? [] : null,
       },
-    }),
-  );
+    },
+  });
+
+  // 1. The embedded provider first, before any body parser: it parses its own request bodies.
+  //    Its sign-in and consent pages are the app's (provider-interactions.ts), under the app's
+  //    headers; its other pages (sign-out, errors) use the app's stylesheet without inline
+  //    style, and carry no CSP of their own.
+  if (embeddedProvider !== undefined) {
+    app.use('/oidc/interaction', securityHeaders, embeddedProvider.interactions);
+    app.use('/oidc', embeddedProvider.handler);
+  }
+
+  // 2. Security headers for everything else.
+  app.use(securityHeaders);
+  app.get(['/favicon.svg', '/favicon.ico'], (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').send(FAVICON);
+  });
   app.use(express.static(PUBLIC_DIR, { index: false }));
 
   // 3. Sessions: in Redis with REDIS_URL (session-store.ts), else in the per-process memory
@@ -266,11 +295,6 @@ async function buildApp(
   // 4. The relying party, after the session it keeps its state in.
   app.use(relyingParty);
 
-  const context = (req: Request): PageContext => ({
-    user: req.oauthUser,
-    providers: setup.providers,
-  });
-
   app.get('/', (req, res) => {
     res.type('html').send(homePage(context(req)));
   });
@@ -289,31 +313,39 @@ async function buildApp(
     res.json(req.oauthUser);
   });
 
+  // Server to server: the Algoreg API through the token client, for everyone (no user needed).
+  app.get('/algoreg', (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(algoregPage(context(req), algoregDemo?.view()));
+  });
+  const algoregAction =
+    (action: (demo: AlgoregDemo) => Promise<void>) =>
+    (_req: Request, res: Response, next: NextFunction): void => {
+      if (algoregDemo === undefined) {
+        res.redirect(303, '/algoreg');
+        return;
+      }
+      // Post, then redirect, so a reload of the page does not call again.
+      action(algoregDemo).then(() => res.redirect(303, '/algoreg'), next);
+    };
+  app.post(
+    '/algoreg/call',
+    algoregAction((demo) => demo.call()),
+  );
+  app.post(
+    '/algoreg/wrong-password',
+    algoregAction((demo) => demo.callWithWrongPassword()),
+  );
+
   app.use((req, res) => {
     sendError(req, res, { status: 404, title: 'Page not found', message: 'Nothing lives here.' });
   });
 
-  // Last: every error, from the middleware (via onError) or a route, without a stack trace.
+  // Last: every other error, without a stack trace. (The middleware's own failures are
+  // rendered by `pages.error` above, or answered as JSON to API clients.)
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {
       next(error);
-      return;
-    }
-    if (error instanceof OAuthError) {
-      if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter));
-      const friendly = FRIENDLY[error.code];
-      sendError(req, res, {
-        status: error.status,
-        json: { code: error.code, message: error.message },
-        title: friendly?.title ?? (error.status >= 500 ? 'Sign-in unavailable' : 'Sign-in failed'),
-        message: friendly?.message ?? sentence(error.message),
-        code: error.code,
-        ...(error.error === undefined
-          ? {}
-          : {
-              providerError: [error.error, error.errorDescription].filter(Boolean).join(': '),
-            }),
-      });
       return;
     }
     console.error('[example-app] unexpected error:', error);
@@ -325,17 +357,10 @@ async function buildApp(
   });
 
   /** The page for browsers; JSON for the API and clients that do not ask for HTML. */
-  function sendError(
-    req: Request,
-    res: Response,
-    view: ErrorView & { json?: { code: string; message: string } },
-  ): void {
+  function sendError(req: Request, res: Response, view: ErrorView): void {
     res.status(view.status).setHeader('Cache-Control', 'no-store');
     if (req.path.startsWith('/api/') || req.accepts(['json', 'html']) === 'json') {
-      res.json({
-        status: view.status,
-        ...(view.json ?? { code: 'APP_ERROR', message: view.message }),
-      });
+      res.json({ status: view.status, code: 'APP_ERROR', message: view.message });
       return;
     }
     res.type('html').send(errorPage(context(req), view));
@@ -356,5 +381,6 @@ export function startupMessage(example: Pick<ExampleApp, 'baseURL' | 'providers'
   return [
     `Example app: open ${example.baseURL}/ and log in with any of these demo providers:`,
     ...demos,
+    `Algoreg, server to server (no sign-in): ${example.baseURL}/algoreg`,
   ];
 }

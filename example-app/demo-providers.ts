@@ -13,11 +13,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type express from 'express';
 import { algogene, alpaca, financefeast, genericOAuth2 } from 'express-oauth-rp';
 import type { OAuthProviderOptions, OAuthRouter } from 'express-oauth-rp';
 
 import { startAlgogeneSimulator } from '../simulators/algogene.js';
 import type { AlgogeneSimulator } from '../simulators/algogene.js';
+import { startAlgoregSimulator } from '../simulators/algoreg.js';
+import type { AlgoregSimulator } from '../simulators/algoreg.js';
 import { startAlpacaSimulator } from '../simulators/alpaca.js';
 import type { AlpacaSimulator } from '../simulators/alpaca.js';
 import type { LoginPageOptions } from '../simulators/code-flow.js';
@@ -26,6 +29,7 @@ import type { FinancefeastSimulator } from '../simulators/financefeast.js';
 import { startGenericPhpSimulator } from '../simulators/generic-php.js';
 import type { GenericPhpSimulator } from '../simulators/generic-php.js';
 import { createEmbeddedProvider, DEMO_LOGIN, EMBEDDED_CLIENT_ID } from './embedded-provider.js';
+import { interactionRoutes } from './provider-interactions.js';
 import type { DemoLogin } from './views.js';
 
 /** The running simulators, by provider name (tests play the user with their `approve()`). */
@@ -34,6 +38,8 @@ export interface DemoSimulators {
   readonly alpaca: AlpacaSimulator;
   readonly algogene: AlgogeneSimulator;
   readonly php: GenericPhpSimulator;
+  /** Not a sign-in provider: the server-to-server API of the /algoreg page. */
+  readonly algoreg: AlgoregSimulator;
 }
 
 /** The demo providers' names, in the order the home page offers them. */
@@ -50,11 +56,19 @@ export interface DemoProviders {
   /**
    * Tells every provider the app's exact redirect URIs (from the middleware configured with
    * `providers`) and creates the embedded OpenID Provider. Returns the embedded provider's
-   * request listener, to mount under /oidc.
+   * request listener, to mount under /oidc, and its sign-in and consent pages, to mount under
+   * /oidc/interaction (before the listener).
    */
-  connect(router: OAuthRouter): Promise<(req: IncomingMessage, res: ServerResponse) => void>;
+  connect(router: OAuthRouter): Promise<EmbeddedProviderRoutes>;
   /** Closes the simulators. */
   close(): Promise<void>;
+}
+
+export interface EmbeddedProviderRoutes {
+  /** oidc-provider itself. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The sign-in and consent pages, rendered by the app (provider-interactions.ts). */
+  readonly interactions: express.Router;
 }
 
 interface Closable {
@@ -65,7 +79,7 @@ const LOGIN_HINT: LoginPageOptions = {
   loginHint: (user) => `Demo user: ${user.username} / ${user.password}`,
 };
 
-/** Starts the four simulators on free loopback ports; `baseURL` is the example app's. */
+/** Starts the five simulators on free loopback ports; `baseURL` is the example app's. */
 export async function startDemoProviders(baseURL: string): Promise<DemoProviders> {
   const simulators = await startSimulators();
   const issuer = `${baseURL}/oidc`;
@@ -109,7 +123,7 @@ export async function startDemoProviders(baseURL: string): Promise<DemoProviders
   };
 
   const logins: Record<DemoProviderName, DemoLogin> = {
-    // The embedded provider's development login page takes any password.
+    // The embedded provider's sign-in page takes any password.
     local: { username: DEMO_LOGIN },
     financefeast: pick(ff.user),
     alpaca: pick(ap.user),
@@ -137,7 +151,10 @@ export async function startDemoProviders(baseURL: string): Promise<DemoProviders
         postLogoutRedirectUris: [router.postLogoutRedirectUri],
         clientSecret,
       });
-      return op.handler;
+      return {
+        handler: op.handler,
+        interactions: interactionRoutes(op.provider, { username: DEMO_LOGIN }),
+      };
     },
     close: () => closeAll(Object.values(simulators)),
   };
@@ -151,7 +168,7 @@ async function closeAll(servers: readonly Closable[]): Promise<void> {
   await Promise.all(servers.map((server) => server.close()));
 }
 
-/** Starts all four; if one fails, closes those that started, so no port is left open. */
+/** Starts all five; if one fails, closes those that started, so no port is left open. */
 async function startSimulators(): Promise<DemoSimulators> {
   const started: Closable[] = [];
   const track = async <T extends Closable>(starting: Promise<T>): Promise<T> => {
@@ -164,6 +181,7 @@ async function startSimulators(): Promise<DemoSimulators> {
     track(startAlpacaSimulator(LOGIN_HINT)),
     track(startAlgogeneSimulator(LOGIN_HINT)),
     track(startGenericPhpSimulator(LOGIN_HINT)),
+    track(startAlgoregSimulator()),
   ] as const;
   const failed = (await Promise.allSettled(starting)).find(
     (result) => result.status === 'rejected',
@@ -172,12 +190,18 @@ async function startSimulators(): Promise<DemoSimulators> {
     await closeAll(started);
     throw failed.reason;
   }
-  const [financefeastSimulator, alpacaSimulator, algogeneSimulator, phpSimulator] =
-    await Promise.all(starting);
+  const [
+    financefeastSimulator,
+    alpacaSimulator,
+    algogeneSimulator,
+    phpSimulator,
+    algoregSimulator,
+  ] = await Promise.all(starting);
   return {
     financefeast: financefeastSimulator,
     alpaca: alpacaSimulator,
     algogene: algogeneSimulator,
     php: phpSimulator,
+    algoreg: algoregSimulator,
   };
 }

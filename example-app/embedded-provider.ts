@@ -2,8 +2,9 @@
  * A zero-setup OpenID Provider for the example app, so a newcomer can sign in without
  * registering anything with a real identity provider.
  *
- * It is `oidc-provider` with its development login and consent pages: any login name and any
- * password are accepted. Everything lives in memory and the client secret is generated at
+ * It is `oidc-provider` with the example app's own sign-in and consent pages
+ * (provider-interactions.ts, at `<issuer>/interaction/<uid>`): any login name and any password
+ * are accepted. Everything lives in memory and the client secret is generated at
  * start and never leaves the process. Not for production use.
  *
  * Mount it on the example app's Express server under the issuer's path:
@@ -31,6 +32,8 @@ import type {
   Provider,
 } from 'oidc-provider';
 import type * as OidcProviderModule from 'oidc-provider';
+
+import { providerErrorPage, providerLogoutPage, providerSignedOutPage } from './provider-pages.js';
 
 export interface EmbeddedProviderOptions {
   /** Full issuer URL including the mount path, e.g. `http://localhost:3000/oidc`. */
@@ -85,7 +88,7 @@ export async function createEmbeddedProvider(
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   };
-  const configuration = await buildConfiguration(client);
+  const configuration = await buildConfiguration(client, new URL(options.issuer).pathname);
   const { Provider } = await loadOidcProvider();
   const provider = withoutNotices(() => new Provider(options.issuer, configuration));
   // Otherwise a provider-side bug shows only as "server_error" in the browser.
@@ -105,8 +108,15 @@ export async function createEmbeddedProvider(
   };
 }
 
-async function buildConfiguration(client: ClientMetadata): Promise<Configuration> {
+async function buildConfiguration(
+  client: ClientMetadata,
+  issuerPath: string,
+): Promise<Configuration> {
   return {
+    // The example app renders sign-in and consent (provider-interactions.ts), under the issuer.
+    interactions: {
+      url: (_ctx, interaction) => `${issuerPath.replace(/\/$/, '')}/interaction/${interaction.uid}`,
+    },
     clients: [client],
     findAccount: (_ctx, sub) => findAccount(sub),
     jwks: { keys: [await generateSigningKey()] },
@@ -134,7 +144,7 @@ async function buildConfiguration(client: ClientMetadata): Promise<Configuration
     },
     clientBasedCORS: () => false,
     features: {
-      devInteractions: { enabled: true },
+      devInteractions: { enabled: false },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
@@ -157,50 +167,22 @@ async function generateSigningKey(): Promise<JWK> {
   return { ...jwk, kty: 'RSA', kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
 }
 
-// The default pages @import a web font; these render offline and say what happened plainly.
+// oidc-provider's default pages @import a web font (a request off the machine) and look dated;
+// these share the app's stylesheet (provider-pages.ts).
 
 function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): void {
-  const details = Object.entries(out)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
-    .join('\n');
   ctx.type = 'html';
-  ctx.body = page('Something went wrong', details);
+  ctx.body = providerErrorPage(out.error, out.error_description);
 }
 
 function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
-  ctx.body = page(
-    `Sign out of ${escapeHtml(ctx.host)}?`,
-    `${form}
-<button autofocus type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
-<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
-  );
+  ctx.type = 'html';
+  ctx.body = providerLogoutPage(form, ctx.oidc.client?.clientName);
 }
 
 function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
-  ctx.body = page('Signed out', '<p>You have been signed out of the demo provider.</p>');
-}
-
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>${title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style>
-</head><body><h1>${title}</h1>
-${body}
-</body></html>`;
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+  ctx.type = 'html';
+  ctx.body = providerSignedOutPage();
 }
 
 // oidc-provider prints development notices (unsupported Node version on import; dev

@@ -3,7 +3,7 @@
  *
  * With no OIDC_* variables it offers five demo providers: an embedded OpenID Provider and
  * simulators of four real providers on free 127.0.0.1 ports; it prints the user to log in as
- * at each. Ctrl-C (SIGINT) or SIGTERM stops the server and the simulators.
+ * at each. A simulator of Algoreg's server-to-server API backs the /algoreg page. Ctrl-C (SIGINT) or SIGTERM stops the server and the simulators.
  *
  *   PORT                 port to listen on (default 3000)
  *   OIDC_ISSUER          use this OpenID Provider instead of the demo providers...
@@ -30,14 +30,17 @@ function readPort(value: string | undefined): number {
 try {
   const port = readPort(process.env.PORT);
   const example = await createExampleApp({ port, host: HOST });
-  const server = example.app.listen(port, HOST, () => {
+  const server = example.app.listen(port, HOST, (error?: Error) => {
+    // Express 5 calls back with the error too (the 'error' listener below says what it is):
+    // no banner for a server that is not listening.
+    if (error !== undefined) return;
     for (const line of startupMessage(example)) console.log(line);
     console.log(`Sessions: ${example.sessions}`);
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(
       error.code === 'EADDRINUSE'
-        ? `Port ${port} is already in use; start with another one, e.g. PORT=3001 npm start.`
+        ? `Port ${port} is already in use; start with another one, e.g. PORT=${port + 1} npm start.`
         : `Could not start the example app: ${error.message}`,
     );
     void example.close().finally(() => process.exit(1));

@@ -7,7 +7,9 @@
  * app.ts holds; all styling lives in public/styles.css.
  */
 import escapeHtml from 'escape-html';
-import type { OAuthUser } from 'express-oauth-rp';
+import type { OAuthChooserPageContext, OAuthUser } from 'express-oauth-rp';
+
+import type { AlgoregCall, AlgoregView } from './algoreg-demo.js';
 
 /** What to type at a demo provider's login page. */
 export interface DemoLogin {
@@ -49,8 +51,14 @@ export interface ErrorView {
   message: string;
   /** The stable error code, e.g. OAUTH_ACCESS_DENIED. */
   code?: string;
+  /** The error's message for developers, shown in the small print. */
+  detail?: string;
   /** What the provider said (its `error` and `error_description`). */
   providerError?: string;
+  /** What to do now; default back to the home page. */
+  nextStep?: { readonly label: string; readonly href: string };
+  /** Seconds before trying again makes sense. */
+  retryAfter?: number;
 }
 
 const APP_NAME = 'Example RP';
@@ -62,6 +70,7 @@ function layout(title: string, context: PageContext, main: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · ${APP_NAME}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/styles.css">
 </head>
 <body>
@@ -91,10 +100,11 @@ function providerLabel(context: PageContext, user: OAuthUser): string {
 
 function navigation(user: OAuthUser | undefined): string {
   if (user === undefined) {
-    return '<a class="button small" href="/login?returnTo=/profile">Log in</a>';
+    return `<a href="/algoreg">Algoreg API</a>
+  <a class="button small" href="/login?returnTo=/profile">Log in</a>`;
   }
   return `<a href="/profile">Profile</a>
-  <a href="/api/me">API</a>
+  <a href="/algoreg">Algoreg API</a>
   ${logoutButton('small')}`;
 }
 
@@ -163,7 +173,9 @@ function loginChoices(providers: readonly ExampleProvider[]): string {
   const demo = providers.some((provider) => provider.demoLogin !== undefined)
     ? `\n  <p class="hint">These providers all run on your machine: the OpenID Provider inside
   this app, the others as simulators of real providers, each on its own port. Sign in as the
-  demo user shown beside each button (the login pages show it too), then allow access.</p>`
+  demo user shown beside each button (the login pages show it too), then allow access.
+  The fifth, Algoreg, has no sign-in: it is an API this server calls on its own behalf, shown on
+  the <a href="/algoreg">Algoreg API</a> page.</p>`
     : '';
   return `<h2>Pick a provider</h2>
   <ul class="providers">
@@ -272,28 +284,133 @@ ${rows}
 }
 
 export function errorPage(context: PageContext, error: ErrorView): string {
-  const code =
+  const next = error.nextStep ?? { label: 'Back to the home page', href: '/' };
+  const retry =
+    error.retryAfter === undefined
+      ? ''
+      : `\n  <p>Try again in ${error.retryAfter} second${error.retryAfter === 1 ? '' : 's'}.</p>`;
+  const home =
+    next.href === '/' ? '' : '<a class="button secondary" href="/">Back to the home page</a>';
+  const details = [
     error.code === undefined
       ? ''
-      : `<p class="muted">Error code: <code class="code">${escapeHtml(error.code)}</code></p>`;
-  const provider =
+      : `<p>Error code: <code class="code">${escapeHtml(error.code)}</code>${
+          error.detail === undefined ? '' : ` — ${escapeHtml(error.detail)}`
+        }</p>`,
     error.providerError === undefined
       ? ''
-      : `<p class="muted">The provider said: <code>${escapeHtml(error.providerError)}</code></p>`;
-  const retry =
-    error.code !== undefined && error.code.startsWith('OAUTH_') && context.user === undefined
-      ? '<a class="button" href="/login?returnTo=/profile">Try again</a>'
-      : '';
+      : `<p>The provider said: <code>${escapeHtml(error.providerError)}</code></p>`,
+  ].join('');
+  const fine = details === '' ? '' : `\n  <div class="fine"><p>For developers:</p>${details}</div>`;
   return layout(
     error.title,
     context,
     `<section class="card error">
-  <p class="status">${error.status}</p>
+  <p class="status">Error ${error.status}</p>
   <h1>${escapeHtml(error.title)}</h1>
-  <p class="lead">${escapeHtml(error.message)}</p>
-  ${provider}
-  ${code}
-  <div class="actions">${retry}<a class="button secondary" href="/">Back to the home page</a></div>
+  <p class="lead">${escapeHtml(error.message)}</p>${retry}
+  <div class="actions"><a class="button" href="${escapeHtml(next.href)}">${escapeHtml(next.label)}</a>${home}</div>${fine}
+</section>`,
+  );
+}
+
+/** GET /login with several providers, rendered by the app through the middleware's `pages`. */
+export function chooserPage(context: PageContext, chooser: OAuthChooserPageContext): string {
+  const rows = chooser.providers
+    .map((provider) => {
+      const demo = context.providers.find((p) => p.name === provider.name)?.demoLogin;
+      const hint =
+        demo === undefined ? '' : `<span class="credentials">${demoLoginHtml(demo)}</span>`;
+      return `    <li><a class="button" href="${escapeHtml(provider.loginUrl)}">Continue with ${escapeHtml(provider.label)}</a>${hint}</li>`;
+    })
+    .join('\n');
+  return layout(
+    'Sign in',
+    context,
+    `<section class="card">
+  <h1>Sign in</h1>
+  <p class="lead">Choose a provider. You will come back here once you are signed in.</p>
+  <ul class="providers">
+${rows}
+  </ul>
+</section>`,
+  );
+}
+
+function age(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'} ${seconds % 60} s`;
+}
+
+function callResult(call: AlgoregCall | undefined, now: number): string {
+  if (call === undefined) return '<p class="muted">Not called yet.</p>';
+  const requests =
+    call.tokenRequests === 0
+      ? 'no request to the token endpoint'
+      : `${call.tokenRequests} request${call.tokenRequests === 1 ? '' : 's'} to the token endpoint`;
+  const when = `${age(now - call.at)} ago, ${requests}`;
+  if (call.ok) {
+    return `<p><span class="badge ok">${call.status}</span> <span class="muted">${escapeHtml(when)}</span></p>
+  <pre class="json">${escapeHtml(JSON.stringify(call.body, null, 2))}</pre>`;
+  }
+  const status = call.code ?? `HTTP ${call.status}`;
+  const retry =
+    call.retryAfter === undefined
+      ? ''
+      : `<p class="muted">Next attempt allowed in ${call.retryAfter} s; until then every call fails at once, without a request.</p>`;
+  return `<p><span class="badge warn">${escapeHtml(status)}</span> <span class="muted">${escapeHtml(when)}</span></p>
+  <p class="message">${escapeHtml(call.message ?? JSON.stringify(call.body))}</p>${retry}`;
+}
+
+/** The server-to-server page: Algoreg's API called with the token client. */
+export function algoregPage(context: PageContext, view: AlgoregView | undefined): string {
+  if (view === undefined) {
+    return layout(
+      'Algoreg API',
+      context,
+      `<section class="card">
+  <h1>Algoreg API</h1>
+  <p class="lead">The Algoreg demo runs with the demo providers only: start the app without the
+  <code>OIDC_*</code> variables to try it.</p>
+</section>`,
+    );
+  }
+  const now = Date.now();
+  const token =
+    view.tokenIssuedAt === undefined
+      ? 'No token yet: the first call asks for one.'
+      : `Cached token issued ${age(now - view.tokenIssuedAt)} ago (valid ${view.tokenLifetime / 3600} hour); calls reuse it.`;
+  const lock = view.locked
+    ? '<span class="badge warn">locked</span>'
+    : '<span class="badge ok">not locked</span>';
+  return layout(
+    'Algoreg API',
+    context,
+    `<section class="card">
+  <h1>Algoreg: server to server</h1>
+  <p class="lead">No one signs in here. The server calls Algoreg's API as its programmatic user
+  <code>${escapeHtml(view.username)}</code>, with <code>createTokenClient(algoreg(...))</code>: a
+  one-hour token from <code>/api/v1/token</code>, cached and reused.</p>
+  <dl class="facts">
+    <dt>API</dt><dd><code>${escapeHtml(view.apiBaseURL)}</code> (the Algoreg simulator)</dd>
+    <dt>Token</dt><dd>${escapeHtml(token)}</dd>
+    <dt>Account</dt><dd>${lock} <span class="muted">${view.failures} wrong password${view.failures === 1 ? '' : 's'} in a row; Algoreg locks it at ${view.lockThreshold}</span></dd>
+  </dl>
+
+  <h2>Call <code>GET /api/v1/me</code></h2>
+  <form method="post" action="/algoreg/call"><button class="button" type="submit">Call the API</button></form>
+  ${callResult(view.lastCall, now)}
+
+  <h2>With a wrong password</h2>
+  <p class="muted">A second client has a typo in its password. Its first call is refused
+  (<code>OAUTH_CREDENTIALS_REJECTED</code>); every later call fails at once, without asking
+  Algoreg, for the ${view.cooldown / 60}-minute cool-down. Algoreg locks an account after
+  ${view.lockThreshold} wrong passwords in a row: retries alone would take over an hour to get
+  there, and the first refusal is what the log reports.</p>
+  <form method="post" action="/algoreg/wrong-password"><button class="button secondary" type="submit">Call with the wrong password</button></form>
+  ${callResult(view.lastWrongPassword, now)}
 </section>`,
   );
 }

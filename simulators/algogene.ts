@@ -122,8 +122,16 @@ const DEFAULT_MEMBER: AlgogeneMember = {
   name: 'Alice Quant',
   email: 'alice@example.com',
   profile_url: 'https://algogene.com/user/cid-alice-0001',
-  picture: 'https://algogene.com/static/avatar/cid-alice-0001.png',
+  // A path: the simulator serves the picture itself (a real site's would be a request off the
+  // machine), and it is answered as an absolute URL on the simulator.
+  picture: '/static/avatar/cid-alice-0001.svg',
 };
+
+/** Alice's avatar: her initials on a circle, drawn inline. */
+const AVATAR =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" ' +
+  'fill="#0f766e"/><text x="48" y="60" font-family="system-ui,sans-serif" font-size="38" ' +
+  'font-weight="700" fill="#fff" text-anchor="middle">AQ</text></svg>';
 
 /** Starts an ALGOGENE simulator on 127.0.0.1. */
 export async function startAlgogeneSimulator(
@@ -197,6 +205,11 @@ export async function startAlgogeneSimulator(
     sendRedirect(res, withParams(grant.redirectUrl, { [tokenParam]: token, state: grant.state }));
   }
 
+  /** A picture given as a path is served by the simulator: answered as a URL on it. */
+  function withAbsolutePicture(member: AlgogeneMember): AlgogeneMember {
+    return { ...member, picture: new URL(member.picture, baseUrl).href };
+  }
+
   function userinfo(req: SimulatorRequest, res: ServerResponse): void {
     const partner = checkPartner(req, res);
     if (!partner) return;
@@ -204,7 +217,7 @@ export async function startAlgogeneSimulator(
     if (!issued || issued.partnerUser !== partner.user) {
       return fail(res, 401, 'Invalid or expired token');
     }
-    const { cid, name, email, profile_url, picture } = issued.member;
+    const { cid, name, email, profile_url, picture } = withAbsolutePicture(issued.member);
     sendJson(res, 200, { cid, name, email, profile_url, picture });
   }
 
@@ -215,6 +228,11 @@ export async function startAlgogeneSimulator(
       if (route === 'GET /oauth/login') return loginPage(req, res);
       if (route === 'POST /oauth/login') return loginSubmit(req, res);
       if (route === 'GET /rest/v1/oauth/userinfo') return userinfo(req, res);
+      if (route === 'GET /static/avatar/cid-alice-0001.svg') {
+        res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' });
+        res.end(AVATAR);
+        return;
+      }
       sendJson(res, 404, { status: false, res: 'not found' });
     },
     { port: options.port, log },
@@ -228,8 +246,8 @@ export async function startAlgogeneSimulator(
     userinfoEndpoint: `${server.url}/rest/v1/oauth/userinfo`,
     partner: firstPartner,
     partners,
-    member: firstMember,
-    members,
+    member: withAbsolutePicture(firstMember),
+    members: members.map(withAbsolutePicture),
     tokenParam,
     get issuedTokens() {
       return tokens.issued;

@@ -76,6 +76,7 @@ export function renderLoginPage(page: {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${LOGIN_PAGE_STYLE}</style></head><body>
 <h1>${escapeHtml(page.title)}</h1>${hint}${error}
 <form method="post" action="${escapeHtml(page.action)}">

@@ -60,6 +60,15 @@ export interface SimulatorRecorder {
 const MAX_BODY_BYTES = 1_000_000;
 
 /**
+ * Every simulator's favicon, drawn inline: browsers ask for /favicon.ico, which would otherwise
+ * be a 404 on every login page. Not part of any provider's protocol, so it is not recorded.
+ */
+export const SIMULATOR_FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" ' +
+  'rx="16" fill="#334155"/><path d="M10 17l4 4 8-10" fill="none" stroke="#fff" ' +
+  'stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+
+/**
  * Starts an HTTP server on 127.0.0.1 that records each request into `log` before the
  * handler runs, and answers 500 JSON if the handler throws.
  */
@@ -79,6 +88,11 @@ export async function startSimulatorServer(
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && (req.url === '/favicon.ico' || req.url === '/favicon.svg')) {
+      res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' });
+      res.end(SIMULATOR_FAVICON);
+      return;
+    }
     try {
       const body = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');

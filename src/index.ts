@@ -23,11 +23,15 @@ export type { OAuthTransaction } from './session/transactions.js';
 
 // Options
 export type {
+  OAuthChooserPageContext,
+  OAuthChooserProvider,
   OAuthErrorHandler,
+  OAuthErrorPageContext,
   OAuthLogger,
   OAuthMiddlewareOptions,
   OAuthMultiProviderOptions,
   OAuthOptions,
+  OAuthPages,
   OAuthRoutes,
   OAuthSharedOptions,
 } from './options/types.js';

@@ -24,6 +24,7 @@ import type {
   OAuthErrorHandler,
   OAuthLogger,
   OAuthMultiProviderOptions,
+  OAuthPages,
   OAuthSharedOptions,
 } from './types.js';
 
@@ -44,6 +45,7 @@ export interface ResolvedOptions {
   /** Seconds. */
   readonly refreshLeeway: number;
   readonly onError: OAuthErrorHandler | undefined;
+  readonly pages: Readonly<OAuthPages>;
   readonly logger: Required<OAuthLogger>;
   readonly refreshLock: OAuthRefreshLock;
   /** False for the single-provider form, whose routes carry no provider name. */
@@ -85,7 +87,13 @@ const SHARED_KEYS = [
   'silentLogin',
   'absoluteDuration',
   'idleDuration',
+  'pages',
 ] as const satisfies readonly (keyof OAuthSharedOptions)[];
+
+const PAGE_KEYS = ['chooser', 'error'] as const satisfies readonly (keyof OAuthPages)[];
+
+const everyPageListed: Record<Exclude<keyof OAuthPages, (typeof PAGE_KEYS)[number]>, never> = {};
+void everyPageListed;
 
 const MULTI_KEYS = [
   'providers',
@@ -115,6 +123,22 @@ function readRefreshLock(value: unknown): OAuthRefreshLock {
     );
   }
   return value as unknown as OAuthRefreshLock;
+}
+
+function readPages(value: unknown): OAuthPages {
+  if (value === undefined) return {};
+  if (!isRecord(value)) throw invalid('pages', 'an object, e.g. { chooser, error }');
+  rejectUnknownKeys(value, PAGE_KEYS, 'pages.');
+  const pages: OAuthPages = {};
+  for (const key of PAGE_KEYS) {
+    const render = readFunction<NonNullable<OAuthPages[typeof key]>>(
+      `pages.${key}`,
+      value[key],
+      'a function (context, req) returning the page as a string',
+    );
+    if (render !== undefined) Object.assign(pages, { [key]: render });
+  }
+  return pages;
 }
 
 function resolveProviders(
@@ -194,6 +218,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     idTokenMaxAge: readNumber('idTokenMaxAge', input.idTokenMaxAge, 600, 1),
     refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 30, 0),
     onError: readFunction('onError', input.onError, 'a function (err, req, res, next)'),
+    pages: readPages(input.pages),
     logger: readLogger(input.logger),
     refreshLock: readRefreshLock(input.refreshLock),
     multi,

@@ -13,8 +13,9 @@ const NOT_ALLOWED = 'your account is not allowed to sign in to this application'
 
 const CHANGEABLE = new Set<string>(['name', 'email', 'emailVerified', 'picture', 'claims']);
 
-function refused(message: string): OAuthError {
-  return new OAuthError(message, { code: 'OAUTH_SIGN_IN_REFUSED' });
+function refused(message: string, refusedBy: 'allow' | 'onSignIn'): OAuthError {
+  // The structured cause tells the error page whose words the message is.
+  return new OAuthError(message, { code: 'OAUTH_SIGN_IN_REFUSED', cause: { refusedBy } });
 }
 
 function hookMistake(message: string, cause?: unknown): OAuthError {
@@ -69,7 +70,7 @@ export async function decideSignIn(
       `sign-in of "${signIn.user.sub}" with provider "${provider.name}" refused by ${where}.${failed}`,
     );
     await revokeTokens(runtime, signIn);
-    throw refused(NOT_ALLOWED);
+    throw refused(NOT_ALLOWED, 'allow');
   }
   if (options.onSignIn === undefined) return signIn;
   let decision: unknown;
@@ -96,7 +97,7 @@ export async function decideSignIn(
       options.logger.warn(
         `sign-in of "${signIn.user.sub}" with provider "${provider.name}" refused by onSignIn()`,
       );
-      throw refused(message);
+      throw refused(message, 'onSignIn');
     }
     if (isObject(decision) && 'user' in decision) return changedUser(signIn, decision.user);
     throw hookMistake('must return nothing, { user } or { refuse }');

@@ -5,7 +5,7 @@ import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
 import { checkDeliveredAcr } from '../policy/step-up.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
-import { establishSession } from '../session/sign-in.js';
+import { establishSession, readAuthentication } from '../session/sign-in.js';
 import { saveSession } from '../session/store.js';
 import { takeTransaction } from '../session/transactions.js';
 import type { OAuthTransaction } from '../session/transactions.js';
@@ -13,7 +13,11 @@ import { parseCallbackQuery } from './callback-query.js';
 import { handleError } from './handle-error.js';
 
 /** The pending login this callback completes, taken out of the session before it is checked. */
-function takePendingLogin(req: Request, state: string | null): OAuthTransaction {
+function takePendingLogin(
+  req: Request,
+  state: string | null,
+  maxTransactions: number,
+): OAuthTransaction {
   if (state === null || state === '') {
     throw new OAuthError('the callback carries no "state"; start the login again', {
       code: 'OAUTH_STATE_MISSING',
@@ -24,6 +28,12 @@ function takePendingLogin(req: Request, state: string | null): OAuthTransaction 
   if (taken.found) return taken.transaction;
   // Nothing in the session changes here: a forged callback (or an error response carrying a
   // foreign state) must not log anyone out.
+  if (taken.dropped) {
+    throw new OAuthError(
+      `the callback "state" belongs to a login dropped because more than ${maxTransactions} were started in this browser session (maxTransactions)`,
+      { code: 'OAUTH_STATE_MISMATCH', cause: { droppedBy: 'maxTransactions', maxTransactions } },
+    );
+  }
   throw taken.anyPending
     ? new OAuthError('the callback "state" matches no login started in this browser', {
         code: 'OAUTH_STATE_MISMATCH',
@@ -74,6 +84,16 @@ function isSilentRefusal(error: unknown): boolean {
   );
 }
 
+/** A spent or unknown `state` in a browser whose session already holds a signed-in user. */
+function isReloadWhileSignedIn(error: unknown, req: Request): boolean {
+  return (
+    error instanceof OAuthError &&
+    (error.code === 'OAUTH_NO_TRANSACTION' || error.code === 'OAUTH_STATE_MISMATCH') &&
+    readAuthentication(req) !== undefined &&
+    req.accepts(['json', 'html']) === 'html'
+  );
+}
+
 async function completeCallback(
   runtime: OAuthRuntime,
   provider: OAuthProviderClient,
@@ -86,7 +106,17 @@ async function completeCallback(
   }
   const query = parseCallbackQuery(req.originalUrl, provider.codeFlow);
   const state = query.get('state');
-  const transaction = takePendingLogin(req, state);
+  let transaction: OAuthTransaction;
+  try {
+    transaction = takePendingLogin(req, state, runtime.options.maxTransactions);
+  } catch (error) {
+    if (!isReloadWhileSignedIn(error, req)) throw error;
+    // A signed-in user who reloads the callback (or comes back to it through history) has
+    // nothing to fix: send them on, and change nothing in the session.
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, runtime.options.baseURL.pathname);
+    return;
+  }
   try {
     checkPendingLogin(runtime, provider, transaction, query);
     // The redirect_uri comes from the configured baseURL, never from the Host header.

@@ -1,25 +1,48 @@
 import escapeHtml from 'escape-html';
 import type { NextFunction, Request, Response } from 'express';
+import type { OAuthChooserPageContext } from '../options/types.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { PAGE_CSP } from './error-page.js';
 import { handleError } from './handle-error.js';
 import { requestedReturnTo, startLogin } from './login.js';
+import { renderPage, sendPage } from './page-shell.js';
+import { safeReturnTo } from './return-to.js';
 
-function chooserPage(runtime: OAuthRuntime, loginPath: string, returnTo: string | undefined) {
+function chooserContext(
+  runtime: OAuthRuntime,
+  loginPath: string,
+  returnTo: string | undefined,
+): OAuthChooserPageContext {
   const query = returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
-  const links = runtime.providers
-    .all()
+  return {
+    providers: runtime.providers.all().map((provider) => ({
+      name: provider.name,
+      label: provider.settings.label,
+      loginUrl: `${loginPath}/${encodeURIComponent(provider.name)}${query}`,
+    })),
+    returnTo: safeReturnTo(returnTo),
+  };
+}
+
+function chooserPage(context: OAuthChooserPageContext): string {
+  const links = context.providers
     .map((provider) => {
-      const href = `${loginPath}/${encodeURIComponent(provider.name)}${query}`;
-      return `<li><a href="${escapeHtml(href)}">Continue with ${escapeHtml(provider.settings.label)}</a></li>`;
+      const initial = escapeHtml(provider.label.trim().charAt(0).toUpperCase());
+      return `<li><a class="button" href="${escapeHtml(provider.loginUrl)}"><span class="badge" aria-hidden="true">${initial}</span><span>Continue with ${escapeHtml(provider.label)}</span></a></li>`;
     })
-    .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title></head><body><h1>Sign in</h1><ul>${links}</ul></body></html>`;
+    .join('\n');
+  return renderPage(
+    'Sign in',
+    `<h1>Sign in</h1>
+<p class="lead">Choose where you have an account. You will come back here once you are signed in.</p>
+<ul>
+${links}
+</ul>`,
+  );
 }
 
 /**
  * GET /login with several providers: the default provider's login when one is configured,
- * otherwise a plain page listing them (applications usually link to /login/:provider directly).
+ * otherwise a page listing them (the application's, from `pages.chooser`, or the built-in one).
  */
 export function chooserRoute(runtime: OAuthRuntime, loginPath: string) {
   return function oauthChooseProvider(req: Request, res: Response, next: NextFunction): void {
@@ -30,8 +53,15 @@ export function chooserRoute(runtime: OAuthRuntime, loginPath: string) {
       );
       return;
     }
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    res.type('html').send(chooserPage(runtime, loginPath, login.returnTo));
+    const context = chooserContext(runtime, loginPath, login.returnTo);
+    let custom: string | undefined;
+    try {
+      const html = runtime.options.pages.chooser?.(context, req);
+      custom = typeof html === 'string' ? html : undefined;
+    } catch (error) {
+      handleError(runtime.options, error, req, res, next);
+      return;
+    }
+    sendPage(res, 200, custom ?? chooserPage(context), custom === undefined);
   };
 }

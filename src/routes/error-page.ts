@@ -1,47 +1,66 @@
-import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { Request, Response } from 'express';
 import type { OAuthError } from '../errors.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import { routeUrl } from '../options/routes.js';
+import type { OAuthErrorPageContext } from '../options/types.js';
+import { describeError } from './error-wording.js';
+import { renderPage, sendPage } from './page-shell.js';
 
-const TITLES: Record<number, string> = {
-  400: 'Sign-in failed',
-  401: 'Sign-in required',
-  403: 'Access denied',
-  404: 'Not found',
-  405: 'Method not allowed',
-  500: 'Something went wrong',
-  502: 'The sign-in provider misbehaved',
-  503: 'The sign-in provider is unavailable',
-  504: 'The sign-in provider did not answer',
-};
+export { PAGE_CSP } from './page-shell.js';
 
-const STYLE =
-  'body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.5rem}code{background:#f3f4f6;padding:0 .25rem;border-radius:.25rem}a{color:#2563eb}';
+/** The application's root, where every "home" next step goes (under baseURL's path prefix). */
+export function homePath(options: ResolvedOptions | undefined): string {
+  return options === undefined ? '/' : options.baseURL.pathname;
+}
 
-/**
- * The page's own Content-Security-Policy: it allows exactly its one inline style (by hash), so the
- * page renders under an application's strict CSP (helmet's) and runs no script whatever it shows.
- */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+/** The error in words for people, with a next step resolved against the configured routes. */
+export function errorPageContext(
+  error: OAuthError,
+  options: ResolvedOptions | undefined,
+): OAuthErrorPageContext {
+  const wording = describeError(error);
+  const login = options?.routes.login;
+  const signIn =
+    wording.next === 'sign-in' && options !== undefined && typeof login === 'string'
+      ? new URL(routeUrl(options.baseURL, login)).pathname
+      : undefined;
+  return {
+    error,
+    status: error.status,
+    title: wording.title,
+    message: wording.message,
+    nextStep:
+      signIn === undefined
+        ? { label: 'Go to the home page', href: homePath(options) }
+        : { label: wording.action, href: signIn },
+    retryAfter: error.retryAfter,
+  };
+}
 
-function page(error: OAuthError): string {
-  const title = TITLES[error.status] ?? 'Sign-in failed';
+function seconds(count: number): string {
+  return `${count} second${count === 1 ? '' : 's'}`;
+}
+
+/** The built-in page: the words for people first, the developer's detail in the small print. */
+function page(context: OAuthErrorPageContext): string {
+  const { error } = context;
   const retry =
-    error.retryAfter === undefined
-      ? ''
-      : `<p>Try again in ${error.retryAfter} second${error.retryAfter === 1 ? '' : 's'}.</p>`;
+    context.retryAfter === undefined ? '' : `<p>Try again in ${seconds(context.retryAfter)}.</p>`;
   const provider =
     error.error === undefined
       ? ''
       : `<p>The provider said: <code>${escapeHtml(error.error)}</code>${
           error.errorDescription === undefined ? '' : ` — ${escapeHtml(error.errorDescription)}`
         }</p>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(error.message)}.</p>${provider}${retry}
-<p><small>Error code: <code>${escapeHtml(error.code)}</code></small></p><p><a href="/">Back to the home page</a></p></body></html>`;
+  return renderPage(
+    context.title,
+    `<p class="status">Error ${context.status}</p>
+<h1>${escapeHtml(context.title)}</h1>
+<p class="lead">${escapeHtml(context.message)}</p>${retry}
+<a class="button primary" href="${escapeHtml(context.nextStep.href)}">${escapeHtml(context.nextStep.label)}</a>
+<div class="fine"><p>For the site's developers:</p><p>Error code: <code>${escapeHtml(error.code)}</code> — ${escapeHtml(error.message)}</p>${provider}</div>`,
+  );
 }
 
 /** The error as JSON: its stable code, never a stack or a cause. */
@@ -56,19 +75,45 @@ export function errorBody(error: OAuthError): Record<string, unknown> {
   };
 }
 
-/** The default rendering, by content negotiation: an escaped HTML page or JSON. */
-export function renderError(error: OAuthError, req: Request, res: Response): void {
+/** The application's page from `pages.error`, or undefined to use the built-in one. */
+function applicationPage(
+  context: OAuthErrorPageContext,
+  req: Request,
+  options: ResolvedOptions | undefined,
+): string | undefined {
+  const render = options?.pages.error;
+  if (render === undefined) return undefined;
+  try {
+    const html = render(context, req);
+    return typeof html === 'string' ? html : undefined;
+  } catch (renderError) {
+    // The built-in page still tells the user what happened; the broken renderer is logged.
+    options?.logger.error('"options.pages.error" threw; the built-in page was sent', renderError);
+    return undefined;
+  }
+}
+
+/**
+ * The default rendering, by content negotiation: an escaped HTML page (the application's, from
+ * `pages.error`, or the built-in one) or JSON.
+ */
+export function renderError(
+  error: OAuthError,
+  req: Request,
+  res: Response,
+  options?: ResolvedOptions,
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.status(error.status);
   res.setHeader('Cache-Control', 'no-store');
   if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter));
-  if (req.accepts(['json', 'html']) === 'html') {
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    res.type('html').send(page(error));
-  } else {
-    res.json(errorBody(error));
+  if (req.accepts(['json', 'html']) !== 'html') {
+    res.status(error.status).json(errorBody(error));
+    return;
   }
+  const context = errorPageContext(error, options);
+  const custom = applicationPage(context, req, options);
+  sendPage(res, error.status, custom ?? page(context), custom === undefined);
 }

@@ -26,7 +26,7 @@ export function handleError(
     options.logger.error(`${oauthError.code}: ${oauthError.message}`, oauthError.cause);
   }
   if (options.onError === undefined) {
-    renderError(oauthError, req, res);
+    renderError(oauthError, req, res, options);
     return;
   }
   try {

@@ -12,6 +12,11 @@ import type { OAuthUser } from './user.js';
 export interface OAuthSessionData {
   /** Pending logins keyed by their `state`, so several tabs can each log in at once. */
   transactions?: Record<string, OAuthTransaction>;
+  /**
+   * States of pending logins that `maxTransactions` pushed out (the newest few), so their
+   * callback can say why it failed rather than look like a forged one.
+   */
+  droppedStates?: string[];
   /** The signed-in user; absent until a callback completes and after logout. */
   user?: OAuthUser;
   /** The signed-in user's tokens; present exactly when `user` is. */

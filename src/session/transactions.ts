@@ -72,18 +72,27 @@ export function addTransaction(
   max: number,
 ): void {
   const stored = sessionData(req) ?? {};
-  const pending = pruneTransactions(
-    { ...stored.transactions, [state]: transaction },
-    transaction.createdAt,
-    maxAgeMs,
-    max,
-  );
-  req.session.oauth = { ...stored, transactions: pending };
+  const now = transaction.createdAt;
+  const all = { ...stored.transactions, [state]: transaction };
+  const pending = pruneTransactions(all, now, maxAgeMs, max);
+  // Remember what the limit dropped (not what expired), so its callback can say so.
+  const dropped = Object.entries(all)
+    .filter(([key, tx]) => !Object.hasOwn(pending, key) && isTransaction(tx))
+    .filter(([, tx]) => now - tx.createdAt < maxAgeMs)
+    .map(([key]) => key);
+  const earlier = Array.isArray(stored.droppedStates) ? stored.droppedStates : [];
+  const droppedStates = [...dropped, ...earlier.filter((s) => typeof s === 'string')].slice(0, max);
+  req.session.oauth = {
+    ...stored,
+    transactions: pending,
+    ...(droppedStates.length === 0 ? {} : { droppedStates }),
+  };
 }
 
 /** What the session said about a callback's `state`. */
 export type TakenTransaction =
-  { found: true; transaction: OAuthTransaction } | { found: false; anyPending: boolean };
+  | { found: true; transaction: OAuthTransaction }
+  | { found: false; anyPending: boolean; dropped: boolean };
 
 /**
  * Removes the transaction for `state` and returns it. Deleting it before it is validated means a
@@ -94,7 +103,8 @@ export function takeTransaction(req: Request, state: string): TakenTransaction {
   const pending = stored?.transactions ?? {};
   const transaction = Object.hasOwn(pending, state) ? pending[state] : undefined;
   if (!isTransaction(transaction)) {
-    return { found: false, anyPending: Object.keys(pending).length > 0 };
+    const dropped = Array.isArray(stored?.droppedStates) && stored.droppedStates.includes(state);
+    return { found: false, anyPending: Object.keys(pending).length > 0, dropped };
   }
   const rest = Object.fromEntries(Object.entries(pending).filter(([key]) => key !== state));
   req.session.oauth = { ...stored, transactions: rest };

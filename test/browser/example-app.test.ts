@@ -1,42 +1,75 @@
 /**
- * The example app in a real browser: headless Chromium (Debian's, through playwright-core)
- * logs in through the embedded OpenID Provider's real login and consent pages, sees the
- * profile, calls the protected API, logs out, and is shown the app's error page when it denies
- * consent. Every step leaves a full-page screenshot in test-artifacts/browser/<project>/.
+ * The example app in a real browser: headless Chromium (Debian's, through playwright-core) goes
+ * through every page a newcomer meets, on a laptop (1280 px) and a phone (390 px): the home page,
+ * the provider chooser, the embedded provider's sign-in, consent and sign-out pages, the profile
+ * (with a very long name), the error pages, the Algoreg page, a simulator's login page, and the
+ * package's own built-in chooser and error pages (light and dark) on a bare app.
  *
- * Waits are on URLs and elements, never on time.
+ * Every page must:
+ * - not scroll sideways at 390 px;
+ * - request nothing off the machine (every request of the browser context is recorded);
+ * - break no Content-Security-Policy;
+ * - pass axe-core with no serious or critical violation.
+ *
+ * Every page leaves screenshots in test-artifacts/browser/<project>/; the Express 5 run also
+ * writes the README's screenshots to docs/images/, so they never go stale. Waits are on URLs and
+ * elements, never on time.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import type { ExampleProvider } from '../../example-app/app.js';
+import { startTestApp } from '../helpers/app.js';
 import { startExample } from '../example-app/start.js';
 import type { RunningExample } from '../example-app/start.js';
 import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
 
+const PROJECT = process.env.EXPRESS_PROJECT ?? 'default';
 /** Per Express project: both projects run this file, possibly at the same time. */
 const ARTIFACTS = fileURLToPath(
-  new URL(
-    `../../test-artifacts/browser/${process.env.EXPRESS_PROJECT ?? 'default'}/`,
-    import.meta.url,
-  ),
+  new URL(`../../test-artifacts/browser/${PROJECT}/`, import.meta.url),
 );
+/** The README's screenshots: written by one project only, so two runs never race on them. */
+const DOCS_IMAGES =
+  PROJECT === 'express5'
+    ? fileURLToPath(new URL('../../docs/images/', import.meta.url))
+    : undefined;
+const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
 
 /** Each browser step, generous for a loaded CI machine; a passing run takes a few seconds. */
 const STEP_TIMEOUT = 15_000;
+
+/** A login name long enough to overflow a phone's width if anything failed to wrap. */
+const LONG_NAME =
+  'maximilian.alexander.konstantin.von.uberlangername@a-very-long-subdomain.example.com';
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 describeWithChromium('example app in Chromium', () => {
   let running: RunningExample;
   let url: string;
   let local: ExampleProvider;
   let browser: Browser;
+  let axeSource: string;
 
   beforeAll(async () => {
     await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
+    if (DOCS_IMAGES !== undefined) await mkdir(DOCS_IMAGES, { recursive: true });
+    axeSource = await readFile(AXE, 'utf8');
     // No OIDC_* variables: the embedded provider (`local`) next to the simulated ones.
     running = await startExample({});
     url = running.url;
@@ -46,198 +79,341 @@ describeWithChromium('example app in Chromium', () => {
     browser = await launchChromium();
   });
 
+  /** Every page's axe-core findings of any impact, written next to the screenshots. */
+  const axeReport: { page: string; violations: string[] }[] = [];
+
   afterAll(async () => {
+    await writeFile(`${ARTIFACTS}axe-report.json`, `${JSON.stringify(axeReport, null, 2)}\n`);
     // Guarded: a failed beforeAll leaves them unset.
     await browser?.close();
     await running?.stop();
   });
 
-  /**
-   * A fresh browser context (no cookies from another run) and a page in it. Only the app's
-   * origin is reachable: the provider's default pages @import a web font, which would hang on a
-   * machine without network access and is not what the test is about.
-   */
-  async function openPage(): Promise<{ context: BrowserContext; page: Page; cspErrors: string[] }> {
-    const context = await browser.newContext({
-      baseURL: url,
-      viewport: { width: 1024, height: 768 },
-    });
+  interface Visit {
+    page: Page;
+    /** Every URL the context requested, in order. */
+    requests: string[];
+    /** Console messages about the Content-Security-Policy. */
+    cspErrors: string[];
+    /** Problems found by `check()`, reported together at the end. */
+    problems: string[];
+  }
+
+  /** A fresh context (no cookies), recording every request; nothing may leave the machine. */
+  async function openVisit(baseURL: string): Promise<{ context: BrowserContext; visit: Visit }> {
+    const context = await browser.newContext({ baseURL, viewport: DESKTOP });
     context.setDefaultTimeout(STEP_TIMEOUT);
     context.setDefaultNavigationTimeout(STEP_TIMEOUT);
+    const requests: string[] = [];
+    context.on('request', (request) => requests.push(request.url()));
+    // Recorded above and failed below; aborted here so a machine without network never hangs.
     await context.route(
-      (target) => target.origin !== url,
+      (target) => /^(https?|wss?):$/.test(target.protocol) && !LOOPBACK.has(target.hostname),
       (route) => route.abort('blockedbyclient'),
     );
     const page = await context.newPage();
-    // The app's CSP has no 'unsafe-inline'; a violation would mean a page broke its own policy.
     const cspErrors: string[] = [];
     page.on('console', (message) => {
       if (message.text().includes('Content Security Policy')) cspErrors.push(message.text());
     });
-    return { context, page, cspErrors };
+    return { context, visit: { page, requests, cspErrors, problems: [] } };
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-  }
-
-  /** Runs the steps; on failure, keeps a screenshot of where it stopped. Always closes. */
+  /** Runs the steps in a fresh context; keeps a screenshot where it stopped; checks the rest. */
   async function inFreshContext(
-    failureShot: string,
-    steps: (page: Page) => Promise<void>,
-  ): Promise<string[]> {
-    const { context, page, cspErrors } = await openPage();
+    name: string,
+    steps: (visit: Visit) => Promise<void>,
+    baseURL = url,
+  ): Promise<void> {
+    const { context, visit } = await openVisit(baseURL);
     try {
-      await steps(page);
-      return cspErrors;
+      await steps(visit);
     } catch (error) {
-      await screenshot(page, failureShot).catch(() => undefined);
+      await visit.page
+        .screenshot({ path: `${ARTIFACTS}99-${name}-failed.png`, fullPage: true })
+        .catch(() => undefined);
       throw error;
     } finally {
       await context.close();
     }
-  }
-
-  /** Home page -> the local provider's login button -> its real login form, filled as demo. */
-  async function logInAtProvider(page: Page, shots: { home: string; login: string }) {
-    await page.goto('/');
-    const loginButton = page.getByRole('link', { name: `Log in with ${local.label}` });
-    await loginButton.waitFor();
-    await screenshot(page, shots.home);
-
-    await loginButton.click();
-    await page.waitForURL((target) => target.pathname.startsWith('/oidc/interaction/'));
-    await page.getByRole('heading', { name: 'Sign-in' }).waitFor();
-    const loginPage = page.url();
-    await page.getByPlaceholder('Enter any login').fill('demo');
-    await page.getByPlaceholder('and password').fill('any password at all');
-    await screenshot(page, shots.login);
-
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    // Login and consent are both /oidc/interaction/<uid>; the uid changes between them.
-    await page.waitForURL(
-      (target) => target.pathname.startsWith('/oidc/interaction/') && target.href !== loginPage,
-    );
-    await page.getByRole('heading', { name: 'Authorize' }).waitFor();
-    return page.getByRole('button', { name: 'Continue' });
+    const offMachine = visit.requests.filter((request) => {
+      const target = URL.parse(request);
+      return (
+        target !== null &&
+        /^(https?|wss?):$/.test(target.protocol) &&
+        !LOOPBACK.has(target.hostname)
+      );
+    });
+    expect(offMachine, 'requests off the machine').toEqual([]);
+    expect(visit.cspErrors, 'Content-Security-Policy violations').toEqual([]);
+    expect(visit.problems).toEqual([]);
   }
 
   /**
-   * Waits until the provider has sent the browser back to the app (past any redirects), and
-   * fails at once, saying what the page says, when it landed anywhere but `expected`.
+   * The checks every page gets, at both widths: no sideways scrolling at 390 px, no serious or
+   * critical axe-core violation, and a screenshot of each. Leaves the page at desktop width.
    */
-  async function backAtApp(page: Page, expected: RegExp): Promise<URL> {
+  async function check(visit: Visit, name: string, docs?: { desktop?: string; phone?: string }) {
+    const { page } = visit;
+    await page.waitForLoadState('load');
+    // axe-core goes in through the DevTools protocol: an inline <script> (addScriptTag) would be
+    // refused by the pages' own strict CSP, and switching the CSP off would hide real breaks.
+    await page.evaluate(axeSource);
+    const result = await page.evaluate(async () => {
+      // No DOM types in this project's tsconfig: the page's globals, typed by hand.
+      const { axe } = globalThis as unknown as {
+        axe: { run(): Promise<{ violations: unknown[]; passes: unknown[] }> };
+      };
+      const { violations, passes } = await axe.run();
+      return { violations, passes: passes.length };
+    });
+    // axe really ran (a page where it checked nothing would pass every time).
+    expect(result.passes, `${name}: axe-core checked nothing`).toBeGreaterThan(5);
+    const violations = result.violations as AxeViolation[];
+    axeReport.push({ page: name, violations: violations.map((v) => `${v.impact}: ${v.id}`) });
+    for (const violation of violations) {
+      if (violation.impact === 'serious' || violation.impact === 'critical') {
+        const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
+        visit.problems.push(
+          `${name}: axe ${violation.impact} ${violation.id} (${violation.help}) at ${where}`,
+        );
+      }
+    }
+    await page.screenshot({ path: `${ARTIFACTS}${name}-desktop.png`, fullPage: true });
+    if (docs?.desktop !== undefined && DOCS_IMAGES !== undefined) {
+      await page.screenshot({ path: `${DOCS_IMAGES}${docs.desktop}` });
+    }
+    await page.setViewportSize(PHONE);
+    const width = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+          .document.documentElement.scrollWidth,
+    );
+    if (width > PHONE.width) {
+      visit.problems.push(`${name}: ${width} px wide at ${PHONE.width} px (sideways scrolling)`);
+    }
+    await page.screenshot({ path: `${ARTIFACTS}${name}-phone.png`, fullPage: true });
+    if (docs?.phone !== undefined && DOCS_IMAGES !== undefined) {
+      await page.screenshot({ path: `${DOCS_IMAGES}${docs.phone}` });
+    }
+    await page.setViewportSize(DESKTOP);
+  }
+
+  /** The home page's button for the local provider, then its sign-in form, filled as `login`. */
+  async function signInAtProvider(visit: Visit, login: string, shots: boolean): Promise<void> {
+    const { page } = visit;
+    await page.getByRole('link', { name: `Log in with ${local.label}` }).click();
+    await page.waitForURL((target) => target.pathname.startsWith('/oidc/interaction/'));
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    if (shots) await check(visit, '04-provider-sign-in');
+    await page.getByLabel('Username').fill(login);
+    await page.getByLabel('Password').fill('any password at all');
+    const signInPage = page.url();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Sign-in and consent are both /oidc/interaction/<uid>; the uid changes between them.
+    await page.waitForURL(
+      (target) => target.pathname.startsWith('/oidc/interaction/') && target.href !== signInPage,
+    );
+    await page.getByRole('heading', { name: /^Allow / }).waitFor();
+  }
+
+  /** Waits until the browser is back at the app, and fails at once if it landed elsewhere. */
+  async function backAtApp(page: Page, expected: RegExp): Promise<void> {
     await page.waitForURL((target) => !target.pathname.startsWith('/oidc/'));
     const landed = new URL(page.url());
     if (!expected.test(landed.pathname)) {
-      throw new Error(
-        `expected to land on ${expected}, got ${landed.pathname}${landed.search}: ` +
-          (await mainText(page)),
-      );
+      const text = await page
+        .locator('main')
+        .innerText({ timeout: 1_000 })
+        .catch(() => '');
+      throw new Error(`expected ${expected}, got ${landed.pathname}${landed.search}: ${text}`);
     }
-    return landed;
-  }
-
-  /** The page's main text on one line, for failure messages. */
-  async function mainText(page: Page): Promise<string> {
-    const text = await page
-      .locator('main')
-      .innerText({ timeout: 1_000 })
-      .catch(() => '');
-    return text.replace(/\s+/g, ' ').trim();
   }
 
   it(
-    'logs in through the embedded provider, shows the profile and the API, and logs out',
-    { timeout: 60_000 },
+    'signs in through the embedded provider, shows the profile and the API, and signs out',
+    { timeout: 90_000 },
     async () => {
-      const cspErrors = await inFreshContext('99-login-flow-failed', async (page) => {
-        const approve = await logInAtProvider(page, {
-          home: '01-home',
-          login: '02-provider-login',
-        });
-        await approve.waitFor();
-        await screenshot(page, '03-provider-consent');
+      await inFreshContext('login-flow', async (visit) => {
+        const { page } = visit;
+        await page.goto('/');
+        await page.getByRole('link', { name: `Log in with ${local.label}` }).waitFor();
+        await check(visit, '01-home', { desktop: 'example-app-home.png' });
 
-        await approve.click();
+        // The header's "Log in": the middleware's chooser, in the app's layout (pages.chooser).
+        await page.getByRole('link', { name: 'Log in', exact: true }).click();
+        await page.waitForURL((target) => target.pathname === '/login');
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        await check(visit, '02-chooser', { phone: 'example-app-chooser-phone.png' });
+
+        await page.goto('/');
+        await signInAtProvider(visit, 'demo', true);
+        await check(visit, '05-provider-consent');
+        await expect(page.getByText('See your email address')).toBeTruthy();
+        await page.getByRole('button', { name: 'Allow' }).click();
         await backAtApp(page, /^\/profile$/);
         await page.getByRole('heading', { name: 'Demo User' }).waitFor();
-        expect(await page.getByText('demo@example.com').first().isVisible()).toBe(true);
-        await screenshot(page, '04-profile');
+        await check(visit, '06-profile');
 
         const [api] = await Promise.all([
           page.waitForResponse(`${url}/api/me`),
           page.getByRole('link', { name: 'See it as JSON' }).click(),
         ]);
-        await page.waitForURL(`${url}/api/me`);
-        expect(api.status(), await page.locator('body').innerText()).toBe(200);
-        expect(api.headers()['content-type']).toMatch(/^application\/json/);
-        const me: unknown = await api.json();
-        expect(me).toMatchObject({
-          provider: local.name,
-          sub: 'demo',
-          name: 'Demo User',
-          email: 'demo@example.com',
-          claims: { sub: 'demo', iss: `${url}/oidc` },
-        });
-        // What the browser shows (Chromium puts a JSON document in a <pre>) is that same JSON.
-        expect(JSON.parse(await page.locator('pre').first().innerText())).toEqual(me);
-        await screenshot(page, '05-api-me');
+        expect(api.status()).toBe(200);
+        expect(await api.json()).toMatchObject({ provider: local.name, sub: 'demo' });
 
+        // Reloading the callback after signing in sends the user on, not to an error page.
         await page.goto('/profile');
-        // The navigation bar and the card both have one; either is the same form POST.
         await page.getByRole('button', { name: 'Log out' }).last().click();
-        // The app redirects to the provider's end-session endpoint, which asks for confirmation
-        // unless it already knows; both end on the app's home page.
-        await page.waitForURL(
-          (target) => target.pathname.startsWith('/oidc/session/end') || target.href === `${url}/`,
-        );
-        if (new URL(page.url()).pathname.startsWith('/oidc/session/end')) {
-          const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
-          await confirm.waitFor();
-          await screenshot(page, '06-provider-logout-confirmation');
-          await confirm.click();
-          await page.waitForURL(`${url}/`);
-        }
+        await page.waitForURL((target) => target.pathname.startsWith('/oidc/session/end'));
+        await page.getByRole('heading', { name: 'Also sign out of the provider?' }).waitFor();
+        await check(visit, '07-provider-sign-out');
+        await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+        await page.waitForURL(`${url}/`);
         await page.getByRole('link', { name: `Log in with ${local.label}` }).waitFor();
         expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
-        await screenshot(page, '07-logged-out-home');
-
-        // The session is gone at the app, not only from the page.
         const after = await page.request.get('/api/me', {
           headers: { Accept: 'application/json' },
         });
         expect(after.status()).toBe(401);
       });
-      expect(cspErrors).toEqual([]);
     },
   );
 
   it(
-    "shows the app's error page with OAUTH_ACCESS_DENIED when consent is denied",
+    'wraps a very long name on the profile and keeps a reloaded callback quiet',
     { timeout: 60_000 },
     async () => {
-      const cspErrors = await inFreshContext('99-deny-flow-failed', async (page) => {
-        await logInAtProvider(page, { home: '08-deny-home', login: '09-deny-provider-login' });
-        // oidc-provider's development pages abort the interaction with a "[ Cancel ]" link.
-        const cancel = page.getByRole('link', { name: 'Cancel' });
-        await cancel.waitFor();
-        await screenshot(page, '10-deny-provider-consent');
+      await inFreshContext('long-name', async (visit) => {
+        const { page } = visit;
+        await page.goto('/');
+        await signInAtProvider(visit, LONG_NAME, false);
+        let callback = '';
+        page.on('request', (request) => {
+          if (new URL(request.url()).pathname.startsWith('/callback/')) callback = request.url();
+        });
+        await page.getByRole('button', { name: 'Allow' }).click();
+        await backAtApp(page, /^\/profile$/);
+        await page.getByRole('heading', { name: LONG_NAME }).waitFor();
+        await check(visit, '08-profile-long-name');
 
-        const [callback] = await Promise.all([
-          page.waitForResponse((response) =>
-            new URL(response.url()).pathname.startsWith('/callback'),
-          ),
-          cancel.click(),
-        ]);
-        await backAtApp(page, /^\/callback(\/|$)/);
-        expect(callback.status(), await mainText(page)).toBe(403);
-        expect(new URL(callback.url()).searchParams.get('error')).toBe('access_denied');
-        await page.getByRole('heading', { name: 'Sign-in cancelled' }).waitFor();
-        expect(await page.getByText('OAUTH_ACCESS_DENIED', { exact: true }).isVisible()).toBe(true);
-        await screenshot(page, '11-deny-error-page');
+        // The callback again, as a reload or the back button would: on to the home page.
+        expect(callback).not.toBe('');
+        await page.goto(callback);
+        await page.waitForURL(`${url}/`);
+        await page.getByRole('heading', { name: `Hello, ${LONG_NAME}` }).waitFor();
+        await check(visit, '09-home-signed-in');
       });
-      expect(cspErrors).toEqual([]);
+    },
+  );
+
+  it("shows the app's error page when consent is denied", { timeout: 60_000 }, async () => {
+    await inFreshContext('deny', async (visit) => {
+      const { page } = visit;
+      await page.goto('/');
+      await signInAtProvider(visit, 'demo', false);
+      await page.getByRole('link', { name: 'Deny' }).click();
+      await backAtApp(page, /^\/callback(\/|$)/);
+      await page.getByRole('heading', { name: 'Sign-in cancelled' }).waitFor();
+      expect(await page.getByText('OAUTH_ACCESS_DENIED', { exact: true }).isVisible()).toBe(true);
+      await check(visit, '10-error-access-denied');
+
+      await page.goto('/nothing-here');
+      await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+      await check(visit, '11-not-found');
+    });
+  });
+
+  it(
+    'calls Algoreg server to server, and shows a wrong password refused once',
+    { timeout: 60_000 },
+    async () => {
+      await inFreshContext('algoreg', async (visit) => {
+        const { page } = visit;
+        await page.goto('/algoreg');
+        await page.getByRole('button', { name: 'Call the API' }).click();
+        await page.getByText(/Cached token issued/).waitFor();
+        await page.getByRole('button', { name: 'Call with the wrong password' }).click();
+        await page.getByText('OAUTH_CREDENTIALS_REJECTED').first().waitFor();
+        await page.getByRole('button', { name: 'Call with the wrong password' }).click();
+        await page
+          .getByText(/Next attempt allowed in/)
+          .first()
+          .waitFor();
+        await check(visit, '12-algoreg');
+      });
+    },
+  );
+
+  it(
+    "shows a simulator's login page with its favicon and the demo user",
+    { timeout: 60_000 },
+    async () => {
+      await inFreshContext('simulator', async (visit) => {
+        const { page } = visit;
+        await page.goto('/');
+        await page.getByRole('link', { name: 'Log in with Alpaca' }).click();
+        await page.getByText(/Demo user: /).waitFor();
+        const icon = await page.request.get(new URL('/favicon.svg', page.url()).href);
+        expect(icon.headers()['content-type']).toBe('image/svg+xml');
+        await check(visit, '13-simulator-login');
+        const appIcon = await page.request.get(`${url}/favicon.ico`);
+        expect(appIcon.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+      });
+    },
+  );
+
+  it(
+    "renders the package's built-in chooser and error pages, light and dark",
+    { timeout: 60_000 },
+    async () => {
+      // A bare app with no CSS of its own and no `pages`: what every application gets by default.
+      const bare = await startTestApp({
+        oauth: () => ({
+          providers: {
+            corp: {
+              issuer: `${url}/oidc`,
+              clientId: 'bare',
+              clientSecret: 'bare-secret',
+              label: 'Corporate single sign-on with a rather long name',
+            },
+            partners: {
+              issuer: `${url}/oidc`,
+              clientId: 'bare',
+              clientSecret: 'bare-secret',
+              label: 'Partners',
+            },
+          },
+        }),
+      });
+      try {
+        await inFreshContext(
+          'package-pages',
+          async (visit) => {
+            const { page } = visit;
+            for (const scheme of ['light', 'dark'] as const) {
+              await page.emulateMedia({ colorScheme: scheme });
+              await page.goto('/login?returnTo=/me');
+              await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+              await check(visit, `20-package-chooser-${scheme}`);
+
+              await page.goto('/logout');
+              await page
+                .getByRole('heading', { name: 'This address only works from a button' })
+                .waitFor();
+              expect(await page.getByText('Try again').count()).toBe(0);
+              await check(visit, `21-package-error-logout-${scheme}`);
+
+              await page.goto('/callback/corp?state=unknown&code=x');
+              await page.getByRole('link', { name: 'Sign in again' }).waitFor();
+              await check(visit, `22-package-error-callback-${scheme}`);
+            }
+          },
+          bare.url,
+        );
+      } finally {
+        await bare.close();
+      }
     },
   );
 });

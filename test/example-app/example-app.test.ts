@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExampleApp, startupMessage } from '../../example-app/app.js';
 import type { ExampleApp } from '../../example-app/app.js';
 import { pathOf } from '../helpers/login.js';
-import { completeLogin, completeLogout } from '../helpers/oidc-provider.js';
+import { completeLogin, completeLogout, CookieJar } from '../helpers/oidc-provider.js';
 import type { CompleteLoginOptions } from '../helpers/oidc-provider.js';
 import { HTML, startExample } from './start.js';
 import type { RunningExample } from './start.js';
@@ -108,6 +108,9 @@ describe('example app', () => {
         `href="/login/${provider.name}?returnTo=%2Fprofile">Continue with ${provider.label}</a>`,
       );
     }
+    // In the app's own layout (the middleware's `pages.chooser`), under the app's CSP.
+    expect(chooser.text).toContain('href="/styles.css"');
+    expect(chooser.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
   it('prints where to open it and the demo user of every provider', () => {
@@ -118,6 +121,7 @@ describe('example app', () => {
       '  alpaca: log in as trader@example.com / trader-password',
       '  algogene: log in as alice / alice-password',
       '  php: log in as johndoe / johndoe-password',
+      `Algoreg, server to server (no sign-in): ${url}/algoreg`,
     ]);
   });
 
@@ -205,7 +209,7 @@ describe('example app', () => {
       .set('Accept', HTML)
       .expect(403);
     expect(refused.text).toContain('OAUTH_CROSS_SITE_REQUEST');
-    expect(refused.text).toContain('Logout refused');
+    expect(refused.text).toContain('Sign-out refused');
     await agent.get('/api/me').set('Accept', 'application/json').expect(200);
   });
 
@@ -280,3 +284,115 @@ describe('example app configuration', () => {
     await configured.close();
   });
 });
+
+describe("example app's embedded provider pages", () => {
+  it('renders sign-in and consent in the app style, with the demo hint and scopes in words', async () => {
+    const agent = request.agent(url);
+    const login = await agent.get('/login/local').set('Accept', HTML).expect(303);
+    const jar = new CookieJar();
+    // Follow the provider to its sign-in page, keeping its cookies.
+    let next = new URL(login.headers.location as string);
+    let page: Response | undefined;
+    for (let hop = 0; hop < 5; hop++) {
+      page = await fetch(next, { redirect: 'manual', headers: cookieHeader(jar, next) });
+      jar.store(next, page.headers.getSetCookie());
+      const location = page.headers.get('location');
+      if (location === null) break;
+      next = new URL(location, next);
+    }
+    expect(next.pathname).toMatch(/^\/oidc\/interaction\/[\w-]+$/);
+    const html = await page!.text();
+    expect(html).toContain('<h1>Sign in</h1>');
+    expect(html).toContain('Demo: sign in as <kbd>demo</kbd> with any password.');
+    expect(html).toContain('href="/styles.css"');
+    expect(html).not.toMatch(/DEBUG|fonts\.googleapis|<style|<script/);
+    expect(page!.headers.get('content-security-policy')).toContain("script-src 'self'");
+
+    const submitted = await fetch(next, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: cookieHeader(jar, next),
+      body: new URLSearchParams({ prompt: 'login', login: 'demo', password: 'x' }),
+    });
+    expect(submitted.status).toBe(303);
+    next = new URL(submitted.headers.get('location')!, next);
+    for (let hop = 0; hop < 5; hop++) {
+      page = await fetch(next, { redirect: 'manual', headers: cookieHeader(jar, next) });
+      jar.store(next, page.headers.getSetCookie());
+      const location = page.headers.get('location');
+      if (location === null) break;
+      next = new URL(location, next);
+    }
+    const consent = await page!.text();
+    expect(consent).toContain('<h1>Allow Example app to know who you are?</h1>');
+    expect(consent).toContain('See your email address, and whether it has been verified');
+    expect(consent).toContain('See your name and username');
+  });
+
+  it("keeps the provider's session when the user chooses to stay signed in there", async () => {
+    const jar = new CookieJar();
+    const { agent } = await logIn({ jar });
+    const logout = await agent.post('/logout').set('Origin', url).expect(303);
+    const endSession = new URL(logout.headers.location as string);
+    const confirm = await fetch(endSession, { headers: cookieHeader(jar, endSession) });
+    const html = await confirm.text();
+    expect(html).toContain('No, stay signed in to the provider');
+    expect(html).toContain('has signed you out');
+    const form = /<form[^>]*action="([^"]+)"[^>]*>[\s\S]*?name="xsrf" value="([^"]+)"/.exec(html)!;
+    const action = new URL(form[1]!.replace(/&amp;/g, '&'), endSession);
+    const stay = await fetch(action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: cookieHeader(jar, action),
+      body: new URLSearchParams({ xsrf: form[2]! }),
+    });
+    jar.store(action, stay.headers.getSetCookie());
+    expect(stay.status).toBe(303);
+    // Signed out of the app, still signed in at the provider: the next sign-in asks nothing.
+    await agent.get('/api/me').set('Accept', 'application/json').expect(401);
+    const again = await agent.get('/login/local').set('Accept', HTML).expect(303);
+    const back = await completeLogin(new URL(again.headers.location as string), {
+      account: 'nobody-types-this',
+      jar,
+    });
+    await agent.get(pathOf(back)).set('Accept', HTML).expect(303);
+    const me = await agent.get('/api/me').set('Accept', 'application/json').expect(200);
+    expect(me.body.sub).toBe('demo');
+  });
+});
+
+describe("example app's Algoreg page", () => {
+  it('calls the API server to server with a cached token', async () => {
+    const page = await request(url).get('/algoreg').set('Accept', HTML).expect(200);
+    expect(page.text).toContain('<h1>Algoreg: server to server</h1>');
+    await request(url).post('/algoreg/call').expect(303).expect('location', '/algoreg');
+    const first = await request(url).get('/algoreg').expect(200);
+    expect(first.text).toContain('1 request to the token endpoint');
+    expect(first.text).toContain('&quot;email&quot;: &quot;api@acme.com&quot;');
+    expect(first.text).toMatch(/Cached token issued \d+ seconds? ago/);
+    await request(url).post('/algoreg/call').expect(303);
+    const second = await request(url).get('/algoreg').expect(200);
+    expect(second.text).toContain('no request to the token endpoint');
+  });
+
+  it('shows one refusal for a wrong password, then the cool-down, and never a lock-out', async () => {
+    const algoreg = example.demo!.algoreg;
+    const tokenRequests = algoreg.tokenRequests;
+    await request(url).post('/algoreg/wrong-password').expect(303);
+    const refused = await request(url).get('/algoreg').expect(200);
+    expect(refused.text).toContain('OAUTH_CREDENTIALS_REJECTED');
+    expect(refused.text).toContain('1 request to the token endpoint');
+    for (let i = 0; i < 6; i++) await request(url).post('/algoreg/wrong-password').expect(303);
+    const cooling = await request(url).get('/algoreg').expect(200);
+    expect(cooling.text).toContain('no request to the token endpoint');
+    expect(cooling.text).toMatch(/Next attempt allowed in \d+ s/);
+    expect(algoreg.tokenRequests).toBe(tokenRequests + 1);
+    expect(algoreg.isLocked(algoreg.user.email)).toBe(false);
+    expect(cooling.text).toContain('not locked');
+  });
+});
+
+function cookieHeader(jar: CookieJar, target: URL): Record<string, string> {
+  const cookie = jar.header(target);
+  return cookie === undefined ? {} : { cookie };
+}

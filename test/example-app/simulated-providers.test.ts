@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 interface Case {
-  readonly name: keyof DemoSimulators;
+  readonly name: Exclude<keyof DemoSimulators, 'algoreg'>;
   readonly label: string;
   /** The heading of the profile: the user's name, or the email without one. */
   readonly heading: string;
@@ -89,7 +89,7 @@ const CASES: readonly Case[] = [
 
 /** A browser: the home page's button, the simulator's login page, then the callback. */
 async function logIn(
-  name: keyof DemoSimulators,
+  name: Exclude<keyof DemoSimulators, 'algoreg'>,
   options: ApproveOptions = {},
 ): Promise<{ agent: request.Agent; callback: request.Response }> {
   const agent = request.agent(url);
@@ -162,13 +162,19 @@ describe('example app with simulated providers', () => {
     const { agent } = await logIn('algogene');
     const profile = await agent.get('/profile').set('Accept', HTML).expect(200);
     expect(profile.text).toContain(
-      '<span class="avatar" aria-hidden="true">AQ<img src="https://algogene.com/static/avatar/cid-alice-0001.png" alt="" data-initials="AQ" referrerpolicy="no-referrer"></span>',
+      `<span class="avatar" aria-hidden="true">AQ<img src="${demo.algogene.url}/static/avatar/cid-alice-0001.svg" alt="" data-initials="AQ" referrerpolicy="no-referrer"></span>`,
+    );
+    // Served by the simulator itself, and allowed by the app's CSP: nothing leaves the machine.
+    const picture = await fetch(`${demo.algogene.url}/static/avatar/cid-alice-0001.svg`);
+    expect(picture.headers.get('content-type')).toBe('image/svg+xml');
+    expect(profile.headers['content-security-policy']).toContain(
+      `img-src 'self' data: ${demo.algogene.url}`,
     );
   });
 
   it('closes every simulator with close()', async () => {
     const own = await startExample();
-    const { financefeast, alpaca, algogene, php } = own.example.demo!;
+    const { financefeast, alpaca, algogene, php, algoreg } = own.example.demo!;
     const urls = [
       financefeast.discoveryEndpoint,
       alpaca.authorizationEndpoint,
@@ -176,6 +182,7 @@ describe('example app with simulated providers', () => {
       `${alpaca.paperApiUrl}/v2/account`,
       algogene.authorizationEndpoint,
       php.authorizationEndpoint,
+      algoreg.meEndpoint,
     ];
     for (const target of urls) {
       expect((await fetch(target)).status).toBeLessThan(500);
@@ -195,27 +202,49 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** `npm start` as a child process, without OIDC_* (nor BASE_URL) from the developer's shell. */
+function startServer(port: number) {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(OIDC_|BASE_URL$)/.test(name)),
+    ),
+    PORT: String(port),
+  };
+  return spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'example-app/server.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 // One real process is enough: it runs the real Express, whichever major the suite aliases.
 describe.skipIf(process.env.EXPRESS_PROJECT === 'express4')('example app server', () => {
+  it('says in one line that the port is taken, with no banner', async () => {
+    const taken = createServer();
+    // Every interface, so "localhost" is taken whichever address it resolves to.
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const child = startServer(port);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `Port ${port} is already in use; start with another one, e.g. PORT=${port + 1} npm start.\n`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
   it('prints the demo users, serves the app and stops the simulators on SIGTERM', async () => {
-    const root = fileURLToPath(new URL('../../', import.meta.url));
     const port = await freePort();
-    // No OIDC_* (nor BASE_URL) from the developer's shell: the demo providers, on this port.
-    const env: NodeJS.ProcessEnv = {
-      ...Object.fromEntries(
-        Object.entries(process.env).filter(([name]) => !/^(OIDC_|BASE_URL$)/.test(name)),
-      ),
-      PORT: String(port),
-    };
-    const child = spawn(
-      process.execPath,
-      ['node_modules/tsx/dist/cli.mjs', 'example-app/server.ts'],
-      {
-        cwd: root,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = startServer(port);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -11,6 +11,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { createEmbeddedProvider } from '../../example-app/embedded-provider.js';
+import { interactionRoutes } from '../../example-app/provider-interactions.js';
 import {
   CookieJar,
   TEST_CLIENT,
@@ -337,6 +338,8 @@ describe('createEmbeddedProvider', () => {
       redirectUris: [`${base}/callback`],
       postLogoutRedirectUris: [`${base}/`],
     });
+    // The sign-in and consent pages are the example app's, mounted where the provider sends them.
+    app.use('/oidc/interaction', interactionRoutes(embedded.provider, { username: 'demo' }));
     app.use('/oidc', embedded.handler);
   });
 
@@ -354,7 +357,7 @@ describe('createEmbeddedProvider', () => {
     expect(metadata.token_endpoint).toBe(`${base}/oidc/token`);
   });
 
-  it('signs the demo user in through the mounted dev interactions', async () => {
+  it("signs the demo user in through the example app's interaction pages", async () => {
     const codeVerifier = randomToken();
     const url = new URL(`${base}/oidc/auth`);
     url.search = new URLSearchParams({

@@ -141,7 +141,7 @@ describe('discovery down or hanging', () => {
       // A browser is shown a page that says what happened, without a stack trace.
       const page = await browser(h.app.url).get('/login').set('Accept', 'text/html');
       expect(page.status).toBe(503);
-      expect(page.text).toContain('The sign-in provider is unavailable');
+      expect(page.text).toContain('The sign-in service is unavailable');
       expect(page.text).toContain('OAUTH_PROVIDER_UNAVAILABLE');
       expect(page.text).not.toMatch(/at .+:\d+:\d+/);
     } finally {
