@@ -46,6 +46,7 @@ export type {
   OAuthQuirks,
   OAuthUserProfile,
 } from './options/provider-types.js';
+export type { OAuthClientKey, OAuthClientKeyAlgorithm } from './options/client-keys.js';
 
 // What the application decides
 export type {
