@@ -295,8 +295,18 @@ async function buildApp(
   // 4. The relying party, after the session it keeps its state in.
   app.use(relyingParty);
 
-  app.get('/', (req, res) => {
-    res.type('html').send(homePage(context(req)));
+  app.get('/', (req, res, next) => {
+    // Silent login, once per browser session: someone still signed in at the embedded provider
+    // comes back signed in without a page; anyone else sees the home page, signed out.
+    const silent =
+      setup.demo !== undefined && req.accepts(['json', 'html']) === 'html'
+        ? req.oauth.trySilentLogin({ provider: 'local', returnTo: '/' })
+        : Promise.resolve(false);
+    silent
+      .then((redirected) => {
+        if (!redirected) res.type('html').send(homePage(context(req)));
+      })
+      .catch(next);
   });
 
   app.get('/profile', requireAuth(), (req, res, next) => {

@@ -95,6 +95,8 @@ export async function startDemoProviders(baseURL: string): Promise<DemoProviders
       scope: 'openid profile email',
       // The embedded provider puts name and email in the ID token already.
       fetchUserInfo: false,
+      // An allow rule: only verified @example.com addresses may sign in with this provider.
+      allow: { emailDomains: ['example.com'], emailVerified: true },
     },
     financefeast: financefeast({
       clientId: ff.client.clientId,

@@ -5,9 +5,19 @@ import { startLogin } from './routes/login.js';
 import type { OAuthLoginOptions } from './routes/login.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionEnded } from './policy/session-end.js';
+import { startSilentLogin } from './policy/silent-login.js';
 import { readAuthentication } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
+import { markSilentLogin } from './session/silent-marker.js';
 import { destroySession } from './session/store.js';
+
+/** Options of `req.oauth.trySilentLogin()`. */
+export interface OAuthSilentLoginOptions {
+  /** With several providers: which one. Default: `defaultProvider`. */
+  provider?: string;
+  /** Same-origin path to come back to, signed in or not. Default: the current URL. */
+  returnTo?: string;
+}
 
 /**
  * `req.oauth`: what a handler can do with the signed-in session. A thin facade: every decision
@@ -63,6 +73,30 @@ export class OAuthContext {
     }
   }
 
+  /**
+   * Tries a silent login (`prompt=none`) once per browser session, from any route: resolves to
+   * `true` after sending the browser to the provider (send nothing more), `false` when a user is
+   * signed in already or a silent login was tried in this browser session (render the page). A
+   * provider that cannot sign the user in without a page brings the browser back to `returnTo`,
+   * signed out, without an error.
+   *
+   * @example
+   * ```ts
+   * app.get('/', async (req, res) => {
+   *   if (req.accepts(['json', 'html']) === 'html' && (await req.oauth.trySilentLogin({ returnTo: '/' }))) return;
+   *   res.send(homePage(req.oauthUser));
+   * });
+   * ```
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+   */
+  async trySilentLogin(options: OAuthSilentLoginOptions = {}): Promise<boolean> {
+    if (this.#req.oauthUser !== undefined) return false;
+    return startSilentLogin(this.#runtime, this.#req, this.#res, {
+      returnTo: options.returnTo ?? this.#req.originalUrl,
+      provider: options.provider,
+    });
+  }
+
   /** Redirects the browser to the provider, as GET /login does, from any route of the application. */
   login(options?: OAuthLoginOptions): Promise<void> {
     return startLogin(this.#runtime, this.#req, this.#res, options);
@@ -76,6 +110,8 @@ export class OAuthContext {
     const signIn = readAuthentication(this.#req);
     await destroySession(this.#req);
     this.#req.oauthUser = undefined;
+    // A user who just logged out is not signed straight back in by a silent login.
+    markSilentLogin(this.#req, this.#res, this.#runtime.options.baseURL, true);
     if (signIn !== undefined) await sessionEnded(this.#runtime, signIn, 'logout');
   }
 

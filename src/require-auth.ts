@@ -9,11 +9,12 @@ import {
   missingAuthentication,
   stepUpChallenge,
 } from './policy/step-up.js';
+import { startSilentLogin } from './policy/silent-login.js';
 import { renderError } from './routes/error-page.js';
 import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
 import { startLogin } from './routes/login.js';
-import { markSilentLogin, markStepUp, silentLoginTried, stepUpTried } from './session/sign-in.js';
+import { markStepUp, stepUpTried } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 
 export type { RequireAuthOptions } from './options/require-auth.js';
@@ -62,19 +63,8 @@ async function sendToLogin(
     silent &&
     reason.code === 'OAUTH_LOGIN_REQUIRED' &&
     runtime.options.defaultProvider !== undefined &&
-    !silentLoginTried(req)
+    (await startSilentLogin(runtime, req, res, { returnTo: req.originalUrl }))
   ) {
-    // Once per browser session: several tabs, or a provider that answers login_required, can
-    // never make a redirect loop. An explicit /login clears the mark.
-    markSilentLogin(req, true);
-    await startLogin(
-      runtime,
-      req,
-      res,
-      { returnTo: req.originalUrl, authorizationParams: { prompt: 'none' } },
-      undefined,
-      { silent: true },
-    );
     return;
   }
   if (wantsPage && runtime.loginPath !== undefined) {

@@ -10,7 +10,8 @@ import { checkAuthorizationParams } from '../options/authorization-params.js';
 import type { OAuthAuthorizationParams } from '../options/provider-types.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { markSilentLogin, markStepUp } from '../session/sign-in.js';
+import { markStepUp } from '../session/sign-in.js';
+import { markSilentLogin } from '../session/silent-marker.js';
 import { saveSession } from '../session/store.js';
 import { addTransaction } from '../session/transactions.js';
 import { handleError } from './handle-error.js';
@@ -119,7 +120,7 @@ export function loginRoute(runtime: OAuthRuntime) {
     provider: OAuthProviderClient,
   ): void {
     // An explicit login ends the "silent login tried" state of this browser session.
-    markSilentLogin(req, false);
+    markSilentLogin(req, res, runtime.options.baseURL, false);
     markStepUp(req, false);
     startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) =>
       handleError(runtime.options, error, req, res, next),

@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.js';
 import { sessionEnded } from '../policy/session-end.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { readAuthentication } from '../session/sign-in.js';
+import { markSilentLogin } from '../session/silent-marker.js';
 import { destroySession } from '../session/store.js';
 import { handleError } from './handle-error.js';
 import { assertSameOrigin } from './same-origin.js';
@@ -21,6 +22,8 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
   const extraParams = options.logoutParams(req);
   await destroySession(req);
   req.oauthUser = undefined;
+  // A user who just logged out is not signed straight back in by a silent login.
+  markSilentLogin(req, res, options.baseURL, true);
   if (authentication !== undefined) await sessionEnded(runtime, authentication, 'logout');
   // The post-logout URL is always the configured one, never one taken from the request.
   const provider =

@@ -27,8 +27,6 @@ export interface OAuthSessionData {
   sessionEndsAt?: number;
   /** Epoch milliseconds of the last request seen, for `idleDuration`. */
   lastSeenAt?: number;
-  /** A silent login (`prompt=none`) was tried in this browser session already. */
-  silentLoginTried?: boolean;
   /** A step-up was tried since the last sign-in: a second shortfall is refused, not retried. */
   stepUpTried?: boolean;
 }
@@ -132,19 +130,6 @@ export function readSignInTimes(req: Request): SignInTimes {
 export function recordSeen(req: Request, now: number): void {
   const stored = sessionData(req);
   if (stored !== undefined) req.session.oauth = { ...stored, lastSeenAt: now };
-}
-
-/** Whether a silent login was tried in this browser session already. */
-export function silentLoginTried(req: Request): boolean {
-  return sessionData(req)?.silentLoginTried === true;
-}
-
-/** Marks (or, with `false`, clears) the silent-login attempt of this browser session. */
-export function markSilentLogin(req: Request, tried: boolean): void {
-  const stored = sessionData(req) ?? {};
-  if ((stored.silentLoginTried === true) === tried) return;
-  const { silentLoginTried: _marker, ...rest } = stored;
-  req.session.oauth = tried ? { ...rest, silentLoginTried: true } : rest;
 }
 
 /** Whether a step-up was tried since the last sign-in. */

@@ -46,8 +46,9 @@ const PHONE = { width: 390, height: 844 };
 const STEP_TIMEOUT = 15_000;
 
 /** A login name long enough to overflow a phone's width if anything failed to wrap. */
+// At example.com, which the app's allow rule accepts for the embedded provider.
 const LONG_NAME =
-  'maximilian.alexander.konstantin.von.uberlangername@a-very-long-subdomain.example.com';
+  'maximilian.alexander.konstantin.friedrich.wilhelm.von.uberlangername@example.com';
 
 interface AxeViolation {
   id: string;

@@ -83,8 +83,15 @@ describe('example app', () => {
     }
   });
 
-  it('shows a newcomer what it is and one login button per provider', async () => {
-    const home = await request(url).get('/').set('Accept', HTML).expect(200);
+  it('tries a silent login once, then shows a newcomer what it is and one login button per provider', async () => {
+    const browserAgent = request.agent(url);
+    const first = await browserAgent.get('/').set('Accept', HTML).expect(303);
+    const silent = new URL(first.headers.location as string, url);
+    expect(silent.pathname).toBe('/oidc/auth');
+    expect(silent.searchParams.get('prompt')).toBe('none');
+    // Not signed in at the embedded provider: back home, signed out, with no error page.
+    const home = await browserAgent.get('/').set('Accept', HTML).redirects(5).expect(200);
+    expect((await browserAgent.get('/').set('Accept', HTML).expect(200)).text).toBe(home.text);
     expect(home.type).toBe('text/html');
     for (const provider of example.providers) {
       expect(home.text).toContain(

@@ -80,9 +80,30 @@ describe('silent login', () => {
     const agent = browser(app.url);
     const authorization = await openPage(agent);
     await agent.get(pathOf(await completeLogin(authorization, { jar: new CookieJar() })));
-    expect((await agent.get('/session').expect(200)).body.oauth.silentLoginTried).toBe(true);
-    await agent.get('/login').expect(303);
-    expect((await agent.get('/session').expect(200)).body.oauth.silentLoginTried).toBeUndefined();
+    await agent.get('/me').set('Accept', 'text/html').expect(302);
+    const login = await agent.get('/login').expect(303);
+    expect(String(login.headers['set-cookie'])).toMatch(/oauth_silent=;.*Expires=Thu, 01 Jan 1970/);
+    // The mark is gone: the next signed-out visit tries a silent login again.
+    const again = await openPage(agent);
+    expect(again.searchParams.get('prompt')).toBe('none');
+  });
+
+  it('never signs a user who just logged out straight back in', async () => {
+    const jar = new CookieJar();
+    const agent = browser(app.url);
+    await loginThroughProvider(agent, { jar });
+    await agent.post('/logout').set('Origin', app.url).expect(303);
+    // Still signed in at the provider, but the app does not try a silent login now.
+    const page = await agent.get('/me').set('Accept', 'text/html').expect(302);
+    expect(page.headers.location).toBe('/login?returnTo=%2Fme');
+  });
+
+  it('keeps the mark in a cookie, not in the session store', async () => {
+    const agent = browser(app.url);
+    const page = await agent.get('/me').set('Accept', 'text/html');
+    expect(String(page.headers['set-cookie'])).toMatch(
+      /oauth_silent=tried; Path=\/; HttpOnly; SameSite=Lax/,
+    );
   });
 
   it('never tries for API requests, which get 401 at once', async () => {
