@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,15 +28,12 @@ beforeAll(async () => {
   const installed = join(consumer, 'node_modules', 'express-oauth-rp');
   await mkdir(installed, { recursive: true });
   await run('tar', ['-xzf', join(work, packed!.filename), '-C', installed, '--strip-components=1']);
-  // Dependencies come from the repository's install; the package's own files come from the tarball.
-  for (const name of [
-    'openid-client',
-    'jose',
-    'leven',
-    'escape-html',
-    'express',
-    'express-session',
-  ]) {
+  // Dependencies come from the repository's install, as package.json lists them (so a new one
+  // cannot be forgotten here); the package's own files come from the tarball.
+  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  for (const name of [...Object.keys(manifest.dependencies), 'express', 'express-session']) {
     await link(name);
   }
   for (const name of [
