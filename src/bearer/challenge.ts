@@ -41,7 +41,9 @@ export function challenges(error: OAuthError, context: ChallengeContext): string
   const scheme = dpopProblem || context.dpopRequired ? 'dpop' : context.scheme;
   const params: string[] = [];
   if (value !== undefined) {
-    params.push(`error=${quoted(value)}`, `error_description=${quoted(error.message)}`);
+    // The description reads better with the message's quotes as apostrophes than escaped.
+    const description = error.message.replace(/["\\]/g, "'");
+    params.push(`error=${quoted(value)}`, `error_description=${quoted(description)}`);
     if (value === 'insufficient_scope') params.push(`scope=${quoted(context.scopes.join(' '))}`);
   }
   const bearer = `Bearer${params.length > 0 ? ` ${params.join(', ')}` : ''}`;
