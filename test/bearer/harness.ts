@@ -27,11 +27,16 @@ export interface BearerSetup {
  * `GET /api/either` behind `requireAuthOrBearer(options)`; both answer `req.oauthUser`.
  */
 export async function startBearerApp(
-  options: Partial<RequireBearerOptions> = {},
+  options:
+    | Partial<RequireBearerOptions>
+    | ((provider: ScriptedProvider) => Partial<RequireBearerOptions>) = {},
   extra: Record<string, unknown> = {},
 ): Promise<BearerSetup> {
   const provider = await startScriptedProvider();
-  const guardOptions = { audience: AUDIENCE, ...options } as RequireBearerOptions;
+  const guardOptions = {
+    audience: AUDIENCE,
+    ...(typeof options === 'function' ? options(provider) : options),
+  } as RequireBearerOptions;
   const app = await startTestApp({
     oauth: () => ({
       issuer: provider.issuer,
