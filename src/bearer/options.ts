@@ -89,7 +89,12 @@ export interface OAuthDpopOptions {
    *
    * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
    */
-  nonce?: boolean | { readonly secret: string };
+  nonce?:
+    | boolean
+    | {
+        /** The key of the nonces' HMAC, the same for every instance: 32 characters or more. */
+        readonly secret: string;
+      };
   /**
    * Remembers each proof's `jti` for the proof's lifetime, so a proof is used once. Default an
    * in-memory store, right for one instance; use {@link createRedisReplayStore} for several.
