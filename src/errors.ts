@@ -100,6 +100,41 @@ export const OAuthErrorCodes = {
   LOGOUT_TOKEN_INVALID: 'OAUTH_LOGOUT_TOKEN_INVALID',
   /** A route named a provider that is not configured. */
   UNKNOWN_PROVIDER: 'OAUTH_UNKNOWN_PROVIDER',
+  /**
+   * `requireBearer()`: the access token is malformed, expired, revoked, for another audience or
+   * issuer, badly signed, or sent with the wrong scheme (`invalid_token`).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+   */
+  INVALID_TOKEN: 'OAUTH_INVALID_TOKEN',
+  /**
+   * `requireBearer()`: the access token lacks a scope the route requires (`insufficient_scope`).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+   */
+  INSUFFICIENT_SCOPE: 'OAUTH_INSUFFICIENT_SCOPE',
+  /**
+   * `requireBearer()`: the request carries its credentials in a way that is refused: a token in
+   * the query string or the body, several `Authorization` or `DPoP` headers, or a malformed one
+   * (`invalid_request`).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+   */
+  INVALID_REQUEST: 'OAUTH_INVALID_REQUEST',
+  /**
+   * `requireBearer()`: the DPoP proof is missing, malformed, replayed, stale, for another URL or
+   * method, or made with another key than the token is bound to (`invalid_dpop_proof`).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+   */
+  INVALID_DPOP_PROOF: 'OAUTH_INVALID_DPOP_PROOF',
+  /**
+   * `requireBearer()` with `dpop.nonce`: the proof must carry the server's current nonce, sent in
+   * the `DPoP-Nonce` header of this answer (`use_dpop_nonce`); retry with it.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
+   */
+  USE_DPOP_NONCE: 'OAUTH_USE_DPOP_NONCE',
 } as const;
 
 /** One of the values of {@link OAuthErrorCodes}. */
@@ -136,6 +171,11 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_INTERNAL_ERROR: 500,
   OAUTH_LOGOUT_TOKEN_INVALID: 400,
   OAUTH_UNKNOWN_PROVIDER: 404,
+  OAUTH_INVALID_TOKEN: 401,
+  OAUTH_INSUFFICIENT_SCOPE: 403,
+  OAUTH_INVALID_REQUEST: 400,
+  OAUTH_INVALID_DPOP_PROOF: 401,
+  OAUTH_USE_DPOP_NONCE: 401,
 };
 
 /** Options of {@link OAuthError}. */

@@ -99,3 +99,19 @@ export type {
   OAuthTokenClientQuirks,
   OAuthTokenGrantBaseOptions,
 } from './token-client/index.js';
+
+// API protection
+export {
+  createMemoryReplayStore,
+  createRedisReplayStore,
+  requireAuthOrBearer,
+  requireBearer,
+} from './bearer/index.js';
+export type {
+  OAuthDpopOptions,
+  OAuthIntrospectionOptions,
+  OAuthMemoryReplayStoreOptions,
+  OAuthRedisReplayClient,
+  OAuthReplayStore,
+  RequireBearerOptions,
+} from './bearer/index.js';

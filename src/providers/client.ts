@@ -1,3 +1,4 @@
+import type { Configuration, ServerMetadata } from 'openid-client';
 import type { ResolvedProvider } from '../options/provider.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
 import type { OAuthTokens } from '../session/tokens.js';
@@ -59,4 +60,21 @@ export interface OAuthProviderClient {
     postLogoutRedirectUri: string,
     extraParams?: Readonly<Record<string, string>>,
   ): Promise<URL | undefined>;
+  /**
+   * OpenID Connect providers only: the provider as a resource server checks its access tokens,
+   * through the same discovery as sign-in (the client's authentication for introspection) and the
+   * provider's own HTTP policy for its JWKS.
+   */
+  resourceServer?(): Promise<OAuthResourceServer>;
+}
+
+/** What `requireBearer()` needs from a discovered provider; see {@link OAuthProviderClient.resourceServer}. */
+export interface OAuthResourceServer {
+  readonly metadata: ServerMetadata;
+  /** openid-client's configuration: introspection with the configured client authentication. */
+  readonly configuration: Configuration;
+  /** The provider's `fetch` (plain-http policy, timeout), for its JWKS. */
+  readonly fetch: (url: string, init: RequestInit) => Promise<Response>;
+  /** Milliseconds. */
+  readonly timeout: number;
 }

@@ -19,7 +19,15 @@ import { retryAfterSeconds } from './retry-after.js';
 
 /** What the middleware was doing when the provider failed, for the message a developer reads. */
 export type ProviderOperation =
-  'discovery' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'jwks' | 'revocation';
+  | 'discovery'
+  | 'authorize'
+  | 'callback'
+  | 'token'
+  | 'refresh'
+  | 'userinfo'
+  | 'jwks'
+  | 'revocation'
+  | 'introspection';
 
 const DOING: Record<ProviderOperation, string> = {
   discovery: 'discovering the provider metadata',
@@ -30,6 +38,7 @@ const DOING: Record<ProviderOperation, string> = {
   userinfo: 'fetching userinfo',
   jwks: "fetching the provider's keys (JWKS)",
   revocation: 'revoking the tokens',
+  introspection: 'introspecting an access token',
 };
 
 /** OAuth error values that say the application's own client credentials were refused. */

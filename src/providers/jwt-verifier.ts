@@ -4,7 +4,7 @@ import { OAuthError } from '../errors.js';
 import { toOAuthError } from './error-mapping.js';
 
 /** Asymmetric algorithms only: a symmetric one would let the client secret sign tokens. */
-const ALGORITHMS = [
+export const ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -25,7 +25,7 @@ export type JwtRefusal = (reason: string, cause?: unknown) => OAuthError;
 export type JwtVerifier = (jwt: string, refuse: JwtRefusal) => Promise<Record<string, unknown>>;
 
 /** jose's error classes decide: what the provider did wrong, or what the token did wrong. */
-function verificationFailure(error: unknown, refuse: JwtRefusal): OAuthError {
+export function verificationFailure(error: unknown, refuse: JwtRefusal): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof errors.JWKSMultipleMatchingKeys) {
     return refuse('it names no "kid" while the provider publishes several keys', error);

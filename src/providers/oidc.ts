@@ -316,5 +316,15 @@ export function createOidcProvider(
         ...(idToken === undefined ? {} : { id_token_hint: idToken }),
       });
     },
+
+    async resourceServer() {
+      const config = await getConfiguration();
+      return {
+        metadata: config.serverMetadata(),
+        configuration: config,
+        fetch: timedFetch,
+        timeout: options.timeout,
+      };
+    },
   };
 }

@@ -174,6 +174,33 @@ export const ERROR_WORDING: Readonly<Record<OAuthErrorCode, ErrorWording>> = {
     next: 'sign-in',
     action: 'See the ways to sign in',
   },
+  // The API guard's codes: API clients read the JSON and the challenge; a person who opens an API
+  // address in a browser reads these.
+  OAUTH_INVALID_TOKEN: {
+    title: 'This address is for programs',
+    message: 'It needs a valid access token, which a browser does not send.',
+    ...HOME,
+  },
+  OAUTH_INSUFFICIENT_SCOPE: {
+    title: 'Not allowed with this access',
+    message: 'The access given to the program calling this address does not cover this request.',
+    ...HOME,
+  },
+  OAUTH_INVALID_REQUEST: {
+    title: 'This request cannot be read',
+    message: 'It carries its access token in a way this site does not accept.',
+    ...HOME,
+  },
+  OAUTH_INVALID_DPOP_PROOF: {
+    title: 'This address is for programs',
+    message: 'It needs a proof of possession of the access token, which a browser does not send.',
+    ...HOME,
+  },
+  OAUTH_USE_DPOP_NONCE: {
+    title: 'This address is for programs',
+    message: 'The program calling it must try again with the value the site gave.',
+    ...HOME,
+  },
 };
 
 /** A login the `maxTransactions` limit dropped (routes/callback.ts marks it in the cause). */

@@ -170,3 +170,29 @@ export function revocationEndpoint(state: ProviderState, req: RecordedRequest): 
   state.refreshTokens.delete(revoked);
   return textReply('', 200);
 }
+
+/**
+ * POST /introspect (RFC 7662): the client authenticates as at the token endpoint; an access token
+ * this provider issued and that has not expired or been revoked is `active`, with its `sub`,
+ * `scope`, `client_id`, `exp` and `iss`; anything else is `{ active: false }` (§2.2). The honest
+ * answer names no `aud`: tests that need one add it with `script.introspection = { set: { aud } }`.
+ */
+export function introspectionEndpoint(state: ProviderState, req: RecordedRequest): Reply {
+  const unauthenticated = authenticateClient(state, req);
+  if (unauthenticated) return unauthenticated;
+  const token = req.form?.get('token') ?? '';
+  if (token === '') return oauthError(400, 'invalid_request', 'the token parameter is missing');
+  const grant = state.accessTokens.get(token);
+  if (grant === undefined || (grant.expiresAt ?? Infinity) <= epoch()) {
+    return jsonReply({ active: false });
+  }
+  return jsonReply({
+    active: true,
+    sub: grant.sub,
+    scope: grant.scope,
+    client_id: state.clientId,
+    token_type: 'Bearer',
+    iss: state.issuer,
+    ...(grant.expiresAt === undefined ? {} : { exp: grant.expiresAt }),
+  });
+}

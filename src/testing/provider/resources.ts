@@ -11,6 +11,7 @@ export function discoveryEndpoint(state: ProviderState): Reply {
     jwks_uri: state.url('/jwks'),
     end_session_endpoint: state.url('/end-session'),
     revocation_endpoint: state.url('/revoke'),
+    introspection_endpoint: state.url('/introspect'),
     authorization_response_iss_parameter_supported: true,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

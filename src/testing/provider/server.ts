@@ -1,7 +1,12 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { authorizeEndpoint, revocationEndpoint, tokenEndpoint } from './grants.js';
+import {
+  authorizeEndpoint,
+  introspectionEndpoint,
+  revocationEndpoint,
+  tokenEndpoint,
+} from './grants.js';
 import { applyPatch, KeyRing } from './keys.js';
 import { jsonReply } from './reply.js';
 import type { CodeGrant, ProviderState, Reply, TokenGrant } from './reply.js';
@@ -222,6 +227,10 @@ class ScriptedProviderServer implements ScriptedProvider, ProviderState {
         );
       case '/revoke':
         return route(['POST'], s.revocation as LooseScript, () => revocationEndpoint(this, r));
+      case '/introspect':
+        return route(['POST'], s.introspection as LooseScript, () =>
+          introspectionEndpoint(this, r),
+        );
       case '/distributed':
         return route(
           ['GET'],

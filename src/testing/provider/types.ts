@@ -167,6 +167,12 @@ export interface Script {
   distributed?: EndpointScript<string>;
   /** The token revocation endpoint at /revoke (RFC 7009). */
   revocation?: EndpointScript<JsonObject>;
+  /**
+   * The token introspection endpoint at /introspect (RFC 7662); its honest answer names no `aud`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+   */
+  introspection?: EndpointScript<JsonObject>;
 }
 
 export type EndpointName = keyof Script;

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import { codedTypeError } from '../errors.js';
+import {
+  invalid,
+  isRecord,
+  missing,
+  readBoolean,
+  readOptionsObject,
+  readString,
+  readUrl,
+  rejectUnknownKeys,
+} from '../options/readers.js';
+import { createMemoryReplayStore } from './replay-store.js';
+import type { OAuthReplayStore } from './replay-store.js';
+
+/**
+ * Options of {@link requireBearer} and {@link requireAuthOrBearer}: which provider issues the
+ * tokens, which audience they must be for, and what the route requires of them.
+ */
+export interface RequireBearerOptions {
+  /**
+   * The configured provider (its name in `oauthMiddleware()`'s `providers`) whose access tokens
+   * are accepted. Default: the default provider. Only OpenID Connect providers (found by
+   * discovery) can be used. Not together with `issuer`.
+   */
+  provider?: string;
+  /**
+   * The issuer whose access tokens are accepted, instead of naming the provider: it must be the
+   * `issuer` of one of the configured OpenID Connect providers (the tokens are checked with that
+   * provider's discovery, keys and client authentication). Not together with `provider`.
+   */
+  issuer?: string | URL;
+  /**
+   * This API's identifier(s): a token is accepted only when its `aud` names one of them (for an
+   * opaque token, the introspection response's `aud`). Required: a token for another API must
+   * never be accepted here.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+   * @see https://www.rfc-editor.org/rfc/rfc8707
+   */
+  audience: string | readonly string[];
+  /**
+   * Scopes the token must carry (all of them); a token that lacks one is answered 403
+   * `insufficient_scope`, with the scopes in the challenge.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+   */
+  scopes?: string | readonly string[];
+  /** Claims the token must carry, each equal to the value given (or containing it, for arrays); 403 otherwise. */
+  claims?: Readonly<Record<string, string | number | boolean>>;
+  /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. Default: the middleware's `clockTolerance`. */
+  clockTolerance?: number;
+  /**
+   * Opaque (non-JWT) tokens are checked at the provider's introspection endpoint (RFC 7662) with
+   * the client's configured authentication, and the answers cached. `false` refuses opaque tokens.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7662
+   */
+  introspection?: false | OAuthIntrospectionOptions;
+  /**
+   * DPoP-bound tokens (RFC 9449). Tokens bound to a key are always checked against the request's
+   * proof; these options say whether unbound tokens are accepted, and how proofs are checked.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449
+   */
+  dpop?: OAuthDpopOptions;
+}
+
+/** How introspection answers are cached; see {@link RequireBearerOptions.introspection}. */
+export interface OAuthIntrospectionOptions {
+  /**
+   * Seconds an answer is reused, at most; an active token's is never kept past its `exp`. Default
+   * 30. A revoked token is accepted for up to this long: lower it for sensitive APIs.
+   */
+  cacheMaxAge?: number;
+  /** How many answers are kept, least recently used first out. Default 10,000. */
+  cacheMaxEntries?: number;
+}
+
+/** DPoP options; see {@link RequireBearerOptions.dpop}. */
+export interface OAuthDpopOptions {
+  /** Refuse tokens that are not DPoP-bound (bearer tokens). Default `false`. */
+  required?: boolean;
+  /**
+   * Require the server's nonce in proofs (`DPoP-Nonce`, answered `use_dpop_nonce` until the
+   * client uses it), so a proof cannot be made ahead of time. `true` keys the nonce with a random
+   * secret of this process; with several instances, give them one `{ secret }` (32 characters or
+   * more). Default `false`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
+   */
+  nonce?:
+    | boolean
+    | {
+        /** The key of the nonces' HMAC, the same for every instance: 32 characters or more. */
+        readonly secret: string;
+      };
+  /**
+   * Remembers each proof's `jti` for the proof's lifetime, so a proof is used once. Default an
+   * in-memory store, right for one instance; use {@link createRedisReplayStore} for several.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+   */
+  replayStore?: OAuthReplayStore;
+  /** Seconds a proof is accepted after its `iat` (and so how long its `jti` is remembered). Default 60. */
+  proofMaxAge?: number;
+}
+
+/** `requireBearer()` options after validation; internal. */
+export interface ResolvedBearerOptions {
+  readonly provider: string | undefined;
+  readonly issuer: URL | undefined;
+  readonly audience: readonly string[];
+  readonly scopes: readonly string[];
+  readonly claims: readonly (readonly [string, string | number | boolean])[];
+  /** Seconds; undefined: the middleware's. */
+  readonly clockTolerance: number | undefined;
+  readonly introspection:
+    false | { readonly cacheMaxAge: number; readonly cacheMaxEntries: number };
+  readonly dpop: {
+    readonly required: boolean;
+    readonly nonceSecret: string | undefined;
+    readonly replayStore: OAuthReplayStore;
+    readonly proofMaxAge: number;
+  };
+}
+
+const OWNER = 'requireBearer() options';
+
+// Tied to the public types, so typo hints and validation cannot drift from the docs.
+const KEYS = [
+  'provider',
+  'issuer',
+  'audience',
+  'scopes',
+  'claims',
+  'clockTolerance',
+  'introspection',
+  'dpop',
+] as const satisfies readonly (keyof RequireBearerOptions)[];
+const everyKeyListed: Record<
+  Exclude<keyof RequireBearerOptions, (typeof KEYS)[number]>,
+  never
+> = {};
+void everyKeyListed;
+
+const INTROSPECTION_KEYS = [
+  'cacheMaxAge',
+  'cacheMaxEntries',
+] as const satisfies readonly (keyof OAuthIntrospectionOptions)[];
+const everyIntrospectionKeyListed: Record<
+  Exclude<keyof OAuthIntrospectionOptions, (typeof INTROSPECTION_KEYS)[number]>,
+  never
+> = {};
+void everyIntrospectionKeyListed;
+
+const DPOP_KEYS = [
+  'required',
+  'nonce',
+  'replayStore',
+  'proofMaxAge',
+] as const satisfies readonly (keyof OAuthDpopOptions)[];
+const everyDpopKeyListed: Record<
+  Exclude<keyof OAuthDpopOptions, (typeof DPOP_KEYS)[number]>,
+  never
+> = {};
+void everyDpopKeyListed;
+
+function readStrings(name: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list =
+    typeof value === 'string'
+      ? value.split(' ')
+      : Array.isArray(value) && value.every((item) => typeof item === 'string')
+        ? (value as string[])
+        : undefined;
+  if (list === undefined) throw invalid(name, 'a string or an array of strings', OWNER);
+  return list.filter((item) => item !== '');
+}
+
+function readAudience(value: unknown): string[] {
+  if (value === undefined) {
+    throw missing('audience', 'so that tokens issued for another API are refused', OWNER);
+  }
+  // An audience is an identifier (often a URL) that may not be split on spaces.
+  const list = typeof value === 'string' ? [value] : readStrings('audience', value);
+  if (list === undefined || list.length === 0 || list.some((aud) => aud.trim() === '')) {
+    throw invalid('audience', 'a non-empty string or a non-empty array of them', OWNER);
+  }
+  return list;
+}
+
+function readClaims(value: unknown): [string, string | number | boolean][] {
+  if (value === undefined) return [];
+  if (!isRecord(value)) throw invalid('claims', 'an object', OWNER);
+  return Object.entries(value).map(([name, expected]) => {
+    if (!['string', 'number', 'boolean'].includes(typeof expected)) {
+      throw invalid(`claims.${name}`, 'a string, a number or a boolean', OWNER);
+    }
+    return [name, expected as string | number | boolean];
+  });
+}
+
+function readSeconds(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw invalid(name, `a finite number >= ${min}`, OWNER);
+  }
+  return value;
+}
+
+function readIntrospection(value: unknown): ResolvedBearerOptions['introspection'] {
+  if (value === false) return false;
+  const input = value === undefined ? {} : value;
+  if (!isRecord(input)) throw invalid('introspection', 'false or an object', OWNER);
+  rejectUnknownKeys(input, INTROSPECTION_KEYS, 'introspection.', OWNER);
+  const cacheMaxEntries = readSeconds(
+    'introspection.cacheMaxEntries',
+    input.cacheMaxEntries,
+    10_000,
+    1,
+  );
+  if (!Number.isInteger(cacheMaxEntries)) {
+    throw invalid('introspection.cacheMaxEntries', 'an integer >= 1', OWNER);
+  }
+  return {
+    cacheMaxAge: readSeconds('introspection.cacheMaxAge', input.cacheMaxAge, 30, 0),
+    cacheMaxEntries,
+  };
+}
+
+function readNonceSecret(value: unknown): string | undefined {
+  if (value === undefined || value === false) return undefined;
+  // A secret of this process: enough for one instance, which is the one that issued the nonce.
+  if (value === true) return randomBytes(32).toString('base64url');
+  if (!isRecord(value) || typeof value.secret !== 'string' || value.secret.length < 32) {
+    throw invalid(
+      'dpop.nonce',
+      'a boolean or { secret } with a secret of 32 characters or more',
+      OWNER,
+    );
+  }
+  rejectUnknownKeys(value, ['secret'], 'dpop.nonce.', OWNER);
+  return value.secret;
+}
+
+function readReplayStore(value: unknown): OAuthReplayStore {
+  if (value === undefined) return createMemoryReplayStore();
+  if (!isRecord(value) || typeof value.claim !== 'function') {
+    throw invalid('dpop.replayStore', 'an object with a claim(key, ttlMs) method', OWNER);
+  }
+  return value as unknown as OAuthReplayStore;
+}
+
+function readDpop(value: unknown): ResolvedBearerOptions['dpop'] {
+  const input = value === undefined ? {} : value;
+  if (!isRecord(input)) throw invalid('dpop', 'an object', OWNER);
+  rejectUnknownKeys(input, DPOP_KEYS, 'dpop.', OWNER);
+  return {
+    required: readBoolean('dpop.required', input.required, false, OWNER),
+    nonceSecret: readNonceSecret(input.nonce),
+    replayStore: readReplayStore(input.replayStore),
+    proofMaxAge: readSeconds('dpop.proofMaxAge', input.proofMaxAge, 60, 1),
+  };
+}
+
+/**
+ * Validates `requireBearer()` options when the guard is created, in the same dialect as the
+ * middleware's: a typo fails at start-up with a hint.
+ */
+export function resolveBearerOptions(value: unknown): ResolvedBearerOptions {
+  const input = readOptionsObject(value, OWNER);
+  rejectUnknownKeys(input, KEYS, '', OWNER);
+  if (input.provider !== undefined && input.issuer !== undefined) {
+    throw codedTypeError(
+      `"${OWNER}.provider" and "${OWNER}.issuer" cannot both be set; name the provider, or its issuer`,
+      'ERR_INVALID_ARG_VALUE',
+    );
+  }
+  let issuer: URL | undefined;
+  if (input.issuer !== undefined) {
+    try {
+      issuer = readUrl('issuer', input.issuer);
+    } catch {
+      throw invalid('issuer', 'an absolute http(s) URL', OWNER);
+    }
+  }
+  return {
+    provider:
+      input.provider === undefined
+        ? undefined
+        : readString('provider', input.provider, undefined, OWNER),
+    issuer,
+    audience: readAudience(input.audience),
+    scopes: readStrings('scopes', input.scopes) ?? [],
+    claims: readClaims(input.claims),
+    clockTolerance:
+      input.clockTolerance === undefined
+        ? undefined
+        : readSeconds('clockTolerance', input.clockTolerance, 0, 0),
+    introspection: readIntrospection(input.introspection),
+    dpop: readDpop(input.dpop),
+  };
+}

@@ -1,0 +1,304 @@
+import type { NextFunction, Request, Response } from 'express';
+import { OAuthContext } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { isRecord } from '../options/readers.js';
+import { routeUrl } from '../options/routes.js';
+import { inspectSignIn } from '../refresh/current-sign-in.js';
+import { requireAuth } from '../require-auth.js';
+import { renderError } from '../routes/error-page.js';
+import { handleError } from '../routes/handle-error.js';
+import type { OAuthRuntime } from '../runtime.js';
+import { userFromProfile } from '../session/user.js';
+import type { OAuthUser } from '../session/user.js';
+import { setChallenges } from './challenge.js';
+import type { ChallengeContext } from './challenge.js';
+import { presentedToken } from './credentials.js';
+import type { OAuthPresentedToken } from './credentials.js';
+import { createDpopNonces } from './dpop-nonce.js';
+import { verifyDpopProof } from './dpop-proof.js';
+import { createIntrospector } from './introspection.js';
+import { isJwt, refuseToken, verifyJwtAccessToken } from './jwt-access-token.js';
+import { checkCertificateBinding } from './mtls.js';
+import { resolveBearerOptions } from './options.js';
+import type { RequireBearerOptions, ResolvedBearerOptions } from './options.js';
+import { resourceServerFor } from './resource-server.js';
+
+export type { RequireBearerOptions } from './options.js';
+
+/** Codes whose answers carry `WWW-Authenticate` challenges. */
+const CHALLENGED = new Set<string>([
+  'OAUTH_LOGIN_REQUIRED',
+  'OAUTH_INVALID_TOKEN',
+  'OAUTH_INSUFFICIENT_SCOPE',
+  'OAUTH_INVALID_REQUEST',
+  'OAUTH_INVALID_DPOP_PROOF',
+  'OAUTH_USE_DPOP_NONCE',
+]);
+
+type BearerGuard = (
+  runtime: OAuthRuntime,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  presented: OAuthPresentedToken | undefined,
+) => void;
+
+function claimMatches(actual: unknown, expected: string | number | boolean): boolean {
+  return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
+}
+
+/** The request's URL as the client addressed it: from `baseURL`, never the Host header. */
+function publicUrl(runtime: OAuthRuntime, req: Request): string {
+  const index = req.originalUrl.indexOf('?');
+  const url = new URL(
+    routeUrl(
+      runtime.options.baseURL,
+      index === -1 ? req.originalUrl : req.originalUrl.slice(0, index),
+    ),
+  );
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+/**
+ * The user a token names, shaped as a session's `req.oauthUser` is: `sub` (the client's own id
+ * for a token without a user, as RFC 9068 §2.2 says of client credentials tokens), the standard
+ * profile claims when the token carries them, and every claim in `claims`.
+ */
+function userFromToken(provider: string, claims: Record<string, unknown>): OAuthUser {
+  const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : claims.client_id;
+  if (typeof sub !== 'string' || sub === '')
+    throw refuseToken('it names neither "sub" nor "client_id"');
+  return userFromProfile(provider, { ...claims, sub });
+}
+
+function checkRules(settings: ResolvedBearerOptions, claims: Record<string, unknown>): void {
+  if (settings.scopes.length > 0) {
+    const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
+    const missing = settings.scopes.find((scope) => !granted.has(scope));
+    if (missing !== undefined) {
+      throw new OAuthError(`the access token lacks the scope "${missing}"`, {
+        code: 'OAUTH_INSUFFICIENT_SCOPE',
+      });
+    }
+  }
+  const unmet = settings.claims.find(([name, value]) => !claimMatches(claims[name], value));
+  if (unmet !== undefined) {
+    throw new OAuthError(`the access token lacks the claim "${unmet[0]}" required here`, {
+      code: 'OAUTH_FORBIDDEN',
+    });
+  }
+}
+
+/** The checks shared by {@link requireBearer} and {@link requireAuthOrBearer}. */
+function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard {
+  const introspect =
+    settings.introspection === false
+      ? undefined
+      : createIntrospector(settings.introspection, settings.audience);
+  const nonces =
+    settings.dpop.nonceSecret === undefined
+      ? undefined
+      : createDpopNonces(settings.dpop.nonceSecret, settings.dpop.proofMaxAge);
+
+  /** RFC 9449 §7 and RFC 8705 §3: a bound token is only good with its key or certificate. */
+  async function checkBinding(
+    runtime: OAuthRuntime,
+    req: Request,
+    presented: OAuthPresentedToken,
+    claims: Record<string, unknown>,
+    clockTolerance: number,
+  ): Promise<void> {
+    const cnf = isRecord(claims.cnf) ? claims.cnf : {};
+    if (cnf.jkt !== undefined) {
+      if (typeof cnf.jkt !== 'string') throw refuseToken('"cnf.jkt" must be a string');
+      // RFC 9449 §7.2: a DPoP-bound token sent as a bearer token is refused, proof or not.
+      if (presented.scheme !== 'dpop') {
+        throw refuseToken('it is bound to a DPoP key; send it with the DPoP scheme and a proof');
+      }
+      await verifyDpopProof(
+        presented.proof,
+        {
+          method: req.method,
+          url: publicUrl(runtime, req),
+          accessToken: presented.token,
+          jkt: cnf.jkt,
+        },
+        { ...settings.dpop, clockTolerance, nonces },
+      );
+    } else if (presented.scheme === 'dpop') {
+      throw refuseToken('it was sent with the DPoP scheme but is not bound to a DPoP key');
+    } else if (settings.dpop.required) {
+      throw refuseToken('this API accepts DPoP-bound tokens only');
+    }
+    if (cnf['x5t#S256'] !== undefined) checkCertificateBinding(req, cnf['x5t#S256']);
+  }
+
+  async function authenticate(
+    runtime: OAuthRuntime,
+    req: Request,
+    presented: OAuthPresentedToken | undefined,
+  ): Promise<OAuthUser> {
+    if (presented === undefined) {
+      throw new OAuthError('an access token is required in the Authorization header', {
+        code: 'OAUTH_LOGIN_REQUIRED',
+      });
+    }
+    const clockTolerance = settings.clockTolerance ?? runtime.options.clockTolerance;
+    const { name, server } = await resourceServerFor(runtime, settings);
+    let claims: Record<string, unknown>;
+    if (isJwt(presented.token)) {
+      claims = await verifyJwtAccessToken(
+        server,
+        presented.token,
+        settings.audience,
+        clockTolerance,
+      );
+    } else if (introspect !== undefined) {
+      claims = await introspect(server, presented.token, clockTolerance);
+    } else {
+      throw refuseToken('it is not a JWT, and opaque tokens are not accepted here');
+    }
+    await checkBinding(runtime, req, presented, claims, clockTolerance);
+    checkRules(settings, claims);
+    return userFromToken(name, claims);
+  }
+
+  return (runtime, req, res, next, presented) => {
+    const context: ChallengeContext = {
+      scheme: presented?.scheme,
+      dpopRequired: settings.dpop.required,
+      scopes: settings.scopes,
+    };
+    authenticate(runtime, req, presented).then(
+      (user) => {
+        req.oauthUser = user;
+        if (nonces !== undefined && presented?.scheme === 'dpop') {
+          res.setHeader('DPoP-Nonce', nonces.current());
+        }
+        next();
+      },
+      (error: unknown) => {
+        if (error instanceof OAuthError && error.code === 'OAUTH_INTERNAL_ERROR') {
+          runtime.options.logger.error(error.message);
+        }
+        if (error instanceof OAuthError && CHALLENGED.has(error.code)) {
+          setChallenges(res, error, context, nonces?.current());
+        }
+        handleError(runtime.options, error, req, res, next);
+      },
+    );
+  };
+}
+
+function missingMiddleware(name: string, req: Request, res: Response): void {
+  renderError(
+    new OAuthError(`${name} needs oauthMiddleware() mounted before it, on the same app`, {
+      code: 'OAUTH_INTERNAL_ERROR',
+    }),
+    req,
+    res,
+  );
+}
+
+/** The token the request presents; a refusal (a token in the URL, say) answered at once. */
+function readPresented(
+  runtime: OAuthRuntime,
+  settings: ResolvedBearerOptions,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): { token: OAuthPresentedToken | undefined } | undefined {
+  try {
+    return { token: presentedToken(req) };
+  } catch (error) {
+    if (error instanceof OAuthError) {
+      const context = {
+        scheme: undefined,
+        dpopRequired: settings.dpop.required,
+        scopes: settings.scopes,
+      };
+      setChallenges(res, error, context, undefined);
+    }
+    handleError(runtime.options, error, req, res, next);
+    return undefined;
+  }
+}
+
+/**
+ * Guards an API route with access tokens: `Authorization: Bearer <token>`, or `DPoP <token>`
+ * with a proof. A JWT access token (RFC 9068) is verified against the provider's keys, an opaque
+ * one by introspection (RFC 7662, cached); DPoP-bound and certificate-bound tokens must come with
+ * their key or certificate. `req.oauthUser` is set from the token, as `requireAuth()` sets it
+ * from the session, so a handler works behind either.
+ *
+ * Refusals answer 401 (or 403 for a missing scope or claim) with RFC 6750 / RFC 9449 challenges in
+ * `WWW-Authenticate` and the package's JSON error body (or the middleware's `onError`). Options
+ * are validated here, at creation; the provider is found at the first request, through the
+ * `oauthMiddleware()` mounted before.
+ *
+ * @example
+ * ```ts
+ * app.use(oauthMiddleware(options));
+ * app.get('/api/orders', requireBearer({ audience: 'https://api.example.com', scopes: 'orders:read' }), (req, res) => {
+ *   res.json(listOrders(req.oauthUser!.sub));
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750
+ * @see https://www.rfc-editor.org/rfc/rfc9068
+ * @see https://www.rfc-editor.org/rfc/rfc7662
+ * @see https://www.rfc-editor.org/rfc/rfc9449
+ */
+export function requireBearer(options: RequireBearerOptions) {
+  const settings = resolveBearerOptions(options);
+  const guard = createBearerGuard(settings);
+  return function oauthRequireBearer(req: Request, res: Response, next: NextFunction): void {
+    const runtime = OAuthContext.runtimeOf(req.oauth);
+    if (runtime === undefined) {
+      missingMiddleware('requireBearer()', req, res);
+      return;
+    }
+    const presented = readPresented(runtime, settings, req, res, next);
+    if (presented !== undefined) guard(runtime, req, res, next, presented.token);
+  };
+}
+
+/**
+ * Guards a route used both by the application's browser pages (a signed-in session) and by other
+ * clients (an access token): a request with an `Authorization: Bearer` or `DPoP` token is checked
+ * as {@link requireBearer} checks it, one without is checked as `requireAuth({ redirect: false })`
+ * with the same `scopes` and `claims` when a user is signed in, and answered 401 with a bearer
+ * challenge otherwise. `req.oauthUser` is set either way.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/me', requireAuthOrBearer({ audience: 'https://api.example.com' }), (req, res) => {
+ *   res.json(req.oauthUser);
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function requireAuthOrBearer(options: RequireBearerOptions) {
+  const settings = resolveBearerOptions(options);
+  const guard = createBearerGuard(settings);
+  const session = requireAuth({
+    scopes: settings.scopes,
+    claims: Object.fromEntries(settings.claims),
+    redirect: false,
+  });
+  return function oauthRequireAuthOrBearer(req: Request, res: Response, next: NextFunction): void {
+    const runtime = OAuthContext.runtimeOf(req.oauth);
+    if (runtime === undefined) {
+      missingMiddleware('requireAuthOrBearer()', req, res);
+      return;
+    }
+    const presented = readPresented(runtime, settings, req, res, next);
+    if (presented === undefined) return;
+    if (presented.token === undefined && inspectSignIn(runtime, req).state !== 'none') {
+      session(req, res, next);
+      return;
+    }
+    guard(runtime, req, res, next, presented.token);
+  };
+}
