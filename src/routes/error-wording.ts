@@ -178,7 +178,7 @@ export const ERROR_WORDING: Readonly<Record<OAuthErrorCode, ErrorWording>> = {
   // address in a browser reads these.
   OAUTH_INVALID_TOKEN: {
     title: 'This address is for programs',
-    message: 'It needs a valid access token, which a browser does not send.',
+    message: 'Only programs with their own credentials can use it; a browser cannot.',
     ...HOME,
   },
   OAUTH_INSUFFICIENT_SCOPE: {
@@ -188,12 +188,13 @@ export const ERROR_WORDING: Readonly<Record<OAuthErrorCode, ErrorWording>> = {
   },
   OAUTH_INVALID_REQUEST: {
     title: 'This request cannot be read',
-    message: 'It carries its access token in a way this site does not accept.',
+    message: 'The program calling it sent its credentials in a way this site does not accept.',
     ...HOME,
   },
   OAUTH_INVALID_DPOP_PROOF: {
     title: 'This address is for programs',
-    message: 'It needs a proof of possession of the access token, which a browser does not send.',
+    message:
+      'Only programs that can prove they hold their credentials can use it; a browser cannot.',
     ...HOME,
   },
   OAUTH_USE_DPOP_NONCE: {

@@ -232,6 +232,17 @@ describe('example app', () => {
     expect(callback.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it("refuses an address outside @example.com at the embedded provider (the app's allow rule)", async () => {
+    const { agent, callback } = await logIn({ account: 'eve@other.example' });
+    expect(callback.status).toBe(403);
+    expect(callback.text).toContain('Sign-in not allowed');
+    expect(callback.text).toContain('OAUTH_SIGN_IN_REFUSED');
+    await agent.get('/api/me').set('Accept', 'application/json').expect(401);
+    // An address at example.com is welcome.
+    const { agent: welcome } = await logIn({ account: 'bob@example.com' });
+    await welcome.get('/api/me').set('Accept', 'application/json').expect(200);
+  });
+
   it('escapes whatever the provider says about the user', async () => {
     const { agent } = await logIn({ account: '<img src=x onerror=alert(1)>' });
     const profile = await agent.get('/profile').set('Accept', HTML).expect(200);
