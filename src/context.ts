@@ -1,15 +1,49 @@
 import type { Request, Response } from 'express';
-import { OAuthError } from './errors.js';
+import { WWWAuthenticateChallengeError } from 'openid-client';
+import { codedTypeError, OAuthError } from './errors.js';
+import { toOAuthError } from './providers/error-mapping.js';
+import { allowsTransport } from './providers/plain-http.js';
+import { resourceAccessToken } from './refresh/resource-tokens.js';
+import type { OAuthTokens } from './session/tokens.js';
+import { isReplayable } from './token-client/api-request.js';
 import { currentSignIn, endSignIn, endsSignIn, inspectSignIn } from './refresh/current-sign-in.js';
 import { startLogin } from './routes/login.js';
 import type { OAuthLoginOptions } from './routes/login.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionEnded } from './policy/session-end.js';
 import { startSilentLogin } from './policy/silent-login.js';
-import { readAuthentication } from './session/sign-in.js';
+import { expireAccessToken, readAuthentication } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 import { markSilentLogin } from './session/silent-marker.js';
 import { destroySession } from './session/store.js';
+
+/** Which token `req.oauth.getAccessToken()` and `req.oauth.fetch()` use. */
+export interface OAuthResourceOptions {
+  /** The API's resource identifier (RFC 8707): a token for it alone. Default: the sign-in's token. */
+  resource?: string;
+  /** With `resource`: the scopes to ask for that API. */
+  scope?: string;
+}
+
+/** `fetch` options of `req.oauth.fetch()`, plus the token to use. */
+export type OAuthFetchInit = RequestInit & OAuthResourceOptions;
+
+/** An API URL a token may be sent to: absolute, and https off loopback. */
+function apiUrl(input: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw codedTypeError('req.oauth.fetch() needs an absolute URL', 'ERR_INVALID_URL');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !allowsTransport(url, false)) {
+    throw codedTypeError(
+      `req.oauth.fetch() sends tokens only over https (or to loopback), not to ${url.origin}`,
+      'ERR_INVALID_ARG_VALUE',
+    );
+  }
+  return url;
+}
 
 /** Options of `req.oauth.trySilentLogin()`. */
 export interface OAuthSilentLoginOptions {
@@ -57,9 +91,83 @@ export class OAuthContext {
    * at a time per session; a rotated refresh token is stored). Rejects with `OAUTH_LOGIN_REQUIRED`
    * when the user must log in again, which also ends the signed-in session when the provider
    * refused the refresh.
+   *
+   * With `resource` (RFC 8707), a token for that API instead: obtained once with the refresh
+   * token (`resource`, and `scope` when given), then kept in the session until it is due.
+   *
+   * @example
+   * ```ts
+   * const token = await req.oauth.getAccessToken({ resource: 'https://orders.api.example.com' });
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
    */
-  async getAccessToken(): Promise<string> {
-    return (await this.#current()).tokens.accessToken;
+  async getAccessToken(options?: OAuthResourceOptions): Promise<string> {
+    return (await this.#token(options)).accessToken;
+  }
+
+  /**
+   * Calls an API with the session's access token (or, with `resource`, a token for that API),
+   * refreshing first when needed. The token goes only in the `Authorization` header, only over
+   * https (or to loopback). When the API answers `invalid_token`, the token is renewed and the
+   * request sent once more (not with a stream body); any other answer is returned as it is.
+   *
+   * @example
+   * ```ts
+   * const orders = await req.oauth.fetch('https://orders.api.example.com/v1/orders', {
+   *   resource: 'https://orders.api.example.com',
+   * });
+   * res.json(await orders.json());
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+   */
+  async fetch(input: string | URL, init: OAuthFetchInit = {}): Promise<globalThis.Response> {
+    const { resource, scope, ...request } = init;
+    const url = apiUrl(input);
+    const target = resource === undefined ? undefined : { resource, scope };
+    const first = await this.#token(target);
+    try {
+      return await this.#send(first, url, request);
+    } catch (error) {
+      if (!(error instanceof WWWAuthenticateChallengeError)) throw toOAuthError(error, 'resource');
+      const refused = error.cause.some(
+        (challenge) => challenge.parameters.error === 'invalid_token',
+      );
+      if (!refused || !isReplayable(request.body)) return error.response;
+      // The API no longer accepts a token the session still trusted: renew it, try once more.
+      if (target === undefined) await expireAccessToken(this.#req, first.accessToken);
+      const second = await this.#token(target, first.accessToken);
+      try {
+        return await this.#send(second, url, request);
+      } catch (retryError) {
+        if (retryError instanceof WWWAuthenticateChallengeError) return retryError.response;
+        throw toOAuthError(retryError, 'resource');
+      }
+    }
+  }
+
+  async #send(token: OAuthTokens, url: URL, init: RequestInit): Promise<globalThis.Response> {
+    if (token.tokenType !== 'bearer') {
+      throw new OAuthError(
+        `the access token is a "${token.tokenType}" token; req.oauth.fetch() sends Bearer tokens only`,
+        { code: 'OAUTH_INVALID_RESPONSE' },
+      );
+    }
+    const signIn = await this.#current();
+    return this.#runtime.providers
+      .pick(signIn.user.provider)
+      .fetchResource(token.accessToken, url, init);
+  }
+
+  async #token(target: OAuthResourceOptions | undefined, refused?: string): Promise<OAuthTokens> {
+    const signIn = await this.#current();
+    if (target?.resource === undefined) return signIn.tokens;
+    return resourceAccessToken(
+      this.#runtime,
+      this.#req,
+      signIn,
+      { resource: target.resource, scope: target.scope },
+      refused,
+    );
   }
 
   /** Calls the provider's userinfo endpoint; its `sub` must be the signed-in user's. */

@@ -17,7 +17,7 @@ export type { OAuthMiddleware, OAuthRouter } from './middleware.js';
 export { requireAuth } from './require-auth.js';
 export type { RequireAuthOptions } from './options/require-auth.js';
 export type { OAuthLoginOptions } from './routes/login.js';
-export type { OAuthSilentLoginOptions } from './context.js';
+export type { OAuthFetchInit, OAuthResourceOptions, OAuthSilentLoginOptions } from './context.js';
 export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
 export type { OAuthTokens } from './session/tokens.js';
 export type { OAuthTransaction } from './session/transactions.js';

@@ -39,7 +39,15 @@ export interface OAuthProviderClient {
   /** Whether these tokens can be renewed without the user: a refresh token, or an adapter's refresh(). */
   canRefresh(tokens: OAuthTokens): boolean;
   /** Renews the tokens; rejects with an OAuthError (`OAUTH_SUBJECT_MISMATCH`, `OAUTH_INVALID_GRANT`, ...). */
-  refresh(authentication: OAuthAuthentication): Promise<OAuthAuthentication>;
+  refresh(
+    authentication: OAuthAuthentication,
+    parameters?: Readonly<Record<string, string>>,
+  ): Promise<OAuthAuthentication>;
+  /**
+   * Calls an API with the access token (RFC 6750 §2.1), within `timeout` and the plain-http rule.
+   * A `WWW-Authenticate` answer rejects with openid-client's `WWWAuthenticateChallengeError`.
+   */
+  fetchResource(accessToken: string, url: URL, init: RequestInit): Promise<Response>;
   /** Calls the userinfo endpoint with the access token and checks its `sub`. */
   fetchUserInfo(authentication: OAuthAuthentication): Promise<Record<string, unknown>>;
   /** Fetches what the provider publishes (discovery metadata) now instead of at the first login. */

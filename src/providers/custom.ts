@@ -140,7 +140,13 @@ export function createCustomProvider(
 
     canRefresh: () => adapter.refresh !== undefined,
 
-    async refresh(authentication): Promise<OAuthAuthentication> {
+    async refresh(authentication, parameters): Promise<OAuthAuthentication> {
+      if (parameters !== undefined && Object.keys(parameters).length > 0) {
+        throw new OAuthError(
+          'tokens per resource need a refresh grant with "resource", which adapters do not offer',
+          { code: 'OAUTH_PROVIDER_ERROR' },
+        );
+      }
       if (adapter.refresh === undefined) {
         throw new OAuthError(
           'the access token expired and the provider cannot refresh it; log in again',
@@ -158,6 +164,12 @@ export function createCustomProvider(
         user: authentication.user,
         tokens: tokensFromResponse(tokens, requestedAt, authentication.tokens),
       };
+    },
+
+    async fetchResource(accessToken, url, init): Promise<Response> {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${accessToken}`);
+      return timedFetch(url, { ...init, headers });
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {

@@ -27,7 +27,8 @@ export type ProviderOperation =
   | 'userinfo'
   | 'jwks'
   | 'revocation'
-  | 'introspection';
+  | 'introspection'
+  | 'resource';
 
 const DOING: Record<ProviderOperation, string> = {
   discovery: 'discovering the provider metadata',
@@ -38,6 +39,7 @@ const DOING: Record<ProviderOperation, string> = {
   userinfo: 'fetching userinfo',
   jwks: "fetching the provider's keys (JWKS)",
   revocation: 'revoking the tokens',
+  resource: 'calling the API',
   introspection: 'introspecting an access token',
 };
 

@@ -5,6 +5,7 @@ import {
   clockTolerance,
   Configuration,
   customFetch,
+  fetchProtectedResource,
   refreshTokenGrant,
 } from 'openid-client';
 import { OAuthError } from '../errors.js';
@@ -121,7 +122,7 @@ export function createOAuth2Provider(
 
     canRefresh: (tokens) => tokens.refreshToken !== undefined,
 
-    async refresh(authentication): Promise<OAuthAuthentication> {
+    async refresh(authentication, parameters): Promise<OAuthAuthentication> {
       const refreshToken = authentication.tokens.refreshToken;
       if (refreshToken === undefined) {
         throw new OAuthError('the session has no refresh token; log in again', {
@@ -130,12 +131,23 @@ export function createOAuth2Provider(
       }
       const requestedAt = Date.now();
       const response = await attempt('refresh', () =>
-        refreshTokenGrant(config, refreshToken),
+        refreshTokenGrant(config, refreshToken, parameters),
       ).catch(clientRejected);
       return {
         user: authentication.user,
         tokens: tokensFromResponse(issuedTokens(response), requestedAt, authentication.tokens),
       };
+    },
+
+    async fetchResource(accessToken, url, init): Promise<Response> {
+      return fetchProtectedResource(
+        config,
+        accessToken,
+        url,
+        init.method ?? 'GET',
+        (init.body ?? null) as Parameters<typeof fetchProtectedResource>[4],
+        new Headers(init.headers),
+      );
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {

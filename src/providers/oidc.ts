@@ -7,6 +7,7 @@ import {
   buildEndSessionUrl,
   clockTolerance,
   customFetch,
+  fetchProtectedResource,
   discovery,
   fetchUserInfo,
   refreshTokenGrant,
@@ -232,7 +233,7 @@ export function createOidcProvider(
 
     canRefresh: (tokens) => tokens.refreshToken !== undefined,
 
-    async refresh(authentication): Promise<OAuthAuthentication> {
+    async refresh(authentication, parameters): Promise<OAuthAuthentication> {
       const refreshToken = authentication.tokens.refreshToken;
       if (refreshToken === undefined) {
         throw new OAuthError('the session has no refresh token; log in again', {
@@ -242,7 +243,7 @@ export function createOidcProvider(
       const config = await getConfiguration();
       const requestedAt = Date.now();
       const response = await attempt('refresh', () =>
-        refreshTokenGrant(config, refreshToken),
+        refreshTokenGrant(config, refreshToken, parameters),
       ).catch(clientRejected);
       const claims = response.claims();
       await verifySignature(config, response.id_token);
@@ -271,6 +272,17 @@ export function createOidcProvider(
       }
       const tokens = tokensFromResponse(issuedTokens(response), requestedAt, authentication.tokens);
       return { user, tokens };
+    },
+
+    async fetchResource(accessToken, url, init): Promise<Response> {
+      return fetchProtectedResource(
+        await getConfiguration(),
+        accessToken,
+        url,
+        init.method ?? 'GET',
+        (init.body ?? null) as Parameters<typeof fetchProtectedResource>[4],
+        new Headers(init.headers),
+      );
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'express';
 import type { SessionData, Store } from 'express-session';
-import { OAuthError } from '../errors.js';
+import { runExclusive } from '../refresh/exclusive.js';
 import type { OAuthRuntime } from '../runtime.js';
 import type { OAuthAuthentication } from './sign-in.js';
 
@@ -33,8 +32,6 @@ interface IndexRecord {
 const RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Logins listed per user at most; the oldest are dropped. */
 const MAX_ENTRIES = 50;
-/** How often a waiting login looks at the lock again. */
-const POLL_MS = 5;
 
 function recordKey(kind: 'sub' | 'sid', issuer: string, value: string): string {
   const digest = createHash('sha256').update(`${issuer}\u0000${value}`).digest('base64url');
@@ -84,35 +81,6 @@ function newest(entries: Record<string, IndexEntry>): Record<string, IndexEntry>
   );
 }
 
-/** Runs `work` on one record while holding its lock, waiting for it as long as a provider request may take. */
-async function underLock<T>(
-  runtime: OAuthRuntime,
-  key: string,
-  work: () => Promise<T>,
-): Promise<T> {
-  const { refreshLock, options } = runtime;
-  const ttl = options.timeout * 2 + 1000;
-  const deadline = Date.now() + ttl + options.timeout;
-  for (;;) {
-    const token = await refreshLock.acquire(key, ttl);
-    if (token !== undefined) {
-      try {
-        return await work();
-      } finally {
-        await refreshLock.release(key, token).catch((error: unknown) => {
-          options.logger.error('could not release the session index lock', error);
-        });
-      }
-    }
-    if (Date.now() > deadline) {
-      throw new OAuthError('another instance held the session index lock for too long', {
-        code: 'OAUTH_SESSION_ERROR',
-      });
-    }
-    await sleep(POLL_MS + Math.random() * POLL_MS);
-  }
-}
-
 /**
  * Lists the new session under the provider user (and provider session), so a back-channel logout
  * can find it from any app instance. Nothing is done unless back-channel logout is on. A failure
@@ -137,7 +105,7 @@ export async function indexForBackchannelLogout(
   const store = req.sessionStore;
   try {
     for (const key of keys) {
-      await underLock(runtime, key, async () => {
+      await runExclusive(runtime, key, 'session index', async () => {
         const entries = await readRecord(store, key);
         entries[req.sessionID] = entry;
         await writeRecord(store, key, newest(entries));
@@ -164,7 +132,7 @@ export async function endIndexedSessions(
       ? recordKey('sid', logout.issuer, logout.sid)
       : recordKey('sub', logout.issuer, logout.sub ?? '');
   const endings: OAuthAuthentication[] = [];
-  const ended = await underLock(runtime, key, async () => {
+  const ended = await runExclusive(runtime, key, 'session index', async () => {
     const entries = await readRecord(store, key);
     const kept: Record<string, IndexEntry> = {};
     let ended = 0;

@@ -29,6 +29,8 @@ export interface OAuthSessionData {
   lastSeenAt?: number;
   /** A step-up was tried since the last sign-in: a second shortfall is refused, not retried. */
   stepUpTried?: boolean;
+  /** Access tokens for other APIs (RFC 8707), keyed by resource and scope; never the refresh token. */
+  resourceTokens?: Record<string, OAuthTokens>;
 }
 
 /** A signed-in session. */
@@ -143,4 +145,49 @@ export function markStepUp(req: Request, tried: boolean): void {
   if ((stored.stepUpTried === true) === tried) return;
   const { stepUpTried: _marker, ...rest } = stored;
   req.session.oauth = tried ? { ...rest, stepUpTried: true } : rest;
+}
+
+/** A token obtained for another API, when the session holds one under that key. */
+export function readResourceToken(req: Request, key: string): OAuthTokens | undefined {
+  const tokens = sessionData(req)?.resourceTokens;
+  const token = tokens !== undefined && Object.hasOwn(tokens, key) ? tokens[key] : undefined;
+  return typeof token?.accessToken === 'string' ? token : undefined;
+}
+
+/**
+ * Stores a token obtained for another API, and the session's refresh token as that exchange left
+ * it (a provider that rotates refresh tokens has spent the old one); then saves at once.
+ */
+export async function storeResourceToken(
+  req: Request,
+  key: string,
+  token: OAuthTokens,
+  refreshToken: string | undefined,
+): Promise<void> {
+  const stored = sessionData(req) ?? {};
+  const { refreshToken: _spent, ...tokens } = stored.tokens ?? ({} as OAuthTokens);
+  req.session.oauth = {
+    ...stored,
+    ...(stored.tokens === undefined
+      ? {}
+      : {
+          tokens: {
+            ...tokens,
+            ...(refreshToken === undefined ? {} : { refreshToken }),
+          } as OAuthTokens,
+        }),
+    resourceTokens: { ...stored.resourceTokens, [key]: token },
+  };
+  await saveSession(req);
+}
+
+/**
+ * Marks the session's access token as expired (an API refused it), so the next use renews it;
+ * only while it is still that token. Saved at once: the renewal reads the session again.
+ */
+export async function expireAccessToken(req: Request, accessToken: string): Promise<void> {
+  const stored = sessionData(req);
+  if (stored?.tokens?.accessToken !== accessToken) return;
+  req.session.oauth = { ...stored, tokens: { ...stored.tokens, expiresAt: Date.now() - 1 } };
+  await saveSession(req);
 }
