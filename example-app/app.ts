@@ -16,7 +16,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import { oauthMiddleware, requireAuth } from 'express-oauth-rp';
+import { oauthMiddleware, requireAuth, requireAuthOrBearer } from 'express-oauth-rp';
 import type { OAuthMultiProviderOptions, OAuthOidcProvider } from 'express-oauth-rp';
 
 import { createAlgoregDemo } from './algoreg-demo.js';
@@ -59,8 +59,23 @@ export interface ExampleApp {
   demo: DemoSimulators | undefined;
   /** Where sessions are kept, for the start-up output: Redis with REDIS_URL, else memory. */
   sessions: string;
+  /**
+   * An access token for `/api/me` from the embedded provider (client credentials), as another
+   * service would get one; undefined with a real provider.
+   */
+  apiToken: (() => Promise<string>) | undefined;
   /** Stops what the app started (simulators, Redis client); the caller closes its own server. */
   close(): Promise<void>;
+}
+
+/**
+ * A `curl` line that calls the protected API with a bearer token from the embedded provider, for
+ * the start-up output; undefined with a real provider.
+ */
+export async function bearerExample(example: ExampleApp): Promise<string | undefined> {
+  if (example.apiToken === undefined) return undefined;
+  const token = await example.apiToken();
+  return `API with a bearer token (valid one hour): curl -H "Authorization: Bearer ${token}" ${example.baseURL}/api/me`;
 }
 
 /** A start-up configuration mistake; its message says what to set. */
@@ -179,6 +194,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<Exam
       baseURL,
       providers: setup.providers,
       demo: setup.demo?.simulators,
+      apiToken:
+        setup.demo === undefined ? undefined : () => (setup.demo as DemoProviders).apiToken(),
       sessions: sessions.description,
       close,
     };
@@ -318,7 +335,13 @@ async function buildApp(
 
   // A protected JSON endpoint: 401 JSON for API clients without a session (browsers that ask
   // for HTML are sent to log in instead).
-  app.get('/api/me', requireAuth(), (req, res) => {
+  // The same user, whether the request carries a session (the browser) or an access token for
+  // this API (another service, or curl with the line printed at start-up).
+  const apiGuard =
+    setup.demo === undefined
+      ? requireAuth({ redirect: false })
+      : requireAuthOrBearer({ provider: 'local', audience: setup.demo.apiResource });
+  app.get('/api/me', apiGuard, (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json(req.oauthUser);
   });

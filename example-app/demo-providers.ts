@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type express from 'express';
-import { algogene, alpaca, financefeast, genericOAuth2 } from 'express-oauth-rp';
+import { algogene, alpaca, createTokenClient, financefeast, genericOAuth2 } from 'express-oauth-rp';
 import type { OAuthProviderOptions, OAuthRouter } from 'express-oauth-rp';
 
 import { startAlgogeneSimulator } from '../simulators/algogene.js';
@@ -60,6 +60,13 @@ export interface DemoProviders {
    * /oidc/interaction (before the listener).
    */
   connect(router: OAuthRouter): Promise<EmbeddedProviderRoutes>;
+  /** The resource identifier of the app's own API at the embedded provider (`<baseURL>/api`). */
+  readonly apiResource: string;
+  /**
+   * An access token for the app's API from the embedded provider (client credentials, RFC 8707
+   * resource), as another service would get one; for the start-up `curl` line.
+   */
+  apiToken(): Promise<string>;
   /** Closes the simulators. */
   close(): Promise<void>;
 }
@@ -85,6 +92,17 @@ export async function startDemoProviders(baseURL: string): Promise<DemoProviders
   const issuer = `${baseURL}/oidc`;
   const clientSecret = randomBytes(32).toString('base64url');
   const { financefeast: ff, alpaca: ap, algogene: ag, php } = simulators;
+  const apiResource = `${baseURL}/api`;
+  const apiClient = {
+    clientId: 'example-api-client',
+    clientSecret: randomBytes(32).toString('base64url'),
+  };
+  const apiTokens = createTokenClient({
+    grant: 'client_credentials',
+    tokenEndpoint: `${issuer}/token`,
+    ...apiClient,
+    tokenParams: { resource: apiResource },
+  });
 
   const providers: Record<DemoProviderName, OAuthProviderOptions> = {
     local: {
@@ -152,12 +170,16 @@ export async function startDemoProviders(baseURL: string): Promise<DemoProviders
         redirectUris: [redirectUri('local')],
         postLogoutRedirectUris: [router.postLogoutRedirectUri],
         clientSecret,
+        api: { resource: apiResource, ...apiClient },
       });
       return {
         handler: op.handler,
         interactions: interactionRoutes(op.provider, { username: DEMO_LOGIN }),
       };
     },
+    apiResource,
+    // The package's own token client, as a service calling the API would use it.
+    apiToken: () => apiTokens.getAccessToken(),
     close: () => closeAll(Object.values(simulators)),
   };
 }

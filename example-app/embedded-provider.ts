@@ -47,6 +47,11 @@ export interface EmbeddedProviderOptions {
    * provider (to learn its redirect URI from the middleware). Default: random.
    */
   clientSecret?: string;
+  /**
+   * The example app's own API, as a resource (RFC 8707): a second client may get JWT access
+   * tokens for it with the client credentials grant, as another service would.
+   */
+  api?: { readonly resource: string; readonly clientId: string; readonly clientSecret: string };
 }
 
 export interface EmbeddedProvider {
@@ -88,8 +93,9 @@ export async function createEmbeddedProvider(
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   };
+  const { Provider, errors } = await loadOidcProvider();
   const configuration = await buildConfiguration(client, new URL(options.issuer).pathname);
-  const { Provider } = await loadOidcProvider();
+  if (options.api !== undefined) addApi(configuration, options.api, errors.InvalidTarget);
   const provider = withoutNotices(() => new Provider(options.issuer, configuration));
   // Otherwise a provider-side bug shows only as "server_error" in the browser.
   provider.on('server_error', (_ctx: unknown, error: unknown) => {
@@ -248,5 +254,46 @@ function muteNotices(): () => void {
   return () => {
     console.warn = warn;
     console.info = info;
+  };
+}
+
+/**
+ * The app's API as a resource server of the embedded provider: a client credentials client, and
+ * RFC 9068 JWT access tokens whose audience is the API, which `requireAuthOrBearer()` checks.
+ */
+function addApi(
+  configuration: Configuration,
+  api: NonNullable<EmbeddedProviderOptions['api']>,
+  InvalidTarget: new () => Error,
+): void {
+  configuration.clients = [
+    ...(configuration.clients ?? []),
+    {
+      client_id: api.clientId,
+      client_secret: api.clientSecret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  ];
+  configuration.features = {
+    ...configuration.features,
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (_ctx, client) =>
+        client.clientId === api.clientId ? api.resource : undefined,
+      useGrantedResource: () => false,
+      getResourceServerInfo: (_ctx, resource) => {
+        if (resource !== api.resource) throw new InvalidTarget();
+        return {
+          scope: 'api:read',
+          audience: api.resource,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
   };
 }

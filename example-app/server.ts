@@ -15,7 +15,7 @@
  *   REDIS_URL            keep sessions in Redis, e.g. redis://localhost:6379 (default: in memory);
  *                        instances with the same REDIS_URL and SESSION_SECRET share them
  */
-import { ConfigurationError, createExampleApp, startupMessage } from './app.js';
+import { bearerExample, ConfigurationError, createExampleApp, startupMessage } from './app.js';
 
 const HOST = 'localhost';
 
@@ -36,6 +36,14 @@ try {
     if (error !== undefined) return;
     for (const line of startupMessage(example)) console.log(line);
     console.log(`Sessions: ${example.sessions}`);
+    bearerExample(example).then(
+      (line) => {
+        if (line !== undefined) console.log(line);
+      },
+      (failure: unknown) => {
+        console.error(`Could not get a token for the API example: ${String(failure)}`);
+      },
+    );
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(

@@ -7,7 +7,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createExampleApp, startupMessage } from '../../example-app/app.js';
+import { bearerExample, createExampleApp, startupMessage } from '../../example-app/app.js';
 import type { ExampleApp } from '../../example-app/app.js';
 import { pathOf } from '../helpers/login.js';
 import { completeLogin, completeLogout, CookieJar } from '../helpers/oidc-provider.js';
@@ -182,6 +182,20 @@ describe('example app', () => {
       emailVerified: true,
       claims: { sub: 'demo', iss: `${url}/oidc` },
     });
+  });
+
+  it('answers /api/me to a bearer token for the API from the embedded provider, as the start-up curl line shows', async () => {
+    const line = await bearerExample(example);
+    const token = /Bearer (\S+)"/.exec(line ?? '')?.[1] as string;
+    expect(line).toContain(`curl -H "Authorization: Bearer ${token}" ${url}/api/me`);
+    const me = await request(url)
+      .get('/api/me')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    expect(me.body).toMatchObject({ sub: 'example-api-client', provider: 'local' });
+    const forged = await request(url).get('/api/me').set('Authorization', `Bearer ${token}x`);
+    expect(forged.status).toBe(401);
+    expect(forged.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
   });
 
   it('answers /api/me with 401 JSON when signed out', async () => {
