@@ -11,6 +11,8 @@ export interface Target {
   url: string;
   /** The signed-in Cookie header ('' for none). */
   cookie: string;
+  /** An Authorization header to send (the bearer variants). */
+  authorization?: string;
   /** The server process's CPU time so far, in microseconds (`process.cpuUsage()`, user + system). */
   cpu: () => Promise<number>;
 }
@@ -65,7 +67,10 @@ async function measure(target: Target, seconds: number, connections: number): Pr
         url: `${target.url}/me`,
         connections,
         duration: seconds,
-        headers: target.cookie === '' ? {} : { cookie: target.cookie },
+        headers: {
+          ...(target.cookie === '' ? {} : { cookie: target.cookie }),
+          ...(target.authorization === undefined ? {} : { authorization: target.authorization }),
+        },
       },
       (error, done) => (error ? reject(error) : resolve(done)),
     );

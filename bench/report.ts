@@ -26,6 +26,8 @@ export interface BenchResults {
   storeWrites: Record<string, number>;
   logins: LoginResult[];
   footprint: FootprintRow[];
+  /** `requireBearer()` against jose's `jwtVerify` alone, in rounds of their own. */
+  bearer: VariantResult[];
   profiles?: ProfileSummary[];
 }
 
@@ -37,6 +39,8 @@ export const LABELS: Record<string, string> = {
   eoc: 'express-openid-connect `requiresAuth()`',
   passport: 'Passport + `openid-client/passport` (claims only)',
   'passport-tokens': 'Passport + `openid-client/passport`, keeping the tokens',
+  'jose-floor': "jose's `jwtVerify` with a local key set (floor)",
+  bearer: 'express-oauth-rp `requireBearer()`',
 };
 
 const label = (name: string): string => LABELS[name] ?? name;
@@ -294,6 +298,32 @@ export function renderResults(results: BenchResults): string {
     '',
     footprintTable(results.footprint),
   ];
+  const bearer = byName(results.bearer, 'bearer');
+  const joseFloor = byName(results.bearer, 'jose-floor');
+  const bearerRatio = bearer.rps / joseFloor.rps;
+  sections.push(
+    '',
+    '## 5. API protection: a JWT access token behind `requireBearer()`',
+    '',
+    "The same RFC 9068 access token (RS256, `typ: at+jwt`) sent to `GET /me` of two apps: one checks it with jose's `jwtVerify` against the provider's key set held locally (the floor for this work), the other behind `requireBearer({ middleware })`, whose key set comes from the provider's discovery, as in production (an API route given the middleware goes through nothing else: no express-session). Measured in rounds of their own, same settings as table 1.",
+    '',
+    table(
+      ['target', 'measured', 'met'],
+      [
+        [
+          'requireBearer() throughput ≥ 0.95 × jwtVerify alone',
+          `${ratio(bearerRatio)}; per round ${paired(roundRatios(bearer, joseFloor))}`,
+          met(bearerRatio, 0.95, roundRatios(bearer, joseFloor)),
+        ],
+      ],
+    ),
+    '',
+    perRequestTable(
+      { ...results, perRequest: results.bearer },
+      ['jose-floor', 'bearer'],
+      'jose-floor',
+    ),
+  );
   if (results.profiles !== undefined) {
     sections.push('', '## CPU profiles (`--profile`)', '', profileSection(results.profiles));
   }

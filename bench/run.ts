@@ -15,6 +15,8 @@ import { format } from 'prettier';
 import { cookieFootprint, storedSession, storeFootprint } from './footprint.js';
 import { runLoginThroughput } from './login-throughput.js';
 import { runPerRequest } from './per-request.js';
+import type { VariantResult } from './per-request.js';
+import { startOpenIdProvider } from '../src/testing/index.js';
 import { summariseProfiles } from './profile.js';
 import type { ProfileSummary } from './profile.js';
 import { renderResults } from './report.js';
@@ -64,6 +66,55 @@ const PER_REQUEST = ['bare', 'session', 'ours', 'eoc', 'passport', 'passport-tok
 const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
 };
+
+/**
+ * requireBearer() against jose's jwtVerify alone, with the same access token signed by the
+ * package's scripted provider (in this process; the apps fetch its keys once).
+ */
+async function runBearer(
+  benchProvider: ProviderHandle,
+  settings: BenchSettings,
+): Promise<VariantResult[]> {
+  const provider = await startOpenIdProvider();
+  const children: VariantHandle[] = [];
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await provider.sign(
+      {
+        iss: provider.issuer,
+        sub: 'alice',
+        aud: 'https://api.bench.example',
+        client_id: 'bench-client',
+        scope: 'orders:read',
+        iat: now,
+        exp: now + 3600,
+        jti: 'bench',
+      },
+      { header: { typ: 'at+jwt' } },
+    );
+    const env = {
+      BENCH_BEARER_ISSUER: provider.issuer,
+      BENCH_BEARER_CLIENT_ID: provider.clientId,
+      BENCH_BEARER_CLIENT_SECRET: provider.clientSecret,
+    };
+    for (const name of ['jose-floor', 'bearer'] as const) {
+      children.push(await startVariant(name, benchProvider, { env }));
+    }
+    return await runPerRequest(
+      children.map((child) => ({
+        name: child.variant,
+        url: child.url,
+        cookie: '',
+        authorization: `Bearer ${token}`,
+        cpu: () => child.cpu(),
+      })),
+      { ...settings, onRun: log },
+    );
+  } finally {
+    for (const child of children) await child.stop();
+    await provider.close();
+  }
+}
 
 /** Seeds the floor with the session our middleware stored, so both parse the same bytes. */
 async function seedFloor(
@@ -195,6 +246,9 @@ async function main(): Promise<void> {
       storeWrites[name] = (await app(name).stats()).writes;
     }
 
+    log('API protection: requireBearer() and jwtVerify alone');
+    const bearer = await runBearer(provider, settings);
+
     log('login throughput');
     const logins = await runLoginThroughput(
       provider,
@@ -219,6 +273,7 @@ async function main(): Promise<void> {
       storeWrites,
       logins,
       footprint,
+      bearer,
       ...(profiles === undefined ? {} : { profiles }),
     });
     const markdown = await format(raw, {

@@ -37,6 +37,8 @@ export async function startProvider(): Promise<ProviderHandle> {
 export interface VariantOptions {
   /** Write a V8 CPU profile into this directory when the child exits. */
   cpuProfileDir?: string;
+  /** More environment for the child (the bearer variants' provider). */
+  env?: Record<string, string>;
 }
 
 export async function startVariant(
@@ -54,6 +56,7 @@ export async function startVariant(
       BENCH_ISSUER: provider.issuer,
       BENCH_CLIENT_ID: String(provider.info.clientId),
       BENCH_CLIENT_SECRET: String(provider.info.clientSecret),
+      ...options.env,
     },
   });
   return {

@@ -15,7 +15,9 @@ import eoc from 'express-openid-connect';
 import passport from 'passport';
 import { allowInsecureRequests, ClientSecretBasic, discovery } from 'openid-client';
 import { Strategy } from 'openid-client/passport';
-import { oauthMiddleware, requireAuth } from '../src/index.js';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { JSONWebKeySet } from 'jose';
+import { oauthMiddleware, requireAuth, requireBearer } from '../src/index.js';
 import { serveParent } from './ipc.js';
 
 export const VARIANTS = [
@@ -26,6 +28,8 @@ export const VARIANTS = [
   'eoc',
   'passport',
   'passport-tokens',
+  'jose-floor',
+  'bearer',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -42,6 +46,8 @@ const issuer = process.env.BENCH_ISSUER ?? '';
 const clientId = process.env.BENCH_CLIENT_ID ?? '';
 const clientSecret = process.env.BENCH_CLIENT_SECRET ?? '';
 const SCOPE = 'openid profile email';
+/** The API the bearer variants protect. */
+const BEARER_AUDIENCE = 'https://api.bench.example';
 // CommonJS whose named exports Node's ESM loader cannot detect.
 const { auth, requiresAuth } = eoc;
 
@@ -97,6 +103,48 @@ function unauthorized(res: Response): void {
 
 async function mount(): Promise<void> {
   switch (variant) {
+    case 'jose-floor': {
+      // The floor of API protection: jose's jwtVerify against the provider's key set, held
+      // locally, with the same checks (typ, iss, aud, algorithm), and nothing else.
+      const bearerIssuer = process.env.BENCH_BEARER_ISSUER ?? '';
+      const keys = (await (await fetch(`${bearerIssuer}/jwks`)).json()) as JSONWebKeySet;
+      const jwks = createLocalJWKSet(keys);
+      app.get('/me', (req, res) => {
+        const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+        jwtVerify(token, jwks, {
+          issuer: bearerIssuer,
+          audience: BEARER_AUDIENCE,
+          typ: 'at+jwt',
+          algorithms: ['RS256'],
+        }).then(
+          ({ payload }) => res.json({ sub: payload.sub }),
+          () => res.status(401).end(),
+        );
+      });
+      return;
+    }
+
+    case 'bearer': {
+      // requireBearer() on the same token, given the middleware rather than mounted after it:
+      // an API request carrying only a token goes through nothing else (no express-session).
+      const bearerIssuer = process.env.BENCH_BEARER_ISSUER ?? '';
+      const oauth = oauthMiddleware({
+        issuer: bearerIssuer,
+        clientId: process.env.BENCH_BEARER_CLIENT_ID ?? '',
+        clientSecret: process.env.BENCH_BEARER_CLIENT_SECRET ?? '',
+        baseURL: `http://127.0.0.1`,
+        logger: false,
+      });
+      app.get(
+        '/me',
+        requireBearer({ middleware: oauth, audience: BEARER_AUDIENCE }),
+        (req, res) => {
+          res.json({ sub: req.oauthUser?.sub });
+        },
+      );
+      return;
+    }
+
     case 'bare':
       // The ceiling: Express alone, no session, no check.
       app.get('/me', (_req, res) => {

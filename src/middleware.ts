@@ -39,6 +39,14 @@ export interface OAuthMiddleware {
   ready(): Promise<void>;
 }
 
+/** Each middleware's runtime, for guards given the middleware itself rather than finding it on `req`. */
+const runtimes = new WeakMap<object, OAuthRuntime>();
+
+/** The runtime of a function `oauthMiddleware()` returned; internal. */
+export function runtimeOfMiddleware(middleware: unknown): OAuthRuntime | undefined {
+  return typeof middleware === 'function' ? runtimes.get(middleware) : undefined;
+}
+
 /** @deprecated Renamed {@link OAuthMiddleware}: the middleware is no longer an `express.Router`. */
 export type OAuthRouter = OAuthMiddleware;
 
@@ -100,6 +108,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
   const redirectUris = Object.fromEntries(
     runtime.providers.all().map((provider) => [provider.name, provider.settings.redirectUri]),
   );
+  runtimes.set(oauthMiddleware, runtime);
   return Object.assign(oauthMiddleware, {
     redirectUris,
     postLogoutRedirectUri: resolved.postLogoutRedirectUri,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { codedTypeError } from '../errors.js';
+import { runtimeOfMiddleware } from '../middleware.js';
+import type { OAuthMiddleware } from '../middleware.js';
 import {
   invalid,
   isRecord,
@@ -18,6 +20,19 @@ import type { OAuthReplayStore } from './replay-store.js';
  * tokens, which audience they must be for, and what the route requires of them.
  */
 export interface RequireBearerOptions {
+  /**
+   * The function `oauthMiddleware()` returned, for API routes that do not go through it (nor
+   * through express-session): the guard then uses its providers directly, so a request carrying
+   * only a token pays for nothing else. Default: the middleware mounted before the route.
+   *
+   * @example
+   * ```ts
+   * const oauth = oauthMiddleware(options);
+   * app.get('/api/orders', requireBearer({ middleware: oauth, audience: API }), listOrders);
+   * app.use(session(sessionOptions), oauth); // the pages, after the API
+   * ```
+   */
+  middleware?: OAuthMiddleware;
   /**
    * The configured provider (its name in `oauthMiddleware()`'s `providers`) whose access tokens
    * are accepted. Default: the default provider. Only OpenID Connect providers (found by
@@ -108,6 +123,8 @@ export interface OAuthDpopOptions {
 
 /** `requireBearer()` options after validation; internal. */
 export interface ResolvedBearerOptions {
+  /** The middleware given as an option, if any. */
+  readonly middleware: OAuthMiddleware | undefined;
   readonly provider: string | undefined;
   readonly issuer: URL | undefined;
   readonly audience: readonly string[];
@@ -129,6 +146,7 @@ const OWNER = 'requireBearer() options';
 
 // Tied to the public types, so typo hints and validation cannot drift from the docs.
 const KEYS = [
+  'middleware',
   'provider',
   'issuer',
   'audience',
@@ -285,7 +303,11 @@ export function resolveBearerOptions(value: unknown): ResolvedBearerOptions {
       throw invalid('issuer', 'an absolute http(s) URL', OWNER);
     }
   }
+  if (input.middleware !== undefined && runtimeOfMiddleware(input.middleware) === undefined) {
+    throw invalid('middleware', 'the function oauthMiddleware() returned', OWNER);
+  }
   return {
+    middleware: input.middleware as OAuthMiddleware | undefined,
     provider:
       input.provider === undefined
         ? undefined

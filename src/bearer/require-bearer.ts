@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthContext } from '../context.js';
+import { runtimeOfMiddleware } from '../middleware.js';
 import { OAuthError } from '../errors.js';
 import { isRecord } from '../options/readers.js';
 import { routeUrl } from '../options/routes.js';
@@ -253,8 +254,9 @@ function readPresented(
 export function requireBearer(options: RequireBearerOptions) {
   const settings = resolveBearerOptions(options);
   const guard = createBearerGuard(settings);
+  const given = runtimeOfMiddleware(settings.middleware);
   return function oauthRequireBearer(req: Request, res: Response, next: NextFunction): void {
-    const runtime = OAuthContext.runtimeOf(req.oauth);
+    const runtime = given ?? OAuthContext.runtimeOf(req.oauth);
     if (runtime === undefined) {
       missingMiddleware('requireBearer()', req, res);
       return;
@@ -287,8 +289,9 @@ export function requireAuthOrBearer(options: RequireBearerOptions) {
     claims: Object.fromEntries(settings.claims),
     redirect: false,
   });
+  const given = runtimeOfMiddleware(settings.middleware);
   return function oauthRequireAuthOrBearer(req: Request, res: Response, next: NextFunction): void {
-    const runtime = OAuthContext.runtimeOf(req.oauth);
+    const runtime = given ?? OAuthContext.runtimeOf(req.oauth);
     if (runtime === undefined) {
       missingMiddleware('requireAuthOrBearer()', req, res);
       return;

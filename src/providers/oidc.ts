@@ -21,7 +21,7 @@ import { tokensFromResponse } from '../session/tokens.js';
 import { userFromProfile } from '../session/user.js';
 import { checkResponseIssuer } from './authorization-response.js';
 import { clientAuthentication, reportClientRejection } from './client-auth.js';
-import type { OAuthProviderClient } from './client.js';
+import type { OAuthProviderClient, OAuthResourceServer } from './client.js';
 import { libraryCause } from './error-chain.js';
 import { attempt } from './error-mapping.js';
 import { issuedTokens } from './issued-tokens.js';
@@ -75,6 +75,7 @@ export function createOidcProvider(
   const usesNonce = provider.scope.split(' ').includes('openid');
   let configuration: Promise<Configuration> | undefined;
   let verifier: JwtVerifier | undefined;
+  const resourceServers = new WeakMap<Configuration, OAuthResourceServer>();
   const http = { allowInsecureHttp: provider.allowInsecureHttp, timeout: options.timeout };
   const timedFetch = createTimedFetch(http);
   const clientRejected = reportClientRejection(options.logger, provider);
@@ -331,12 +332,18 @@ export function createOidcProvider(
 
     async resourceServer() {
       const config = await getConfiguration();
-      return {
-        metadata: config.serverMetadata(),
-        configuration: config,
-        fetch: timedFetch,
-        timeout: options.timeout,
-      };
+      // openid-client copies the metadata on every serverMetadata() call: once per discovery.
+      let server = resourceServers.get(config);
+      if (server === undefined) {
+        server = {
+          metadata: config.serverMetadata(),
+          configuration: config,
+          fetch: timedFetch,
+          timeout: options.timeout,
+        };
+        resourceServers.set(config, server);
+      }
+      return server;
     },
   };
 }

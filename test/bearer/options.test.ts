@@ -97,3 +97,36 @@ describe('requireBearer() issuer', () => {
     }
   });
 });
+
+describe('requireBearer({ middleware })', () => {
+  it('guards an API route that goes through neither the middleware nor express-session', async () => {
+    const { default: express } = await import('express');
+    const { default: request } = await import('supertest');
+    const { oauthMiddleware, requireBearer } = await import('../../src/index.js');
+    const { startScriptedProvider } = await import('../helpers/scripted-provider.js');
+    const { AUDIENCE, signAccessToken } = await import('./harness.js');
+    const provider = await startScriptedProvider();
+    try {
+      const oauth = oauthMiddleware({
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
+        baseURL: 'http://127.0.0.1',
+        logger: false,
+      });
+      const app = express();
+      app.get('/api', requireBearer({ middleware: oauth, audience: AUDIENCE }), (req, res) => {
+        res.json({ sub: req.oauthUser?.sub });
+      });
+      const token = await signAccessToken(provider);
+      const ok = await request(app).get('/api').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(ok.body.sub).toBe('alice');
+      await request(app).get('/api').expect(401);
+      expect(() => requireBearer({ middleware: (() => {}) as never, audience: AUDIENCE })).toThrow(
+        '"requireBearer() options.middleware" must be the function oauthMiddleware() returned',
+      );
+    } finally {
+      await provider.close();
+    }
+  });
+});
