@@ -42,15 +42,24 @@ function keysOf(server: OAuthResourceServer): JWTVerifyGetKey {
   return keys;
 }
 
+/** The advertised algorithms per key set, worked out once: every request uses them. */
+const algorithmLists = new WeakMap<OAuthResourceServer, string[]>();
+
 /**
  * The algorithms the provider advertises (`id_token_signing_alg_values_supported`: RFC 9068
  * defines no metadata of its own), asymmetric ones only: `none`, and HMAC keyed with what is
  * public, are never accepted. A provider that advertises none gets every asymmetric one.
  */
 function algorithmsOf(server: OAuthResourceServer): string[] {
-  const advertised = server.metadata.id_token_signing_alg_values_supported;
-  if (!Array.isArray(advertised)) return ALGORITHMS;
-  return ALGORITHMS.filter((alg) => advertised.includes(alg));
+  let algorithms = algorithmLists.get(server);
+  if (algorithms === undefined) {
+    const advertised = server.metadata.id_token_signing_alg_values_supported;
+    algorithms = Array.isArray(advertised)
+      ? ALGORITHMS.filter((alg) => advertised.includes(alg))
+      : ALGORITHMS;
+    algorithmLists.set(server, algorithms);
+  }
+  return algorithms;
 }
 
 /** Whether the token is a compact JWS (three base64url parts), as an RFC 9068 token is. */
@@ -69,7 +78,7 @@ export function isJwt(token: string): boolean {
 export async function verifyJwtAccessToken(
   server: OAuthResourceServer,
   token: string,
-  audience: readonly string[],
+  audience: string[],
   clockTolerance: number,
 ): Promise<Record<string, unknown>> {
   let payload: Record<string, unknown>;
@@ -77,7 +86,7 @@ export async function verifyJwtAccessToken(
     ({ payload } = await jwtVerify(token, keysOf(server), {
       typ: 'at+jwt',
       issuer: server.metadata.issuer,
-      audience: [...audience],
+      audience,
       algorithms: algorithmsOf(server),
       clockTolerance,
       requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],

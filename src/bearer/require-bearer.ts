@@ -103,6 +103,19 @@ function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard {
       ? undefined
       : createDpopNonces(settings.dpop.nonceSecret, settings.dpop.proofMaxAge);
 
+  const audience = [...settings.audience];
+  // The provider is found, and its discovery awaited, once per middleware; a failure is not kept.
+  const servers = new WeakMap<OAuthRuntime, ReturnType<typeof resourceServerFor>>();
+  function serverOf(runtime: OAuthRuntime): ReturnType<typeof resourceServerFor> {
+    let found = servers.get(runtime);
+    if (found === undefined) {
+      found = resourceServerFor(runtime, settings);
+      servers.set(runtime, found);
+      found.catch(() => servers.delete(runtime));
+    }
+    return found;
+  }
+
   /** RFC 9449 §7 and RFC 8705 §3: a bound token is only good with its key or certificate. */
   async function checkBinding(
     runtime: OAuthRuntime,
@@ -147,21 +160,19 @@ function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard {
       });
     }
     const clockTolerance = settings.clockTolerance ?? runtime.options.clockTolerance;
-    const { name, server } = await resourceServerFor(runtime, settings);
+    const { name, server } = await serverOf(runtime);
     let claims: Record<string, unknown>;
     if (isJwt(presented.token)) {
-      claims = await verifyJwtAccessToken(
-        server,
-        presented.token,
-        settings.audience,
-        clockTolerance,
-      );
+      claims = await verifyJwtAccessToken(server, presented.token, audience, clockTolerance);
     } else if (introspect !== undefined) {
       claims = await introspect(server, presented.token, clockTolerance);
     } else {
       throw refuseToken('it is not a JWT, and opaque tokens are not accepted here');
     }
-    await checkBinding(runtime, req, presented, claims, clockTolerance);
+    // Only a bound token needs the asynchronous proof check.
+    if (claims.cnf !== undefined || presented.scheme === 'dpop' || settings.dpop.required) {
+      await checkBinding(runtime, req, presented, claims, clockTolerance);
+    }
     checkRules(settings, claims);
     return userFromToken(name, claims);
   }
