@@ -135,6 +135,11 @@ export interface OAuthRoutes {
    * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
    */
   jwks?: string | false;
+  /**
+   * GET, the readiness of the middleware as JSON: 200 when every provider's metadata is loaded
+   * and the refresh lock answers, 503 otherwise (see `oauth.health()`). Default `false` (off).
+   */
+  health?: string | false;
 }
 
 /** Options shared by every provider. */
@@ -250,6 +255,52 @@ export interface OAuthSharedOptions {
    * most requests still write nothing to the store.
    */
   idleDuration?: number | false;
+  /**
+   * The `fetch` every provider request goes through (discovery, JWKS, PAR, token, userinfo,
+   * revocation, introspection, adapters' `context.fetch`), for a proxy or a private CA. Default:
+   * the global `fetch`. A provider's own `fetch` takes precedence.
+   *
+   * @example
+   * ```ts
+   * import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+   * const dispatcher = new EnvHttpProxyAgent(); // HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+   * oauthMiddleware({ ...options, fetch: (url, init) => undiciFetch(url, { ...init, dispatcher }) });
+   * ```
+   */
+  fetch?: OAuthFetch;
+  /**
+   * OpenTelemetry spans and metrics from the package's events, through `@opentelemetry/api` (an
+   * optional peer dependency the application installs with its SDK). `true` uses the global
+   * tracer and meter providers; an object names others. Default `false`. Without the API
+   * installed, a warning is logged and everything else works.
+   *
+   * @see https://opentelemetry.io/docs/languages/js/
+   */
+  telemetry?: boolean | OAuthTelemetryOptions;
+  /**
+   * How `logger` is called: `'pino'` (`logger.error({ code, provider, err }, message)`),
+   * `'winston'` (`logger.error(message, { code, provider, err })`) or `'plain'`
+   * (`logger.error(message, error)`). Default: `'pino'` for a pino logger, `'winston'` for a
+   * winston logger (both recognised by their shape), `'plain'` for anything else.
+   */
+  loggerStyle?: 'pino' | 'winston' | 'plain';
+}
+
+/**
+ * A `fetch` for provider requests: the global one, or one with an undici dispatcher (a proxy, a
+ * CA bundle).
+ */
+export type OAuthFetch = (url: string, init: RequestInit) => Promise<globalThis.Response>;
+
+/**
+ * Where the telemetry goes: OpenTelemetry's own `TracerProvider` and `MeterProvider` (typed here
+ * by the one method used, so the package's types do not need `@opentelemetry/api`).
+ */
+export interface OAuthTelemetryOptions {
+  /** Default: the global tracer provider (`trace.getTracerProvider()`). */
+  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  /** Default: the global meter provider (`metrics.getMeterProvider()`). */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
 }
 
 /** Several providers at once, answered at `/login/:provider` and `/callback/:provider`. */

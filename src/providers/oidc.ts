@@ -28,7 +28,7 @@ import { createJwtVerifier } from './jwt-verifier.js';
 import type { JwtRefusal, JwtVerifier } from './jwt-verifier.js';
 import { checkLogoutClaims } from './logout-token.js';
 import { checkMetadataTransport } from './plain-http.js';
-import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
+import { createProviderFetch, createTimedFetch, providerTransport } from './provider-fetch.js';
 import { revokeWithConfiguration } from './revocation.js';
 
 const refuseIdToken: JwtRefusal = (reason, cause) =>
@@ -74,7 +74,11 @@ export function createOidcProvider(
   const usesNonce = provider.scope.split(' ').includes('openid');
   let configuration: Promise<Configuration> | undefined;
   let verifier: JwtVerifier | undefined;
-  const http = { allowInsecureHttp: provider.allowInsecureHttp, timeout: options.timeout };
+  const http = {
+    allowInsecureHttp: provider.allowInsecureHttp,
+    timeout: options.timeout,
+    ...providerTransport(options, provider),
+  };
   const timedFetch = createTimedFetch(http);
   const clientRejected = reportClientRejection(options.logger, provider);
 
@@ -119,6 +123,7 @@ export function createOidcProvider(
         },
       );
       checkMetadataTransport(config.serverMetadata(), provider.allowInsecureHttp);
+      http.observer.learn(config.serverMetadata());
       return config;
     });
     configuration.catch(() => {
@@ -152,6 +157,7 @@ export function createOidcProvider(
     settings: provider,
     usesNonce,
     codeFlow: true,
+    observer: http.observer,
 
     async authorizationUrl(request): Promise<URL> {
       const config = await getConfiguration();
