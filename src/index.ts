@@ -133,3 +133,9 @@ export type {
   OAuthRefreshPublishedEvent,
 } from './observability/events.js';
 export type { OAuthFetch, OAuthTelemetryOptions } from './options/types.js';
+export type {
+  OAuthHealth,
+  OAuthLoadedHealth,
+  OAuthProviderFailureHealth,
+  OAuthProviderHealth,
+} from './observability/health.js';
