@@ -72,7 +72,9 @@ export function backchannelLogoutRoute(runtime: OAuthRuntime) {
   function fail(res: Response, error: unknown): void {
     const failure = asOAuthError(error, options);
     if (failure.status >= 500) {
-      options.logger.error(`${failure.code}: ${failure.message}`, failure.cause);
+      options.logger.error(`${failure.code}: ${failure.message}`, failure.cause, {
+        code: failure.code,
+      });
     }
     // The specification's answer to a token that failed validation: 400 with an OAuth error.
     const status = failure.code === 'OAUTH_LOGOUT_TOKEN_INVALID' ? 400 : failure.status;
