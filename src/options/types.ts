@@ -264,8 +264,12 @@ export interface OAuthSharedOptions {
    * ```ts
    * import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
    * const dispatcher = new EnvHttpProxyAgent(); // HTTPS_PROXY, HTTP_PROXY, NO_PROXY
-   * oauthMiddleware({ ...options, fetch: (url, init) => undiciFetch(url, { ...init, dispatcher }) });
+   * // The casts bridge the undici package's types and those of Node's global fetch.
+   * const fetch: OAuthFetch = async (url, init) =>
+   *   (await undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+   * app.use(oauthMiddleware({ ...options, fetch }));
    * ```
+   * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/EnvHttpProxyAgent.md
    */
   fetch?: OAuthFetch;
   /**
