@@ -123,27 +123,45 @@ export interface OAuthProviderRequestEvent {
 
 /** Every channel name, by event. */
 export const OAUTH_CHANNELS = {
+  /** A login redirected the browser to its provider. */
   loginStart: 'express-oauth-rp:login:start',
+  /** A callback signed someone in. */
   loginSuccess: 'express-oauth-rp:login:success',
+  /** Starting a login, or its callback, failed. */
   loginFailure: 'express-oauth-rp:login:failure',
+  /** One refresh at the provider ended. */
   refresh: 'express-oauth-rp:refresh',
+  /** A request waited for the refresh lock. */
   refreshLockWait: 'express-oauth-rp:refresh-lock:wait',
+  /** A request gave up waiting for the refresh lock. */
   refreshLockTimeout: 'express-oauth-rp:refresh-lock:timeout',
+  /** POST `/logout` ended a session. */
   logout: 'express-oauth-rp:logout',
+  /** A provider's logout token was handled. */
   backchannelLogout: 'express-oauth-rp:backchannel-logout',
+  /** One HTTP request to a provider ended. */
   providerRequest: 'express-oauth-rp:provider-request',
 } as const;
 
 /** The payload of each event, by the key of {@link OAUTH_CHANNELS}. */
 export interface OAuthEventPayloads {
+  /** {@link OAuthLoginStartEvent} */
   loginStart: OAuthLoginStartEvent;
+  /** {@link OAuthLoginSuccessEvent} */
   loginSuccess: OAuthLoginSuccessEvent;
+  /** {@link OAuthLoginFailureEvent} */
   loginFailure: OAuthLoginFailureEvent;
+  /** {@link OAuthRefreshPublishedEvent} */
   refresh: OAuthRefreshPublishedEvent;
+  /** {@link OAuthRefreshLockWaitEvent} */
   refreshLockWait: OAuthRefreshLockWaitEvent;
+  /** {@link OAuthRefreshLockTimeoutEvent} */
   refreshLockTimeout: OAuthRefreshLockTimeoutEvent;
+  /** {@link OAuthLogoutPublishedEvent} */
   logout: OAuthLogoutPublishedEvent;
+  /** {@link OAuthBackchannelLogoutEvent} */
   backchannelLogout: OAuthBackchannelLogoutEvent;
+  /** {@link OAuthProviderRequestEvent} */
   providerRequest: OAuthProviderRequestEvent;
 }
 
@@ -183,11 +201,11 @@ export function isObserved(name: OAuthEventName): boolean {
  * @see https://nodejs.org/api/diagnostics_channel.html
  */
 export function subscribeOAuthEvents(
-  listener: <K extends OAuthEventName>(event: K, payload: OAuthEventPayloads[K]) => void,
+  listener: (event: OAuthEventName, payload: OAuthEventPayloads[OAuthEventName]) => void,
 ): () => void {
   const handlers = (Object.keys(OAUTH_CHANNELS) as OAuthEventName[]).map((name) => {
     const handler = (message: unknown): void => {
-      listener(name, message as OAuthEventPayloads[typeof name]);
+      listener(name, message as OAuthEventPayloads[OAuthEventName]);
     };
     subscribe(OAUTH_CHANNELS[name], handler);
     return () => unsubscribe(OAUTH_CHANNELS[name], handler);
