@@ -53,6 +53,7 @@ export interface OAuthHealth {
   readonly providers: Readonly<Record<string, OAuthProviderHealth>>;
   /** Whether the refresh lock's store (Redis, say) took and released a lock in time. */
   readonly refreshLock: {
+    /** Whether a lock on a key of its own was taken and released in time. */
     readonly ok: boolean;
     /** Milliseconds the check took. */
     readonly latencyMs: number;

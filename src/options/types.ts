@@ -187,6 +187,14 @@ export interface OAuthSharedOptions {
   refreshLock?: OAuthRefreshLock;
   /**
    * Where warnings and server-side failures are written. Default `console`; `false` silences it.
+   * A pino or winston logger is taken as it is, and given `code`, `provider` and `err` as
+   * structured fields (see `loggerStyle`). Nothing is logged for a flow that succeeded.
+   *
+   * @example
+   * ```ts
+   * import pino from 'pino';
+   * app.use(oauthMiddleware({ ...options, logger: pino() }));
+   * ```
    */
   logger?: OAuthLogger | false;
   /**
@@ -302,9 +310,15 @@ export type OAuthFetch = (url: string, init: RequestInit) => Promise<globalThis.
  */
 export interface OAuthTelemetryOptions {
   /** Default: the global tracer provider (`trace.getTracerProvider()`). */
-  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  tracerProvider?: {
+    /** Returns the tracer the package's spans are made with. */
+    getTracer(name: string, version?: string): unknown;
+  };
   /** Default: the global meter provider (`metrics.getMeterProvider()`). */
-  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  meterProvider?: {
+    /** Returns the meter the package's metrics are recorded with. */
+    getMeter(name: string, version?: string): unknown;
+  };
 }
 
 /** Several providers at once, answered at `/login/:provider` and `/callback/:provider`. */
