@@ -24,6 +24,7 @@ import type { AlgoregDemo } from './algoreg-demo.js';
 
 import { DEMO_PROVIDER_NAMES, startDemoProviders } from './demo-providers.js';
 import type { DemoProviders, DemoSimulators } from './demo-providers.js';
+import { developmentLogger } from './operations.js';
 import { createSessionStore } from './session-store.js';
 import type { SessionStore } from './session-store.js';
 import {
@@ -218,10 +219,15 @@ async function buildApp(
   });
   // The relying party: GET /login, the callback, POST /logout, req.oauthUser and req.oauth.
   // Created first because the embedded provider must know its exact redirect URI; mounted below.
+  const logger = developmentLogger();
   const relyingParty = oauthMiddleware({
     baseURL,
     ...setup.middleware,
     postLogoutRedirect: '/',
+    // GET /health: 200 when the providers are discovered and the lock answers, 503 otherwise.
+    routes: { health: '/health' },
+    // In development, pino; events are logged too (operations.ts).
+    ...(logger === undefined ? {} : { logger }),
     // With Redis, one token refresh at a time across every instance (session-store.ts).
     refreshLock: sessions.refreshLock,
     // The middleware's chooser and error pages, inside the app's own layout: it hands over the

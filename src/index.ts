@@ -115,3 +115,27 @@ export type {
   OAuthReplayStore,
   RequireBearerOptions,
 } from './bearer/index.js';
+
+// Operations: events, telemetry, health
+export { OAUTH_CHANNELS, subscribeOAuthEvents } from './observability/events.js';
+export type {
+  OAuthBackchannelLogoutEvent,
+  OAuthEndpointKind,
+  OAuthEventName,
+  OAuthEventPayloads,
+  OAuthLoginFailureEvent,
+  OAuthLoginStartEvent,
+  OAuthLoginSuccessEvent,
+  OAuthLogoutPublishedEvent,
+  OAuthProviderRequestEvent,
+  OAuthRefreshLockTimeoutEvent,
+  OAuthRefreshLockWaitEvent,
+  OAuthRefreshPublishedEvent,
+} from './observability/events.js';
+export type { OAuthFetch, OAuthTelemetryOptions } from './options/types.js';
+export type {
+  OAuthHealth,
+  OAuthLoadedHealth,
+  OAuthProviderFailureHealth,
+  OAuthProviderHealth,
+} from './observability/health.js';

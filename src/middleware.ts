@@ -1,5 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthContext } from './context.js';
+import { checkHealth } from './observability/health.js';
+import type { OAuthHealth } from './observability/health.js';
+import { enableTelemetry } from './observability/opentelemetry.js';
 import { resolveOptions } from './options/resolve.js';
 import type { OAuthMiddlewareOptions } from './options/types.js';
 import { routeUrl } from './options/routes.js';
@@ -27,7 +30,8 @@ export interface OAuthMiddleware {
   /**
    * Discovers every OpenID Connect provider now, so a wrong issuer or an unreachable provider is
    * known at start-up rather than at the first login. Rejects with the first provider's
-   * OAuthError; logins keep retrying discovery either way.
+   * OAuthError; logins keep retrying discovery either way. With `telemetry` on, it also waits
+   * until `@opentelemetry/api` is loaded and the events are wired to it.
    *
    * @example
    * ```ts
@@ -37,6 +41,20 @@ export interface OAuthMiddleware {
    * ```
    */
   ready(): Promise<void>;
+  /**
+   * Whether this instance can sign people in: per provider, whether its discovery metadata and
+   * keys are loaded and how old they are, and its last failure; and whether the refresh lock's
+   * store answers. `ready` is what a readiness probe checks; nothing in it is a secret.
+   *
+   * @example
+   * ```ts
+   * app.get('/ready', async (req, res) => {
+   *   const health = await oauth.health();
+   *   res.status(health.ready ? 200 : 503).json(health);
+   * });
+   * ```
+   */
+  health(): Promise<OAuthHealth>;
 }
 
 /** Each middleware's runtime, for guards given the middleware itself rather than finding it on `req`. */
@@ -82,6 +100,10 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
         : new URL(routeUrl(resolved.baseURL, routes.login)).pathname,
   };
   const dispatch = createDispatch(runtime);
+  const telemetry =
+    resolved.telemetry === undefined
+      ? undefined
+      : enableTelemetry(resolved.telemetry, resolved.logger);
   let settingsChecked = false;
 
   function oauthMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -114,6 +136,8 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
     postLogoutRedirectUri: resolved.postLogoutRedirectUri,
     async ready(): Promise<void> {
       await Promise.all(runtime.providers.all().map((provider) => provider.ready?.()));
+      await telemetry;
     },
+    health: () => checkHealth(runtime),
   });
 }

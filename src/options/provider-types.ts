@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { OAuthAdapter, OAuthProviderHttp } from '../providers/adapter.js';
 import type { OAuthClientKey } from './client-keys.js';
 import type { OAuthAllowRules } from './policy-types.js';
+import type { OAuthFetch } from './types.js';
 
 /**
  * The options of one provider, as applications write them: OpenID Connect by discovery, plain
@@ -149,6 +150,11 @@ interface OAuthProviderCommon {
   allowInsecureHttp?: boolean;
   /** Who may sign in with this provider, on top of the top-level `allow`. */
   allow?: OAuthAllowRules;
+  /**
+   * The `fetch` this provider's requests go through (a proxy, a CA bundle only this provider
+   * needs); the middleware's `fetch` option applies without it.
+   */
+  fetch?: OAuthFetch;
 }
 
 /** An OpenID Connect provider found by discovery. */
@@ -253,6 +259,11 @@ export interface OAuthCustomProvider {
   allowInsecureHttp?: boolean;
   /** Who may sign in with this provider, on top of the top-level `allow`. */
   allow?: OAuthAllowRules;
+  /**
+   * The `fetch` this provider's requests go through (a proxy, a CA bundle only this provider
+   * needs); the middleware's `fetch` option applies without it.
+   */
+  fetch?: OAuthFetch;
 }
 
 /** One provider's options: OpenID Connect (default), plain OAuth 2.0, or a custom adapter. */

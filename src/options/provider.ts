@@ -13,6 +13,7 @@ import type {
   OAuthOidcProvider,
   OAuthQuirks,
 } from './provider-types.js';
+import type { OAuthFetch } from './types.js';
 import {
   invalid,
   isRecord,
@@ -40,6 +41,8 @@ interface ResolvedCommon {
   readonly allowInsecureHttp: boolean;
   /** This provider's own `allow` rules (the top-level ones apply too). */
   readonly allow: ResolvedAllow | undefined;
+  /** This provider's own `fetch`; the middleware's applies without it. */
+  readonly fetch?: OAuthFetch | undefined;
 }
 
 /** The client's credentials as the token endpoint sees them. */
@@ -102,6 +105,7 @@ const CLIENT_KEYS = [
   'allowInsecureHttp',
   'allow',
   'clientPrivateKey',
+  'fetch',
 ] as const;
 const OIDC_KEYS = [
   'type',
@@ -132,6 +136,7 @@ const CUSTOM_KEYS = [
   'authorizationParams',
   'allowInsecureHttp',
   'allow',
+  'fetch',
 ] as const satisfies readonly (keyof OAuthCustomProvider)[];
 const QUIRK_KEYS = [
   'tokenRequestFormat',
@@ -208,6 +213,7 @@ function readCommon(
     ),
     allowInsecureHttp: readBoolean(`${prefix}allowInsecureHttp`, input.allowInsecureHttp, false),
     allow: readAllow(`${prefix}allow`, input.allow),
+    fetch: readFunction<OAuthFetch>(`${prefix}fetch`, input.fetch, 'a fetch function (url, init)'),
   };
 }
 

@@ -2,6 +2,7 @@ import type { OAuthRefreshLock } from '../refresh/locks.js';
 import { createMemoryRefreshLock } from '../refresh/locks.js';
 import type { Request } from 'express';
 import { readLogger } from './logger.js';
+import type { ResolvedLogger } from './logger.js';
 import { readAllow, readIdleDuration, readLogoutParams } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type { OAuthLogoutParams, OAuthSignInHook } from './policy-types.js';
@@ -20,9 +21,11 @@ import {
 } from './readers.js';
 import { resolvePostLogout, resolveRoutes, routeUrl } from './routes.js';
 import type { ResolvedRoutes } from './routes.js';
+import { readTelemetry } from './telemetry.js';
 import type {
   OAuthErrorHandler,
-  OAuthLogger,
+  OAuthFetch,
+  OAuthTelemetryOptions,
   OAuthMultiProviderOptions,
   OAuthPages,
   OAuthSharedOptions,
@@ -46,7 +49,7 @@ export interface ResolvedOptions {
   readonly refreshLeeway: number;
   readonly onError: OAuthErrorHandler | undefined;
   readonly pages: Readonly<OAuthPages>;
-  readonly logger: Required<OAuthLogger>;
+  readonly logger: ResolvedLogger;
   readonly refreshLock: OAuthRefreshLock;
   /** False for the single-provider form, whose routes carry no provider name. */
   readonly multi: boolean;
@@ -63,6 +66,9 @@ export interface ResolvedOptions {
   readonly absoluteDuration: number;
   /** Seconds; undefined: no idle limit. */
   readonly idleDuration: number | undefined;
+  readonly fetch?: OAuthFetch | undefined;
+  /** `undefined`: off. */
+  readonly telemetry?: OAuthTelemetryOptions | undefined;
 }
 
 const SHARED_KEYS = [
@@ -88,6 +94,9 @@ const SHARED_KEYS = [
   'absoluteDuration',
   'idleDuration',
   'pages',
+  'fetch',
+  'telemetry',
+  'loggerStyle',
 ] as const satisfies readonly (keyof OAuthSharedOptions)[];
 
 const PAGE_KEYS = ['chooser', 'error'] as const satisfies readonly (keyof OAuthPages)[];
@@ -219,7 +228,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 30, 0),
     onError: readFunction('onError', input.onError, 'a function (err, req, res, next)'),
     pages: readPages(input.pages),
-    logger: readLogger(input.logger),
+    logger: readLogger(input.logger, input.loggerStyle),
     refreshLock: readRefreshLock(input.refreshLock),
     multi,
     providers,
@@ -237,5 +246,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     silentLogin: readBoolean('silentLogin', input.silentLogin, false),
     absoluteDuration: readNumber('absoluteDuration', input.absoluteDuration, 7 * 24 * 60 * 60, 1),
     idleDuration: readIdleDuration(input.idleDuration),
+    fetch: readFunction<OAuthFetch>('fetch', input.fetch, 'a fetch function (url, init)'),
+    telemetry: readTelemetry(input.telemetry),
   };
 }

@@ -9,6 +9,7 @@ export interface ResolvedRoutes {
   readonly backchannelLogout: string | false;
   /** `undefined` until the providers are known: on when one has a `clientPrivateKey`. */
   readonly jwks: string | false | undefined;
+  readonly health?: string | false;
 }
 
 const ROUTE_KEYS = [
@@ -17,6 +18,7 @@ const ROUTE_KEYS = [
   'logout',
   'backchannelLogout',
   'jwks',
+  'health',
 ] as const satisfies readonly (keyof OAuthRoutes)[];
 
 const everyRouteListed: Record<Exclude<keyof OAuthRoutes, (typeof ROUTE_KEYS)[number]>, never> = {};
@@ -50,6 +52,7 @@ export function resolveRoutes(value: unknown): ResolvedRoutes {
     logout: readPath('logout', routes.logout, '/logout', true),
     backchannelLogout: readPath('backchannelLogout', routes.backchannelLogout, false, true),
     jwks: routes.jwks === undefined ? undefined : readPath('jwks', routes.jwks, false, true),
+    health: readPath('health', routes.health, false, true),
   };
   const seen = new Map<string, string>();
   for (const [name, path] of Object.entries(resolved)) {

@@ -135,6 +135,11 @@ export interface OAuthRoutes {
    * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
    */
   jwks?: string | false;
+  /**
+   * GET, the readiness of the middleware as JSON: 200 when every provider's metadata is loaded
+   * and the refresh lock answers, 503 otherwise (see `oauth.health()`). Default `false` (off).
+   */
+  health?: string | false;
 }
 
 /** Options shared by every provider. */
@@ -182,6 +187,14 @@ export interface OAuthSharedOptions {
   refreshLock?: OAuthRefreshLock;
   /**
    * Where warnings and server-side failures are written. Default `console`; `false` silences it.
+   * A pino or winston logger is taken as it is, and given `code`, `provider` and `err` as
+   * structured fields (see `loggerStyle`). Nothing is logged for a flow that succeeded.
+   *
+   * @example
+   * ```ts
+   * import pino from 'pino';
+   * app.use(oauthMiddleware({ ...options, logger: pino() }));
+   * ```
    */
   logger?: OAuthLogger | false;
   /**
@@ -250,6 +263,62 @@ export interface OAuthSharedOptions {
    * most requests still write nothing to the store.
    */
   idleDuration?: number | false;
+  /**
+   * The `fetch` every provider request goes through (discovery, JWKS, PAR, token, userinfo,
+   * revocation, introspection, adapters' `context.fetch`), for a proxy or a private CA. Default:
+   * the global `fetch`. A provider's own `fetch` takes precedence.
+   *
+   * @example
+   * ```ts
+   * import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+   * const dispatcher = new EnvHttpProxyAgent(); // HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+   * // The casts bridge the undici package's types and those of Node's global fetch.
+   * const fetch: OAuthFetch = async (url, init) =>
+   *   (await undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+   * app.use(oauthMiddleware({ ...options, fetch }));
+   * ```
+   * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/EnvHttpProxyAgent.md
+   */
+  fetch?: OAuthFetch;
+  /**
+   * OpenTelemetry spans and metrics from the package's events, through `@opentelemetry/api` (an
+   * optional peer dependency the application installs with its SDK). `true` uses the global
+   * tracer and meter providers; an object names others. Default `false`. Without the API
+   * installed, a warning is logged and everything else works.
+   *
+   * @see https://opentelemetry.io/docs/languages/js/
+   */
+  telemetry?: boolean | OAuthTelemetryOptions;
+  /**
+   * How `logger` is called: `'pino'` (`logger.error({ code, provider, err }, message)`),
+   * `'winston'` (`logger.error(message, { code, provider, err })`) or `'plain'`
+   * (`logger.error(message, error)`). Default: `'pino'` for a pino logger, `'winston'` for a
+   * winston logger (both recognised by their shape), `'plain'` for anything else.
+   */
+  loggerStyle?: 'pino' | 'winston' | 'plain';
+}
+
+/**
+ * A `fetch` for provider requests: the global one, or one with an undici dispatcher (a proxy, a
+ * CA bundle).
+ */
+export type OAuthFetch = (url: string, init: RequestInit) => Promise<globalThis.Response>;
+
+/**
+ * Where the telemetry goes: OpenTelemetry's own `TracerProvider` and `MeterProvider` (typed here
+ * by the one method used, so the package's types do not need `@opentelemetry/api`).
+ */
+export interface OAuthTelemetryOptions {
+  /** Default: the global tracer provider (`trace.getTracerProvider()`). */
+  tracerProvider?: {
+    /** Returns the tracer the package's spans are made with. */
+    getTracer(name: string, version?: string): unknown;
+  };
+  /** Default: the global meter provider (`metrics.getMeterProvider()`). */
+  meterProvider?: {
+    /** Returns the meter the package's metrics are recorded with. */
+    getMeter(name: string, version?: string): unknown;
+  };
 }
 
 /** Several providers at once, answered at `/login/:provider` and `/callback/:provider`. */

@@ -19,7 +19,9 @@ export async function revokeTokens(
   try {
     await provider.revoke(signIn.tokens);
   } catch (error) {
-    options.logger.error(`could not revoke the tokens at provider "${provider.name}"`, error);
+    options.logger.error(`could not revoke the tokens at provider "${provider.name}"`, error, {
+      provider: provider.name,
+    });
   }
 }
 

@@ -83,7 +83,9 @@ export async function decideSignIn(
       tokens: tokenInfo(signIn.tokens),
     });
   } catch (error) {
-    options.logger.error(`onSignIn() failed for provider "${provider.name}"`, error);
+    options.logger.error(`onSignIn() failed for provider "${provider.name}"`, error, {
+      provider: provider.name,
+    });
     await revokeTokens(runtime, signIn);
     throw hookMistake('failed', error);
   }

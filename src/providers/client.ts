@@ -4,6 +4,7 @@ import type { OAuthAuthentication } from '../session/sign-in.js';
 import type { OAuthTokens } from '../session/tokens.js';
 import type { OAuthTransaction } from '../session/transactions.js';
 import type { LogoutClaims } from './logout-token.js';
+import type { ProviderObserver } from '../observability/provider-observer.js';
 
 /** What a login needs from the middleware to build the provider redirect. */
 export interface OAuthAuthorizationRequest {
@@ -28,6 +29,8 @@ export interface OAuthProviderClient {
    * token); false for custom adapters, whose providers may break that.
    */
   readonly codeFlow: boolean;
+  /** Its HTTP as events and `health()` see it. */
+  readonly observer?: ProviderObserver;
   /** The URL to redirect the browser to. Rejects with an OAuthError when the provider is down. */
   authorizationUrl(request: OAuthAuthorizationRequest): Promise<URL>;
   /** Validates the callback and exchanges the code. `state` has already been matched to `transaction`. */

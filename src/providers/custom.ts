@@ -9,7 +9,8 @@ import type { OAuthAdapterContext, OAuthAdapterTokens } from './adapter.js';
 import type { OAuthProviderClient } from './client.js';
 import { attempt } from './error-mapping.js';
 import type { ProviderOperation } from './error-mapping.js';
-import { createTimedFetch } from './provider-fetch.js';
+import { createTimedFetch, providerTransport } from './provider-fetch.js';
+import type { OAuthEndpointKind } from '../observability/events.js';
 import { readProviderJson } from './provider-json.js';
 
 function checkTokens(tokens: unknown): OAuthAdapterTokens {
@@ -53,6 +54,21 @@ function authorizationError(params: URLSearchParams): OAuthError | undefined {
   );
 }
 
+/** What an adapter's requests are for, as events name it: the call it was lent `fetch` for. */
+function endpointOf(operation: ProviderOperation): OAuthEndpointKind {
+  switch (operation) {
+    case 'authorize':
+    case 'userinfo':
+    case 'revocation':
+      return operation;
+    case 'token':
+    case 'refresh':
+      return 'token';
+    default:
+      return 'other';
+  }
+}
+
 /**
  * A provider spoken to through an adapter. The adapter is called only at the points where the
  * protocol is broken; everything that protects the flow stays with the middleware: the callback
@@ -64,13 +80,15 @@ export function createCustomProvider(
   provider: ResolvedCustomProvider,
 ): OAuthProviderClient {
   const { adapter } = provider;
-  const timedFetch = createTimedFetch({
+  const http = {
     allowInsecureHttp: provider.allowInsecureHttp,
     timeout: options.timeout,
-  });
+    ...providerTransport(options, provider),
+  };
+  const apiFetch = createTimedFetch({ ...http, kind: 'other' });
   // One context per kind of call, so an HTTP failure is reported as what the adapter was doing.
   const contextFor = (operation: ProviderOperation): OAuthAdapterContext => ({
-    fetch: timedFetch,
+    fetch: createTimedFetch({ ...http, kind: endpointOf(operation) }),
     json: (response) => readProviderJson(response, operation),
   });
 
@@ -89,6 +107,7 @@ export function createCustomProvider(
     settings: provider,
     usesNonce: false,
     codeFlow: false,
+    observer: http.observer,
 
     async authorizationUrl(request): Promise<URL> {
       // The configured scope reaches the adapter with the other authorization parameters; the
@@ -169,7 +188,7 @@ export function createCustomProvider(
     async fetchResource(accessToken, url, init): Promise<Response> {
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${accessToken}`);
-      return timedFetch(url, { ...init, headers });
+      return apiFetch(url, { ...init, headers });
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {

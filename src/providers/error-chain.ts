@@ -21,9 +21,16 @@ export function causeChain(error: unknown): ErrorLink[] {
   return found;
 }
 
-/** The first `Response` in the chain: what the provider answered, when it answered. */
+/**
+ * The first `Response` in the chain: what the provider answered, when it answered. A `fetch`
+ * option built on the undici package returns that package's `Response`, another class than the
+ * global one, so its tag is compared too (as oauth4webapi does).
+ */
 export function responseInChain(error: unknown): Response | undefined {
-  return causeChain(error).find((link): link is ErrorLink & Response => link instanceof Response);
+  return causeChain(error).find(
+    (link): link is ErrorLink & Response =>
+      link instanceof Response || Object.prototype.toString.call(link) === '[object Response]',
+  );
 }
 
 /** The innermost message, for the developer's detail (never to decide anything). */

@@ -263,6 +263,15 @@ function isNetworkFailure(links: readonly ErrorLink[]): boolean {
   );
 }
 
+/** OpenSSL's and Node's codes for a certificate that could not be verified. */
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
+/** The TLS verification failure under a failed fetch, by its code. */
+function tlsFailure(links: readonly ErrorLink[]): string | undefined {
+  const link = links.find((l) => typeof l.code === 'string' && TLS_CODE.test(l.code));
+  return link?.code as string | undefined;
+}
+
 /**
  * Turns anything a provider call throws into an {@link OAuthError} with a stable code, keeping
  * the original as `cause`. Messages never carry a token or a code.
@@ -311,6 +320,14 @@ export function toOAuthError(error: unknown, operation: ProviderOperation): OAut
   const mapped =
     libraryCode === undefined ? undefined : fromLibraryCode(libraryCode, links, operation, error);
   if (mapped !== undefined) return mapped;
+  const tls = tlsFailure(links);
+  if (tls !== undefined) {
+    return coded(
+      'OAUTH_PROVIDER_UNAVAILABLE',
+      `the provider's TLS certificate was refused (${tls}) while ${doing}; for a private CA, pass a "fetch" option whose dispatcher trusts it`,
+      error,
+    );
+  }
   if (isNetworkFailure(links)) {
     return coded(
       'OAUTH_PROVIDER_UNAVAILABLE',

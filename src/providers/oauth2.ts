@@ -19,7 +19,7 @@ import { clientAuthentication, reportClientRejection } from './client-auth.js';
 import type { OAuthProviderClient } from './client.js';
 import { attempt } from './error-mapping.js';
 import { issuedTokens } from './issued-tokens.js';
-import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
+import { createProviderFetch, createTimedFetch, providerTransport } from './provider-fetch.js';
 import { readProviderJson } from './provider-json.js';
 import { revokeWithConfiguration } from './revocation.js';
 
@@ -37,6 +37,7 @@ export function createOAuth2Provider(
     timeout: options.timeout,
     tokenEndpoint: provider.tokenEndpoint,
     quirks: provider.quirks,
+    ...providerTransport(options, provider),
   };
   const issuer = provider.issuer.href.replace(/\/$/, '');
   const config = new Configuration(
@@ -64,6 +65,11 @@ export function createOAuth2Provider(
   if (endpoints.some((url) => url?.protocol === 'http:')) allowInsecureRequests(config);
   config.timeout = options.timeout / 1000;
   config[customFetch] = createProviderFetch(http);
+  // Known up front: no discovery to wait for, so requests are told apart from the first one.
+  http.observer.learn(
+    { ...config.serverMetadata(), userinfo_endpoint: provider.profileEndpoint?.href },
+    false,
+  );
   const timedFetch = createTimedFetch(http);
   const clientRejected = reportClientRejection(options.logger, provider);
   const json = (response: Response): Promise<Record<string, unknown>> =>
@@ -87,6 +93,7 @@ export function createOAuth2Provider(
     settings: provider,
     usesNonce: false,
     codeFlow: true,
+    observer: http.observer,
 
     async authorizationUrl(request): Promise<URL> {
       return buildAuthorizationUrl(config, {

@@ -29,7 +29,7 @@ import { createJwtVerifier } from './jwt-verifier.js';
 import type { JwtRefusal, JwtVerifier } from './jwt-verifier.js';
 import { checkLogoutClaims } from './logout-token.js';
 import { checkMetadataTransport } from './plain-http.js';
-import { createProviderFetch, createTimedFetch } from './provider-fetch.js';
+import { createProviderFetch, createTimedFetch, providerTransport } from './provider-fetch.js';
 import { revokeWithConfiguration } from './revocation.js';
 
 const refuseIdToken: JwtRefusal = (reason, cause) =>
@@ -76,7 +76,11 @@ export function createOidcProvider(
   let configuration: Promise<Configuration> | undefined;
   let verifier: JwtVerifier | undefined;
   const resourceServers = new WeakMap<Configuration, OAuthResourceServer>();
-  const http = { allowInsecureHttp: provider.allowInsecureHttp, timeout: options.timeout };
+  const http = {
+    allowInsecureHttp: provider.allowInsecureHttp,
+    timeout: options.timeout,
+    ...providerTransport(options, provider),
+  };
   const timedFetch = createTimedFetch(http);
   const clientRejected = reportClientRejection(options.logger, provider);
 
@@ -121,6 +125,7 @@ export function createOidcProvider(
         },
       );
       checkMetadataTransport(config.serverMetadata(), provider.allowInsecureHttp);
+      http.observer.learn(config.serverMetadata());
       return config;
     });
     configuration.catch(() => {
@@ -154,6 +159,7 @@ export function createOidcProvider(
     settings: provider,
     usesNonce,
     codeFlow: true,
+    observer: http.observer,
 
     async authorizationUrl(request): Promise<URL> {
       const config = await getConfiguration();

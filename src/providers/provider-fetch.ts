@@ -1,5 +1,9 @@
 import type { CustomFetch } from 'openid-client';
-import type { ResolvedQuirks } from '../options/provider.js';
+import type { OAuthEndpointKind } from '../observability/events.js';
+import { ProviderObserver } from '../observability/provider-observer.js';
+import type { ResolvedProvider, ResolvedQuirks } from '../options/provider.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import type { OAuthFetch } from '../options/types.js';
 import { refusePlainHttp } from './plain-http.js';
 import { shapeTokenRequest, shapeTokenResponse } from './token-shape.js';
 
@@ -10,6 +14,28 @@ export interface ProviderHttpOptions {
   readonly timeout: number;
   readonly tokenEndpoint?: URL | undefined;
   readonly quirks?: ResolvedQuirks | undefined;
+  /** The application's `fetch` option; the global `fetch`, looked up at each call, without it. */
+  readonly fetch?: OAuthFetch | undefined;
+  /** Times and records every request (events, `health()`). */
+  readonly observer?: ProviderObserver | undefined;
+  /** What every request of this `fetch` is for, where its URL cannot tell (adapters). */
+  readonly kind?: OAuthEndpointKind | undefined;
+}
+
+/** The `fetch` and the observer of one provider: what every one of its requests goes through. */
+export function providerTransport(
+  options: ResolvedOptions,
+  provider: ResolvedProvider,
+): { fetch: OAuthFetch | undefined; observer: ProviderObserver } {
+  return { fetch: provider.fetch ?? options.fetch, observer: new ProviderObserver(provider.name) };
+}
+
+/** The one place a provider request leaves the process. */
+function send(options: ProviderHttpOptions, url: URL, init: RequestInit): Promise<Response> {
+  const request = () => (options.fetch ?? fetch)(url.href, init);
+  const { observer } = options;
+  if (observer === undefined) return request();
+  return observer.observe(url, init.method ?? 'GET', request, options.kind);
 }
 
 /**
@@ -39,9 +65,9 @@ export function createProviderFetch(options: ProviderHttpOptions): CustomFetch {
     refusePlainHttp(target, options.allowInsecureHttp);
     const quirks = options.quirks;
     if (quirks === undefined || !isTokenRequest(target, init.method, init.body, options)) {
-      return fetch(url, init as RequestInit);
+      return send(options, target, init as RequestInit);
     }
-    const response = await fetch(url, shapeTokenRequest(init, quirks) as RequestInit);
+    const response = await send(options, target, shapeTokenRequest(init, quirks) as RequestInit);
     return shapeTokenResponse(response, quirks);
   };
 }
@@ -51,9 +77,10 @@ export function createTimedFetch(
   options: ProviderHttpOptions,
 ): (url: string | URL, init?: RequestInit) => Promise<Response> {
   return (url, init) => {
-    refusePlainHttp(new URL(url), options.allowInsecureHttp);
+    const target = new URL(url);
+    refusePlainHttp(target, options.allowInsecureHttp);
     const timeout = AbortSignal.timeout(options.timeout);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(url, { redirect: 'manual', ...init, signal });
+    return send(options, target, { redirect: 'manual', ...init, signal });
   };
 }

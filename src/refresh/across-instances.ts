@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'express';
 import { OAuthError } from '../errors.js';
+import { lockWait, refreshWithEvents } from '../observability/flow-events.js';
 import { notify, tokenInfo } from '../policy/events.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
@@ -55,14 +56,16 @@ export async function refreshAcrossInstances(
   // Longer than a provider request may take, so the lock outlives a slow but successful refresh.
   const ttl = options.timeout * 2 + 1000;
   const deadline = Date.now() + ttl + options.timeout;
+  const wait = lockWait(provider.name);
   for (;;) {
     const token = await refreshLock.acquire(key, ttl);
     if (token !== undefined) {
+      wait.ended();
       try {
         if (!(await reloadSession(req))) throw loginRequired();
         const { current, refreshed: already } = sessionNow(runtime, req, spent);
         if (already) return current;
-        const refreshed = await provider.refresh(current);
+        const refreshed = await refreshWithEvents(provider.name, () => provider.refresh(current));
         await updateAuthentication(req, refreshed);
         await notify(options, 'onRefresh', options.onRefresh, {
           provider: provider.name,
@@ -76,11 +79,14 @@ export async function refreshAcrossInstances(
         });
       }
     }
+    wait.began();
     await sleep(POLL_MS);
     if (!(await reloadSession(req))) throw loginRequired();
     const { current, refreshed } = sessionNow(runtime, req, spent);
+    if (refreshed) wait.ended();
     if (refreshed) return current;
     if (Date.now() > deadline) {
+      wait.timedOut();
       throw new OAuthError('another instance held the refresh lock for too long', {
         code: 'OAUTH_PROVIDER_TIMEOUT',
       });

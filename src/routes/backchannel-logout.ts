@@ -1,6 +1,7 @@
 import { urlencoded } from 'express';
 import type { Request, Response } from 'express';
 import { OAuthError } from '../errors.js';
+import { publish } from '../observability/events.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import { SeenTokens } from '../providers/logout-token.js';
 import { sessionEnded } from '../policy/session-end.js';
@@ -52,7 +53,7 @@ export function backchannelLogoutRoute(runtime: OAuthRuntime) {
         code: 'OAUTH_LOGOUT_TOKEN_INVALID',
       });
     }
-    await endIndexedSessions(
+    const sessions = await endIndexedSessions(
       runtime,
       req.sessionStore,
       {
@@ -65,12 +66,15 @@ export function backchannelLogoutRoute(runtime: OAuthRuntime) {
       (signIn) => sessionEnded(runtime, signIn, 'backchannel'),
     );
     answer(res, 200);
+    publish('backchannelLogout', () => ({ provider: provider.name, outcome: 'success', sessions }));
   }
 
   function fail(res: Response, error: unknown): void {
     const failure = asOAuthError(error, options);
     if (failure.status >= 500) {
-      options.logger.error(`${failure.code}: ${failure.message}`, failure.cause);
+      options.logger.error(`${failure.code}: ${failure.message}`, failure.cause, {
+        code: failure.code,
+      });
     }
     // The specification's answer to a token that failed validation: 400 with an OAuth error.
     const status = failure.code === 'OAUTH_LOGOUT_TOKEN_INVALID' ? 400 : failure.status;
@@ -100,7 +104,11 @@ export function backchannelLogoutRoute(runtime: OAuthRuntime) {
         });
         return;
       }
-      logout(req, res, provider).catch((failure: unknown) => fail(res, failure));
+      logout(req, res, provider).catch((failure: unknown) => {
+        const code = failure instanceof OAuthError ? failure.code : 'OAUTH_INTERNAL_ERROR';
+        publish('backchannelLogout', () => ({ provider: provider.name, outcome: 'failure', code }));
+        fail(res, failure);
+      });
     });
   };
 }

@@ -1,5 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthError } from '../errors.js';
+import { publish } from '../observability/events.js';
+import { publishLoginFailure } from '../observability/flow-events.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
@@ -100,6 +102,7 @@ async function completeCallback(
   req: Request,
   res: Response,
 ): Promise<void> {
+  const started = performance.now();
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET');
     throw new OAuthError('the callback accepts only GET', { code: 'OAUTH_METHOD_NOT_ALLOWED' });
@@ -127,6 +130,10 @@ async function completeCallback(
     const authentication = await decideSignIn(runtime, provider, req, validated);
     await establishSession(req, authentication);
     await indexForBackchannelLogout(runtime, req, authentication);
+    publish('loginSuccess', () => ({
+      provider: provider.name,
+      durationMs: performance.now() - started,
+    }));
   } catch (error) {
     // The consumed transaction must stay consumed even though the login failed.
     await saveSession(req).catch(() => undefined);
@@ -158,8 +165,10 @@ export function callbackRoute(runtime: OAuthRuntime) {
   ): void {
     // The URL holds the authorization code: never let it leak to another site through Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
-    completeCallback(runtime, provider, req, res).catch((error: unknown) =>
-      handleError(runtime.options, error, req, res, next),
-    );
+    const started = performance.now();
+    completeCallback(runtime, provider, req, res).catch((error: unknown) => {
+      publishLoginFailure(provider.name, 'callback', error, started);
+      handleError(runtime.options, error, req, res, next);
+    });
   };
 }

@@ -5,6 +5,7 @@ import { backchannelLogoutRoute } from './backchannel-logout.js';
 import { callbackRoute } from './callback.js';
 import { chooserRoute } from './chooser.js';
 import { handleError } from './handle-error.js';
+import { healthRoute } from './health.js';
 import { jwksRoute } from './jwks.js';
 import { loginRoute } from './login.js';
 import { logoutRoute } from './logout.js';
@@ -60,6 +61,7 @@ export function createDispatch(runtime: OAuthRuntime): Dispatch {
   add(routes.logout, false, false, { any: logoutRoute(runtime) });
   add(routes.backchannelLogout, multi, false, backchannelLogoutRoute(runtime));
   add(routes.jwks ?? false, false, true, { any: jwksRoute(runtime) });
+  add(routes.health ?? false, false, true, { any: healthRoute(runtime) });
 
   return function dispatch(req, res, next) {
     const path = withoutTrailingSlash(req.path);

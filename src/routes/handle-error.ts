@@ -23,7 +23,9 @@ export function handleError(
 ): void {
   const oauthError = asOAuthError(error, options);
   if (oauthError.status >= 500 && oauthError.code !== 'OAUTH_INTERNAL_ERROR') {
-    options.logger.error(`${oauthError.code}: ${oauthError.message}`, oauthError.cause);
+    options.logger.error(`${oauthError.code}: ${oauthError.message}`, oauthError.cause, {
+      code: oauthError.code,
+    });
   }
   if (options.onError === undefined) {
     renderError(oauthError, req, res, options);

@@ -6,6 +6,8 @@ import {
   randomState,
 } from 'openid-client';
 import { OAuthError } from '../errors.js';
+import { publish } from '../observability/events.js';
+import { publishLoginFailure } from '../observability/flow-events.js';
 import { checkAuthorizationParams } from '../options/authorization-params.js';
 import type { OAuthAuthorizationParams } from '../options/provider-types.js';
 import type { OAuthProviderClient } from '../providers/client.js';
@@ -67,6 +69,7 @@ export async function startLogin(
   flow: LoginFlow = {},
 ): Promise<void> {
   const { options } = runtime;
+  const started = performance.now();
   const provider = chosen ?? runtime.providers.pick(login.provider);
   const fail = (message: string): OAuthError =>
     new OAuthError(`"authorizationParams" must be ${message}`, { code: 'OAUTH_INTERNAL_ERROR' });
@@ -103,6 +106,11 @@ export async function startLogin(
   await saveSession(req);
   res.setHeader('Cache-Control', 'no-store');
   res.redirect(303, url.href);
+  publish('loginStart', () => ({
+    provider: provider.name,
+    silent: flow.silent === true,
+    durationMs: performance.now() - started,
+  }));
 }
 
 /** The `returnTo` query parameter, when given exactly once. */
@@ -122,8 +130,10 @@ export function loginRoute(runtime: OAuthRuntime) {
     // An explicit login ends the "silent login tried" state of this browser session.
     markSilentLogin(req, res, runtime.options.baseURL, false);
     markStepUp(req, false);
-    startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) =>
-      handleError(runtime.options, error, req, res, next),
-    );
+    const started = performance.now();
+    startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) => {
+      publishLoginFailure(provider.name, 'start', error, started);
+      handleError(runtime.options, error, req, res, next);
+    });
   };
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthError } from '../errors.js';
+import { publish } from '../observability/events.js';
 import { sessionEnded } from '../policy/session-end.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { readAuthentication } from '../session/sign-in.js';
@@ -35,6 +36,10 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
   );
   res.setHeader('Cache-Control', 'no-store');
   res.redirect(303, endSession?.href ?? options.postLogoutRedirectUri);
+  publish('logout', () => ({
+    provider: authentication?.user.provider,
+    endSession: endSession !== undefined,
+  }));
 }
 
 /**
