@@ -10,6 +10,7 @@ import { currentSignIn, endSignIn, endsSignIn, inspectSignIn } from './refresh/c
 import { startLogin } from './routes/login.js';
 import type { OAuthLoginOptions } from './routes/login.js';
 import type { OAuthRuntime } from './runtime.js';
+import { publish } from './observability/events.js';
 import { sessionEnded } from './policy/session-end.js';
 import { startSilentLogin } from './policy/silent-login.js';
 import { expireAccessToken, readAuthentication } from './session/sign-in.js';
@@ -221,6 +222,7 @@ export class OAuthContext {
     // A user who just logged out is not signed straight back in by a silent login.
     markSilentLogin(this.#req, this.#res, this.#runtime.options.baseURL, true);
     if (signIn !== undefined) await sessionEnded(this.#runtime, signIn, 'logout');
+    publish('logout', () => ({ provider: signIn?.user.provider, endSession: false }));
   }
 
   async #current(): Promise<OAuthAuthentication> {

@@ -71,7 +71,7 @@ export interface OAuthRefreshLockTimeoutEvent {
   readonly waitedMs: number;
 }
 
-/** `express-oauth-rp:logout`: POST `/logout` ended a browser session. */
+/** `express-oauth-rp:logout`: POST `/logout` or `req.oauth.logout()` ended a browser session. */
 export interface OAuthLogoutPublishedEvent {
   /** The provider of the sign-in that ended; `undefined` when nobody was signed in. */
   readonly provider: string | undefined;
