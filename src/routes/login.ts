@@ -68,8 +68,27 @@ export async function startLogin(
   chosen?: OAuthProviderClient,
   flow: LoginFlow = {},
 ): Promise<void> {
-  const { options } = runtime;
   const started = performance.now();
+  try {
+    await beginLogin(runtime, req, res, login, chosen, flow, started);
+  } catch (error) {
+    // Every way a login starts (the route, req.oauth.login(), a silent login, a step-up) is counted.
+    const name = chosen?.name ?? login.provider ?? runtime.options.defaultProvider ?? 'unknown';
+    publishLoginFailure(name, 'start', error, started);
+    throw error;
+  }
+}
+
+async function beginLogin(
+  runtime: OAuthRuntime,
+  req: Request,
+  res: Response,
+  login: OAuthLoginOptions,
+  chosen: OAuthProviderClient | undefined,
+  flow: LoginFlow,
+  started: number,
+): Promise<void> {
+  const { options } = runtime;
   const provider = chosen ?? runtime.providers.pick(login.provider);
   const fail = (message: string): OAuthError =>
     new OAuthError(`"authorizationParams" must be ${message}`, { code: 'OAUTH_INTERNAL_ERROR' });
@@ -130,10 +149,8 @@ export function loginRoute(runtime: OAuthRuntime) {
     // An explicit login ends the "silent login tried" state of this browser session.
     markSilentLogin(req, res, runtime.options.baseURL, false);
     markStepUp(req, false);
-    const started = performance.now();
-    startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) => {
-      publishLoginFailure(provider.name, 'start', error, started);
-      handleError(runtime.options, error, req, res, next);
-    });
+    startLogin(runtime, req, res, requestedReturnTo(req), provider).catch((error: unknown) =>
+      handleError(runtime.options, error, req, res, next),
+    );
   };
 }
