@@ -135,8 +135,9 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
     redirectUris,
     postLogoutRedirectUri: resolved.postLogoutRedirectUri,
     async ready(): Promise<void> {
-      await Promise.all(runtime.providers.all().map((provider) => provider.ready?.()));
+      // Telemetry first, so the discoveries made here are traced and counted too.
       await telemetry;
+      await Promise.all(runtime.providers.all().map((provider) => provider.ready?.()));
     },
     health: () => checkHealth(runtime),
   });
