@@ -46,6 +46,12 @@ function apiUrl(input: string | URL): URL {
   return url;
 }
 
+/** A token and the sign-in it belongs to; internal. */
+interface SessionToken {
+  readonly signIn: OAuthAuthentication;
+  readonly token: OAuthTokens;
+}
+
 /** Options of `req.oauth.trySilentLogin()`. */
 export interface OAuthSilentLoginOptions {
   /** With several providers: which one. Default: `defaultProvider`. */
@@ -103,7 +109,7 @@ export class OAuthContext {
    * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
    */
   async getAccessToken(options?: OAuthResourceOptions): Promise<string> {
-    return (await this.#token(options)).accessToken;
+    return (await this.#token(options)).token.accessToken;
   }
 
   /**
@@ -135,8 +141,8 @@ export class OAuthContext {
       );
       if (!refused || !isReplayable(request.body)) return error.response;
       // The API no longer accepts a token the session still trusted: renew it, try once more.
-      if (target === undefined) await expireAccessToken(this.#req, first.accessToken);
-      const second = await this.#token(target, first.accessToken);
+      if (target === undefined) await expireAccessToken(this.#req, first.token.accessToken);
+      const second = await this.#token(target, first.token.accessToken);
       try {
         return await this.#send(second, url, request);
       } catch (retryError) {
@@ -146,29 +152,33 @@ export class OAuthContext {
     }
   }
 
-  async #send(token: OAuthTokens, url: URL, init: RequestInit): Promise<globalThis.Response> {
+  async #send(
+    { signIn, token }: SessionToken,
+    url: URL,
+    init: RequestInit,
+  ): Promise<globalThis.Response> {
     if (token.tokenType !== 'bearer') {
       throw new OAuthError(
         `the access token is a "${token.tokenType}" token; req.oauth.fetch() sends Bearer tokens only`,
         { code: 'OAUTH_INVALID_RESPONSE' },
       );
     }
-    const signIn = await this.#current();
-    return this.#runtime.providers
-      .pick(signIn.user.provider)
-      .fetchResource(token.accessToken, url, init);
+    const provider = this.#runtime.providers.pick(signIn.user.provider);
+    return provider.fetchResource(token.accessToken, url, init);
   }
 
-  async #token(target: OAuthResourceOptions | undefined, refused?: string): Promise<OAuthTokens> {
+  /** The sign-in, and the token to send: its own, or one for `target.resource`. */
+  async #token(target: OAuthResourceOptions | undefined, refused?: string): Promise<SessionToken> {
     const signIn = await this.#current();
-    if (target?.resource === undefined) return signIn.tokens;
-    return resourceAccessToken(
+    if (target?.resource === undefined) return { signIn, token: signIn.tokens };
+    const token = await resourceAccessToken(
       this.#runtime,
       this.#req,
       signIn,
       { resource: target.resource, scope: target.scope },
       refused,
     );
+    return { signIn, token };
   }
 
   /** Calls the provider's userinfo endpoint; its `sub` must be the signed-in user's. */

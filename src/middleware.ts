@@ -121,7 +121,12 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
     const now = Date.now();
     const check = inspectSignIn(runtime, req, now);
     req.oauthUser = check.state === 'none' ? undefined : check.signIn.user;
-    if (check.state !== 'none' && shouldRecordSeen(resolved, readSignInTimes(req), now)) {
+    // Only with idleDuration on: otherwise a signed-in request reads and writes nothing more.
+    if (
+      resolved.idleDuration !== undefined &&
+      check.state !== 'none' &&
+      shouldRecordSeen(resolved, readSignInTimes(req), now)
+    ) {
       recordSeen(req, now);
     }
     if (!dispatch(req, res, next)) next();

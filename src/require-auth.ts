@@ -9,6 +9,7 @@ import {
   missingAuthentication,
   stepUpChallenge,
 } from './policy/step-up.js';
+import { missingScope, unmetClaim } from './policy/route-rules.js';
 import { startSilentLogin } from './policy/silent-login.js';
 import { renderError } from './routes/error-page.js';
 import { handleError } from './routes/handle-error.js';
@@ -19,10 +20,6 @@ import type { OAuthAuthentication } from './session/sign-in.js';
 
 export type { RequireAuthOptions } from './options/require-auth.js';
 
-function claimMatches(actual: unknown, expected: string | number | boolean): boolean {
-  return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
-}
-
 // Created only when it is the answer: building an Error captures a stack trace, which on the
 // signed-in path would cost more than everything else this guard does.
 function forbidden(reason: string): OAuthError {
@@ -31,17 +28,10 @@ function forbidden(reason: string): OAuthError {
 
 /** The scope or claim rule the sign-in fails, if any. */
 function unmetRule(rules: ResolvedRequireAuth, { user, tokens }: OAuthAuthentication) {
-  if (rules.scopes.length > 0) {
-    const granted = new Set((tokens.scope ?? '').split(' '));
-    const missingScope = rules.scopes.find((scope) => !granted.has(scope));
-    if (missingScope !== undefined) return forbidden(`lacks the scope "${missingScope}"`);
-  }
-  const missingClaim = rules.claims.find(
-    ([name, value]) => !claimMatches(user.claims[name], value),
-  );
-  if (missingClaim !== undefined) {
-    return forbidden(`lacks the claim "${missingClaim[0]}" required here`);
-  }
+  const scope = missingScope(tokens.scope, rules.scopes);
+  if (scope !== undefined) return forbidden(`lacks the scope "${scope}"`);
+  const claim = unmetClaim(user.claims, rules.claims);
+  if (claim !== undefined) return forbidden(`lacks the claim "${claim}" required here`);
   return undefined;
 }
 

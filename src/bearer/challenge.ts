@@ -11,6 +11,18 @@ const ERROR_VALUES: Readonly<Partial<Record<OAuthError['code'], string>>> = {
   OAUTH_USE_DPOP_NONCE: 'use_dpop_nonce',
 };
 
+/**
+ * The `error_description` of each: fixed per code, so the header says what kind of refusal it is
+ * and the developer's detail (which claim, which check) stays in the JSON body and the log.
+ */
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  invalid_token: 'the access token is invalid, expired, or not for this API',
+  insufficient_scope: 'the access token lacks a scope this request needs',
+  invalid_request: 'the request does not carry its access token as this API accepts it',
+  invalid_dpop_proof: 'the DPoP proof is missing or invalid for this request',
+  use_dpop_nonce: 'the DPoP proof must carry the nonce this API gave',
+};
+
 /** An auth-param value as a quoted-string: quotes and backslashes escaped, controls dropped. */
 function quoted(value: string): string {
   // eslint-disable-next-line no-control-regex
@@ -41,9 +53,7 @@ export function challenges(error: OAuthError, context: ChallengeContext): string
   const scheme = dpopProblem || context.dpopRequired ? 'dpop' : context.scheme;
   const params: string[] = [];
   if (value !== undefined) {
-    // The description reads better with the message's quotes as apostrophes than escaped.
-    const description = error.message.replace(/["\\]/g, "'");
-    params.push(`error=${quoted(value)}`, `error_description=${quoted(description)}`);
+    params.push(`error=${quoted(value)}`, `error_description=${quoted(DESCRIPTIONS[value] ?? '')}`);
     if (value === 'insufficient_scope') params.push(`scope=${quoted(context.scopes.join(' '))}`);
   }
   const bearer = `Bearer${params.length > 0 ? ` ${params.join(', ')}` : ''}`;

@@ -4,6 +4,7 @@ import { runtimeOfMiddleware } from '../middleware.js';
 import { OAuthError } from '../errors.js';
 import { isRecord } from '../options/readers.js';
 import { routeUrl } from '../options/routes.js';
+import { missingScope, unmetClaim } from '../policy/route-rules.js';
 import { inspectSignIn } from '../refresh/current-sign-in.js';
 import { requireAuth } from '../require-auth.js';
 import { renderError } from '../routes/error-page.js';
@@ -44,10 +45,6 @@ type BearerGuard = (
   presented: OAuthPresentedToken | undefined,
 ) => void;
 
-function claimMatches(actual: unknown, expected: string | number | boolean): boolean {
-  return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
-}
-
 /** The request's URL as the client addressed it: from `baseURL`, never the Host header. */
 function publicUrl(runtime: OAuthRuntime, req: Request): string {
   const index = req.originalUrl.indexOf('?');
@@ -75,18 +72,18 @@ function userFromToken(provider: string, claims: Record<string, unknown>): OAuth
 }
 
 function checkRules(settings: ResolvedBearerOptions, claims: Record<string, unknown>): void {
-  if (settings.scopes.length > 0) {
-    const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
-    const missing = settings.scopes.find((scope) => !granted.has(scope));
-    if (missing !== undefined) {
-      throw new OAuthError(`the access token lacks the scope "${missing}"`, {
-        code: 'OAUTH_INSUFFICIENT_SCOPE',
-      });
-    }
+  const scope = missingScope(
+    typeof claims.scope === 'string' ? claims.scope : undefined,
+    settings.scopes,
+  );
+  if (scope !== undefined) {
+    throw new OAuthError(`the access token lacks the scope "${scope}"`, {
+      code: 'OAUTH_INSUFFICIENT_SCOPE',
+    });
   }
-  const unmet = settings.claims.find(([name, value]) => !claimMatches(claims[name], value));
-  if (unmet !== undefined) {
-    throw new OAuthError(`the access token lacks the claim "${unmet[0]}" required here`, {
+  const claim = unmetClaim(claims, settings.claims);
+  if (claim !== undefined) {
+    throw new OAuthError(`the access token lacks the claim "${claim}" required here`, {
       code: 'OAUTH_FORBIDDEN',
     });
   }

@@ -100,7 +100,8 @@ describe('requireBearer() with DPoP-bound tokens', () => {
     expectRefused(await send(), {
       status: 401,
       code: 'OAUTH_INVALID_DPOP_PROOF',
-      challenge: /replay|used before/,
+      challenge: /^DPoP error="invalid_dpop_proof"/,
+      message: /replay|used before/,
     });
   });
 

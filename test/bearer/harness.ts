@@ -140,7 +140,7 @@ export function dpopProof(key: DpopKey, options: ProofOptions): Promise<string> 
 /** A clean refusal: status, stable code, a JSON body without a stack, and the challenge. */
 export function expectRefused(
   response: request.Response,
-  expected: { status: number; code: string; challenge?: RegExp },
+  expected: { status: number; code: string; challenge?: RegExp; message?: RegExp },
 ): void {
   expect(
     { status: response.status, code: (response.body as { code?: unknown }).code },
@@ -152,5 +152,9 @@ export function expectRefused(
   );
   if (expected.challenge !== undefined) {
     expect(String(response.headers['www-authenticate'])).toMatch(expected.challenge);
+  }
+  // The developer's detail is in the body; the challenge's description is fixed per error.
+  if (expected.message !== undefined) {
+    expect(String((response.body as { message?: unknown }).message)).toMatch(expected.message);
   }
 }

@@ -19,8 +19,14 @@ import type { ScriptedProvider } from '../helpers/scripted-provider.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtls-'));
 
-/** Without openssl (apt-get install -y openssl), say so in one line and skip; CI installs it. */
+/**
+ * Without openssl (apt-get install -y openssl), say so in one line and skip; in CI, which
+ * installs it, a missing openssl fails instead, so a broken set-up cannot pass as green.
+ */
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+if (!hasOpenssl && process.env.CI === 'true') {
+  throw new Error('openssl is not installed, and CI must run the mTLS tests');
+}
 if (!hasOpenssl) console.warn('openssl is not installed: the mTLS tests are skipped');
 
 function openssl(...args: string[]): void {
