@@ -12,6 +12,7 @@ import {
   expectRefused,
   expectSignedOut,
   expectUntouched,
+  HOSTILE_TIMEOUT,
   oauthFor,
   pendingCallback,
   signIn,
@@ -27,8 +28,8 @@ beforeAll(async () => {
 afterAll(() => provider.close());
 beforeEach(() => provider.reset());
 
-/** For the outage tests: a hanging provider is given up on after 300 ms. */
-const SHORT_TIMEOUT = { timeout: 300 };
+/** For the outage tests: a hanging provider is given up on after the hostile tests' timeout. */
+const SHORT_TIMEOUT = HOSTILE_TIMEOUT;
 
 /** A new app (nothing discovered, no JWKS cached yet) against the shared provider. */
 async function freshApp(extra: Record<string, unknown> = {}): Promise<Hostile> {

@@ -22,6 +22,13 @@ export interface Hostile {
   close(): Promise<void>;
 }
 
+/**
+ * The timeout the hostile tests give the app: long enough that an honest but slow answer on a
+ * loaded two-core CI machine (a JWKS refetch plus a token call) is not mistaken for a hang, short
+ * enough that the hanging cases end quickly. 300 ms once made an honest bad-signature refresh time out.
+ */
+export const HOSTILE_TIMEOUT = { timeout: 1_000 } as const;
+
 /** The app's options for the scripted provider, plus `extra` (timeout, fetchUserInfo, ...). */
 export function oauthFor(
   provider: ScriptedProvider,

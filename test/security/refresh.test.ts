@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import {
   expectRefusal,
   expectSignedOut,
+  HOSTILE_TIMEOUT,
   signIn,
   startHostile,
   storedSession,
@@ -17,7 +18,7 @@ let h: Hostile;
 beforeAll(async () => {
   // A login token of 0 s has expired by the first request, while a refreshed one (3600 s) is
   // fresh, so each refresh is one request at the provider.
-  h = await startHostile({ oauth: { timeout: 300 } });
+  h = await startHostile({ oauth: { ...HOSTILE_TIMEOUT } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.provider.reset());

@@ -5,14 +5,14 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectRefused, startHostile } from './hostile-harness.js';
+import { expectRefused, HOSTILE_TIMEOUT, startHostile } from './hostile-harness.js';
 import type { Hostile } from './hostile-harness.js';
 import type { TokenScript } from '../helpers/scripted-provider.js';
 
 let h: Hostile;
 
 beforeAll(async () => {
-  h = await startHostile({ oauth: { timeout: 300 } });
+  h = await startHostile({ oauth: { ...HOSTILE_TIMEOUT } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.provider.reset());

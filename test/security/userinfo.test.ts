@@ -13,6 +13,7 @@ import {
   expectRefused,
   expectSignedOut,
   expectUntouched,
+  HOSTILE_TIMEOUT,
   signIn,
   startHostile,
   storedSession,
@@ -25,7 +26,7 @@ let elsewhereUrl: string;
 const received: string[] = [];
 
 beforeAll(async () => {
-  h = await startHostile({ oauth: { fetchUserInfo: true, timeout: 300 } });
+  h = await startHostile({ oauth: { fetchUserInfo: true, ...HOSTILE_TIMEOUT } });
   elsewhere = createServer((req, res) => {
     received.push(`${req.method} ${req.url}`);
     res.writeHead(200, { 'content-type': 'application/jwt' }).end('x.y.z');
