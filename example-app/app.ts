@@ -17,7 +17,11 @@ import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import { oauthMiddleware, requireAuth, requireAuthOrBearer } from 'express-oauth-rp';
-import type { OAuthMultiProviderOptions, OAuthOidcProvider } from 'express-oauth-rp';
+import type {
+  OAuthMultiProviderOptions,
+  OAuthOidcProvider,
+  OAuthProviderOptions,
+} from 'express-oauth-rp';
 
 import { createAlgoregDemo } from './algoreg-demo.js';
 import type { AlgoregDemo } from './algoreg-demo.js';
@@ -25,6 +29,8 @@ import type { AlgoregDemo } from './algoreg-demo.js';
 import { DEMO_PROVIDER_NAMES, startDemoProviders } from './demo-providers.js';
 import type { DemoProviders, DemoSimulators } from './demo-providers.js';
 import { developmentLogger } from './operations.js';
+import { authTimeOf, lastPeriod, SECURITY_PATH, securityPage } from './security-page.js';
+import type { RecentSignInRule } from './security-page.js';
 import { createSessionStore } from './session-store.js';
 import type { SessionStore } from './session-store.js';
 import {
@@ -167,6 +173,41 @@ function readBaseURL(env: NodeJS.ProcessEnv, host: string, port: number): string
   }
 }
 
+/**
+ * How recent a sign-in the security page asks for: EXAMPLE_RECENT_SIGN_IN_SECONDS, default one
+ * minute, so trying it takes no long wait.
+ */
+function readRecentSignIn(env: NodeJS.ProcessEnv): RecentSignInRule {
+  const raw = env.EXAMPLE_RECENT_SIGN_IN_SECONDS?.trim() || '60';
+  const maxAge = Number(raw);
+  if (!/^\d+$/.test(raw) || maxAge < 1 || maxAge > 86_400) {
+    throw new ConfigurationError(
+      `EXAMPLE_RECENT_SIGN_IN_SECONDS must be a whole number of seconds from 1 to 86400, got "${raw}".`,
+    );
+  }
+  return { maxAge, clockTolerance: CLOCK_TOLERANCE };
+}
+
+/**
+ * The middleware's default `clockTolerance`, named here because the security page says when a
+ * sign-in stops counting as recent, which is `maxAge` plus this.
+ */
+const CLOCK_TOLERANCE = 60;
+
+/**
+ * The providers whose sign-ins can be recent: OpenID Connect ones, whose ID token says when the
+ * user signed in (`auth_time`). A plain OAuth 2.0 sign-in never says, so it is never recent.
+ */
+function openIdProviderNames(setup: ProviderSetup): ReadonlySet<string> {
+  if (!('providers' in setup.middleware)) return new Set(['default']);
+  const providers: Record<string, OAuthProviderOptions> = setup.middleware.providers;
+  return new Set(
+    Object.entries(providers)
+      .filter(([, provider]) => (provider.type ?? 'oidc') === 'oidc')
+      .map(([name]) => name),
+  );
+}
+
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
 /** A favicon drawn inline, so no page asks for a file that is not there. */
@@ -213,6 +254,7 @@ async function buildApp(
   sessions: SessionStore,
 ): Promise<express.Express> {
   const secureCookies = baseURL.startsWith('https:');
+  const recentSignIn = readRecentSignIn(env);
   const context = (req: Request): PageContext => ({
     user: req.oauthUser,
     providers: setup.providers,
@@ -224,6 +266,7 @@ async function buildApp(
     baseURL,
     ...setup.middleware,
     postLogoutRedirect: '/',
+    clockTolerance: CLOCK_TOLERANCE,
     // GET /health: 200 when the providers are discovered and the lock answers, 503 otherwise.
     routes: { health: '/health' },
     // In development, pino; events are logged too (operations.ts).
@@ -338,6 +381,52 @@ async function buildApp(
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(profilePage({ ...context(req), user }));
   });
+
+  // Requires a recent sign-in (security-page.ts): an older one is sent back to its provider with
+  // max_age and prompt=login, and returns here. A plain OAuth 2.0 sign-in has no auth_time, so
+  // it could never pass: a 403 that says so, rather than a trip to a provider that cannot help.
+  const openIdProviders = openIdProviderNames(setup);
+  const requireRecentSignIn = requireAuth({ maxAge: recentSignIn.maxAge });
+  app.get(
+    SECURITY_PATH,
+    requireAuth(),
+    (req, res, next) => {
+      const user = req.oauthUser;
+      if (user === undefined || openIdProviders.has(user.provider)) {
+        requireRecentSignIn(req, res, next);
+        return;
+      }
+      const openId = setup.providers.find((provider) => openIdProviders.has(provider.name));
+      sendError(req, res, {
+        status: 403,
+        title: 'Recent sign-in not available',
+        message:
+          `This page asks for a sign-in within ${lastPeriod(recentSignIn.maxAge)}, ` +
+          'and only an OpenID Connect provider says when you signed in; the one you used does not.',
+        ...(openId === undefined
+          ? {}
+          : {
+              nextStep: {
+                label: `Sign in with ${openId.label}`,
+                href: `${openId.loginPath}?returnTo=${encodeURIComponent(SECURITY_PATH)}`,
+              },
+            }),
+      });
+    },
+    (req, res, next) => {
+      const user = req.oauthUser;
+      const authTime = user === undefined ? undefined : authTimeOf(user);
+      // Never: requireAuth({ maxAge }) lets no sign-in without auth_time through.
+      if (user === undefined || authTime === undefined) {
+        next(new Error('the recent sign-in guard let a sign-in without auth_time through'));
+        return;
+      }
+      res.setHeader('Cache-Control', 'no-store');
+      res
+        .type('html')
+        .send(securityPage({ ...context(req), user }, recentSignIn, authTime, Date.now()));
+    },
+  );
 
   // A protected JSON endpoint: 401 JSON for API clients without a session (browsers that ask
   // for HTML are sent to log in instead).

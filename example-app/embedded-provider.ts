@@ -92,6 +92,10 @@ export async function createEmbeddedProvider(
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
+    // auth_time in every ID token, not only those asked for with max_age: the security page's
+    // requireAuth({ maxAge }) needs it to tell a recent sign-in from an old one, so the first
+    // sign-in counts without a second trip. (prompt=login and max_age are honoured as they come.)
+    require_auth_time: true,
   };
   const { Provider, errors } = await loadOidcProvider();
   const configuration = await buildConfiguration(client, new URL(options.issuer).pathname);

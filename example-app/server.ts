@@ -14,6 +14,9 @@
  *   SESSION_SECRET       signs the session cookie (default: random at every start)
  *   REDIS_URL            keep sessions in Redis, e.g. redis://localhost:6379 (default: in memory);
  *                        instances with the same REDIS_URL and SESSION_SECRET share them
+ *   EXAMPLE_RECENT_SIGN_IN_SECONDS
+ *                        how recent a sign-in /account/security asks for (requireAuth({ maxAge }));
+ *                        default 60. The middleware allows 60 s more for clock differences.
  */
 import { bearerExample, ConfigurationError, createExampleApp, startupMessage } from './app.js';
 

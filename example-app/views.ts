@@ -63,7 +63,8 @@ export interface ErrorView {
 
 const APP_NAME = 'Example RP';
 
-function layout(title: string, context: PageContext, main: string): string {
+/** The page around `main`: header with navigation, footer; shared by every page of the app. */
+export function layout(title: string, context: PageContext, main: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -94,7 +95,7 @@ function footerProviders(providers: readonly ExampleProvider[]): string {
 }
 
 /** The label of the provider that signed `user` in. */
-function providerLabel(context: PageContext, user: OAuthUser): string {
+export function providerLabel(context: PageContext, user: OAuthUser): string {
   return context.providers.find((p) => p.name === user.provider)?.label ?? user.provider;
 }
 
@@ -104,12 +105,13 @@ function navigation(user: OAuthUser | undefined): string {
   <a class="button small" href="/login?returnTo=/profile">Log in</a>`;
   }
   return `<a href="/profile">Profile</a>
+  <a href="/account/security">Security</a>
   <a href="/algoreg">Algoreg API</a>
   ${logoutButton('small')}`;
 }
 
 /** Logout changes state, so it is a POST form; the middleware checks it comes from this site. */
-function logoutButton(size: 'small' | 'normal' = 'normal'): string {
+export function logoutButton(size: 'small' | 'normal' = 'normal'): string {
   const sizeClass = size === 'small' ? ' small' : '';
   return `<form class="inline" method="post" action="/logout"><button class="button secondary${sizeClass}" type="submit">Log out</button></form>`;
 }
@@ -277,6 +279,7 @@ ${rows}
 </table></div>
   <div class="actions">
     <a class="button secondary" href="/api/me">See it as JSON</a>
+    <a class="button secondary" href="/account/security">Account security</a>
     ${logoutButton()}
   </div>
 </section>`,
