@@ -90,9 +90,9 @@ export function securityPage(
   <p>The route is guarded by <code>requireAuth({ maxAge: ${rule.maxAge} })</code>. A sign-in
   older than that is sent to the provider with <code>max_age=${rule.maxAge}</code> and
   <code>prompt=login</code>; the callback then checks that the new ID token's
-  <code>auth_time</code> is recent before it replaces your sign-in. API clients get a
-  <code>401</code> with <code>error="insufficient_user_authentication"</code> instead of a
-  redirect (RFC 9470).</p>
+  <code>auth_time</code> is recent before it replaces your sign-in. API clients get no
+  redirect but a <code>401</code> with the RFC 9470 challenge,
+  <code>insufficient_user_authentication</code>.</p>
   <div class="actions">
     <a class="button secondary" href="/profile">Back to your profile</a>
     ${logoutButton()}

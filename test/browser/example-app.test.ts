@@ -2,7 +2,7 @@
  * The example app in a real browser: headless Chromium (Debian's, through playwright-core) goes
  * through every page a newcomer meets, on a laptop (1280 px) and a phone (390 px): the home page,
  * the provider chooser, the embedded provider's sign-in, consent and sign-out pages, the profile
- * (with a very long name), the error pages, the Algoreg page, a simulator's login page, and the
+ * (with a very long name), the page that requires a recent sign-in, the error pages, the Algoreg page, a simulator's login page, and the
  * package's own built-in chooser and error pages (light and dark) on a bare app.
  *
  * Every page must:
@@ -19,7 +19,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 
 import type { ExampleProvider } from '../../example-app/app.js';
 import { startTestApp } from '../helpers/app.js';
@@ -304,6 +304,56 @@ describeWithChromium('example app in Chromium', () => {
         await page.waitForURL(`${url}/`);
         await page.getByRole('heading', { name: `Hello, ${LONG_NAME}` }).waitFor();
         await check(visit, '09-home-signed-in');
+      });
+    },
+  );
+
+  /** The sign-in time the security page shows, from its machine-readable `<time>`. */
+  async function shownSignIn(page: Page): Promise<number> {
+    const datetime = await page
+      .locator('dt:text-is("You last signed in") + dd time')
+      .getAttribute('datetime');
+    if (datetime === null) throw new Error('the security page shows no sign-in time');
+    return Date.parse(datetime) / 1000;
+  }
+
+  it(
+    'asks for the password again on the recent sign-in page once the sign-in is too old, and comes back to it',
+    { timeout: 90_000 },
+    async () => {
+      await inFreshContext('recent-sign-in', async (visit) => {
+        const { page } = visit;
+        await page.goto('/');
+        await signInAtProvider(visit, 'demo', false);
+        await page.getByRole('button', { name: 'Allow' }).click();
+        await backAtApp(page, /^\/profile$/);
+        await page.getByRole('link', { name: 'Account security' }).click();
+        await page.waitForURL(`${url}/account/security`);
+        await page.getByRole('heading', { name: 'Account security' }).waitFor();
+        await page.getByText('within the last minute').waitFor();
+        const first = await shownSignIn(page);
+        await check(visit, '14-recent-sign-in');
+
+        // Past maxAge (60 s) plus the middleware's clock tolerance (60 s) without waiting: the
+        // app and its embedded provider run in this process, and both read this Date.
+        const later = first + 60 + 60 + 1;
+        vi.useFakeTimers({ toFake: ['Date'], now: later * 1000 });
+        try {
+          await page.getByRole('link', { name: 'Security', exact: true }).click();
+          // Still signed in at the provider, yet prompt=login asks for the password again.
+          await page.waitForURL((target) => target.pathname.startsWith('/oidc/interaction/'));
+          await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+          await page.getByLabel('Username').fill('demo');
+          await page.getByLabel('Password').fill('any password at all');
+          await page.getByRole('button', { name: 'Sign in' }).click();
+          // No consent this time (granted already): straight back to the page.
+          await backAtApp(page, /^\/account\/security$/);
+          await page.getByRole('heading', { name: 'Account security' }).waitFor();
+          expect(await shownSignIn(page)).toBe(later);
+          await check(visit, '15-recent-sign-in-again');
+        } finally {
+          vi.useRealTimers();
+        }
       });
     },
   );
