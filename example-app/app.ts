@@ -17,11 +17,7 @@ import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import { oauthMiddleware, requireAuth, requireAuthOrBearer } from 'express-oauth-rp';
-import type {
-  OAuthMultiProviderOptions,
-  OAuthOidcProvider,
-  OAuthProviderOptions,
-} from 'express-oauth-rp';
+import type { OAuthMultiProviderOptions, OAuthOidcProvider } from 'express-oauth-rp';
 
 import { createAlgoregDemo } from './algoreg-demo.js';
 import type { AlgoregDemo } from './algoreg-demo.js';
@@ -29,7 +25,7 @@ import type { AlgoregDemo } from './algoreg-demo.js';
 import { DEMO_PROVIDER_NAMES, startDemoProviders } from './demo-providers.js';
 import type { DemoProviders, DemoSimulators } from './demo-providers.js';
 import { developmentLogger } from './operations.js';
-import { authTimeOf, lastPeriod, SECURITY_PATH, securityPage } from './security-page.js';
+import { openIdProviderNames, SECURITY_PATH, securityPageHandlers } from './security-page.js';
 import type { RecentSignInRule } from './security-page.js';
 import { createSessionStore } from './session-store.js';
 import type { SessionStore } from './session-store.js';
@@ -174,6 +170,12 @@ function readBaseURL(env: NodeJS.ProcessEnv, host: string, port: number): string
 }
 
 /**
+ * The middleware's default `clockTolerance`, named here because the security page says when a
+ * sign-in stops counting as recent, which is `maxAge` plus this.
+ */
+const CLOCK_TOLERANCE = 60;
+
+/**
  * How recent a sign-in the security page asks for: EXAMPLE_RECENT_SIGN_IN_SECONDS, default one
  * minute, so trying it takes no long wait.
  */
@@ -186,26 +188,6 @@ function readRecentSignIn(env: NodeJS.ProcessEnv): RecentSignInRule {
     );
   }
   return { maxAge, clockTolerance: CLOCK_TOLERANCE };
-}
-
-/**
- * The middleware's default `clockTolerance`, named here because the security page says when a
- * sign-in stops counting as recent, which is `maxAge` plus this.
- */
-const CLOCK_TOLERANCE = 60;
-
-/**
- * The providers whose sign-ins can be recent: OpenID Connect ones, whose ID token says when the
- * user signed in (`auth_time`). A plain OAuth 2.0 sign-in never says, so it is never recent.
- */
-function openIdProviderNames(setup: ProviderSetup): ReadonlySet<string> {
-  if (!('providers' in setup.middleware)) return new Set(['default']);
-  const providers: Record<string, OAuthProviderOptions> = setup.middleware.providers;
-  return new Set(
-    Object.entries(providers)
-      .filter(([, provider]) => (provider.type ?? 'oidc') === 'oidc')
-      .map(([name]) => name),
-  );
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -382,50 +364,15 @@ async function buildApp(
     res.type('html').send(profilePage({ ...context(req), user }));
   });
 
-  // Requires a recent sign-in (security-page.ts): an older one is sent back to its provider with
-  // max_age and prompt=login, and returns here. A plain OAuth 2.0 sign-in has no auth_time, so
-  // it could never pass: a 403 that says so, rather than a trip to a provider that cannot help.
-  const openIdProviders = openIdProviderNames(setup);
-  const requireRecentSignIn = requireAuth({ maxAge: recentSignIn.maxAge });
+  // Requires a recent sign-in: an older one goes back to its provider and returns here.
   app.get(
     SECURITY_PATH,
-    requireAuth(),
-    (req, res, next) => {
-      const user = req.oauthUser;
-      if (user === undefined || openIdProviders.has(user.provider)) {
-        requireRecentSignIn(req, res, next);
-        return;
-      }
-      const openId = setup.providers.find((provider) => openIdProviders.has(provider.name));
-      sendError(req, res, {
-        status: 403,
-        title: 'Recent sign-in not available',
-        message:
-          `This page asks for a sign-in within ${lastPeriod(recentSignIn.maxAge)}, ` +
-          'and only an OpenID Connect provider says when you signed in; the one you used does not.',
-        ...(openId === undefined
-          ? {}
-          : {
-              nextStep: {
-                label: `Sign in with ${openId.label}`,
-                href: `${openId.loginPath}?returnTo=${encodeURIComponent(SECURITY_PATH)}`,
-              },
-            }),
-      });
-    },
-    (req, res, next) => {
-      const user = req.oauthUser;
-      const authTime = user === undefined ? undefined : authTimeOf(user);
-      // Never: requireAuth({ maxAge }) lets no sign-in without auth_time through.
-      if (user === undefined || authTime === undefined) {
-        next(new Error('the recent sign-in guard let a sign-in without auth_time through'));
-        return;
-      }
-      res.setHeader('Cache-Control', 'no-store');
-      res
-        .type('html')
-        .send(securityPage({ ...context(req), user }, recentSignIn, authTime, Date.now()));
-    },
+    ...securityPageHandlers({
+      rule: recentSignIn,
+      openIdProviders: openIdProviderNames(setup.middleware),
+      context,
+      sendError,
+    }),
   );
 
   // A protected JSON endpoint: 401 JSON for API clients without a session (browsers that ask

@@ -1,15 +1,23 @@
 /**
  * The "requires recent sign-in" page (`/account/security`): what a bank shows before a password
- * change or a payment. The route is guarded by `requireAuth({ maxAge })` (app.ts), so the page
- * itself only renders the sign-in it was let in with and explains the rule in words.
+ * change or a payment. Its route is guarded by `requireAuth({ maxAge })`, so the page itself only
+ * shows the sign-in it was let in with and explains the rule in words. app.ts mounts it and reads
+ * the threshold from EXAMPLE_RECENT_SIGN_IN_SECONDS.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up authentication)
  */
 import escapeHtml from 'escape-html';
-import type { OAuthUser } from 'express-oauth-rp';
+import type { Request, RequestHandler, Response } from 'express';
+import { requireAuth } from 'express-oauth-rp';
+import type {
+  OAuthMultiProviderOptions,
+  OAuthOidcProvider,
+  OAuthProviderOptions,
+  OAuthUser,
+} from 'express-oauth-rp';
 
 import { layout, logoutButton, providerLabel } from './views.js';
-import type { PageContext } from './views.js';
+import type { ErrorView, PageContext } from './views.js';
 
 /** Where the page lives; the navigation and the profile link to it. */
 export const SECURITY_PATH = '/account/security';
@@ -30,13 +38,13 @@ function wholeUnits(seconds: number): [count: number, unit: string] {
 }
 
 /** `1 minute`, `90 seconds`, `2 hours`. */
-export function describeSeconds(seconds: number): string {
+function describeSeconds(seconds: number): string {
   const [count, unit] = wholeUnits(seconds);
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** `the last minute`, `the last 5 minutes`. */
-export function lastPeriod(seconds: number): string {
+function lastPeriod(seconds: number): string {
   const [count, unit] = wholeUnits(seconds);
   return count === 1 ? `the last ${unit}` : `the last ${count} ${unit}s`;
 }
@@ -49,7 +57,7 @@ function timeElement(epochSeconds: number): string {
 }
 
 /** The sign-in time from the ID token, when the provider stated one. */
-export function authTimeOf(user: OAuthUser): number | undefined {
+function authTimeOf(user: OAuthUser): number | undefined {
   const authTime = user.claims.auth_time;
   return typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : undefined;
 }
@@ -58,7 +66,7 @@ export function authTimeOf(user: OAuthUser): number | undefined {
  * The page for a user the guard let in: the sign-in is recent, and `authTime` is its
  * `auth_time` (`requireAuth({ maxAge })` lets no sign-in without one through).
  */
-export function securityPage(
+function securityPage(
   context: PageContext & { user: OAuthUser },
   rule: RecentSignInRule,
   authTime: number,
@@ -99,4 +107,79 @@ export function securityPage(
   </div>
 </section>`,
   );
+}
+
+/**
+ * The providers whose sign-ins can be recent: OpenID Connect ones, whose ID token says when the
+ * user signed in (`auth_time`). A plain OAuth 2.0 sign-in never says, so it is never recent.
+ */
+export function openIdProviderNames(
+  options: OAuthOidcProvider | OAuthMultiProviderOptions,
+): ReadonlySet<string> {
+  // The single-provider form names its provider "default", and it is OpenID Connect.
+  if (!('providers' in options)) return new Set(['default']);
+  const providers: Record<string, OAuthProviderOptions> = options.providers;
+  return new Set(
+    Object.entries(providers)
+      .filter(([, provider]) => (provider.type ?? 'oidc') === 'oidc')
+      .map(([name]) => name),
+  );
+}
+
+export interface SecurityPageSetup {
+  readonly rule: RecentSignInRule;
+  /** The providers whose ID tokens say when the user signed in (`auth_time`). */
+  readonly openIdProviders: ReadonlySet<string>;
+  readonly context: (req: Request) => PageContext;
+  /** The app's error page (or JSON for API clients). */
+  readonly sendError: (req: Request, res: Response, view: ErrorView) => void;
+}
+
+/**
+ * The route: signed in, then recent enough, then the page. An older sign-in is sent back to its
+ * provider with `max_age` and `prompt=login` and returns here. A plain OAuth 2.0 sign-in has no
+ * `auth_time`, so it could never pass: a 403 that says so, rather than a trip to a provider
+ * that cannot help (and would only send the user back to be sent there again).
+ */
+export function securityPageHandlers(setup: SecurityPageSetup): RequestHandler[] {
+  const { rule, openIdProviders, context, sendError } = setup;
+  const requireRecentSignIn = requireAuth({ maxAge: rule.maxAge });
+  return [
+    requireAuth(),
+    (req, res, next) => {
+      const user = req.oauthUser;
+      if (user === undefined || openIdProviders.has(user.provider)) {
+        requireRecentSignIn(req, res, next);
+        return;
+      }
+      const providers = context(req).providers;
+      const openId = providers.find((provider) => openIdProviders.has(provider.name));
+      sendError(req, res, {
+        status: 403,
+        title: 'Recent sign-in not available',
+        message:
+          `This page asks for a sign-in within ${lastPeriod(rule.maxAge)}, ` +
+          'and only an OpenID Connect provider says when you signed in; the one you used does not.',
+        ...(openId === undefined
+          ? {}
+          : {
+              nextStep: {
+                label: `Sign in with ${openId.label}`,
+                href: `${openId.loginPath}?returnTo=${encodeURIComponent(SECURITY_PATH)}`,
+              },
+            }),
+      });
+    },
+    (req, res, next) => {
+      const user = req.oauthUser;
+      const authTime = user === undefined ? undefined : authTimeOf(user);
+      // Never: requireAuth({ maxAge }) lets no sign-in without auth_time through.
+      if (user === undefined || authTime === undefined) {
+        next(new Error('the recent sign-in guard let a sign-in without auth_time through'));
+        return;
+      }
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('html').send(securityPage({ ...context(req), user }, rule, authTime, Date.now()));
+    },
+  ];
 }
