@@ -250,16 +250,21 @@ export function createOidcProvider(
       const dpop = await dpopFor(config, { tokenType: 'bearer', dpopKey });
       const requestedAt = Date.now();
       const response = await attempt('token', () =>
-        authorizationCodeGrant(config, callbackUrl, {
-          ...dpop,
-          pkceCodeVerifier: transaction.codeVerifier,
-          expectedState: state,
-          // OpenID Connect Core 3.1.2.1: with max_age, auth_time is required and checked.
-          ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
-          ...(transaction.nonce === undefined
-            ? { idTokenExpected: usesNonce }
-            : { expectedNonce: transaction.nonce }),
-        }),
+        authorizationCodeGrant(
+          config,
+          callbackUrl,
+          {
+            pkceCodeVerifier: transaction.codeVerifier,
+            expectedState: state,
+            // OpenID Connect Core 3.1.2.1: with max_age, auth_time is required and checked.
+            ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+            ...(transaction.nonce === undefined
+              ? { idTokenExpected: usesNonce }
+              : { expectedNonce: transaction.nonce }),
+          },
+          undefined,
+          dpop,
+        ),
       )
         .catch((error: unknown) =>
           usesNonce ? refuseMissingIdToken(error) : Promise.reject(error),
