@@ -6,11 +6,12 @@ import type {
   Configuration,
   CryptoKeyPair,
   DPoPHandle,
+  DPoPOptions,
   ServerMetadata,
   TokenEndpointResponse,
 } from 'openid-client';
 import { OAuthError } from '../errors.js';
-import type { OAuthDPoPKey } from '../session/tokens.js';
+import type { OAuthDPoPKey, OAuthTokens } from '../session/tokens.js';
 
 /**
  * DPoP (RFC 9449) for sign-in sessions: one key pair per sign-in, made at the code exchange, kept
@@ -120,7 +121,7 @@ async function importKeyPair(key: OAuthDPoPKey): Promise<CryptoKeyPair> {
 }
 
 /** The handle that signs this sign-in's proofs (openid-client answers one `use_dpop_nonce`). */
-export async function dpopHandle(config: Configuration, stored: unknown): Promise<DPoPHandle> {
+async function dpopHandle(config: Configuration, stored: unknown): Promise<DPoPHandle> {
   const key = checkedKey(stored);
   let entry = imported.get(key);
   if (entry === undefined) {
@@ -141,6 +142,15 @@ export async function dpopHandle(config: Configuration, stored: unknown): Promis
     entry.handle = { config, handle: getDPoPHandle(config, keyPair) };
   }
   return entry.handle.handle;
+}
+
+/** A proof for every call with tokens bound to a DPoP key (RFC 9449 §7), none for Bearer ones. */
+export async function dpopOptions(
+  config: Configuration,
+  tokens: Pick<OAuthTokens, 'tokenType' | 'dpopKey'>,
+): Promise<DPoPOptions> {
+  if (tokens.dpopKey === undefined && tokens.tokenType !== 'dpop') return {};
+  return { DPoP: await dpopHandle(config, tokens.dpopKey) };
 }
 
 /** A new key pair for one sign-in, in the form the session keeps. */

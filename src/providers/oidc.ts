@@ -18,11 +18,11 @@ import type { ResolvedOidcProvider } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
 import { tokensFromResponse } from '../session/tokens.js';
-import type { OAuthDPoPKey, OAuthTokens } from '../session/tokens.js';
+import type { OAuthDPoPKey } from '../session/tokens.js';
 import { userFromProfile } from '../session/user.js';
 import { checkResponseIssuer } from './authorization-response.js';
 import { clientAuthentication, reportClientRejection } from './client-auth.js';
-import { checkDpopBinding, createDpopKey, dpopHandle } from './dpop.js';
+import { checkDpopBinding, createDpopKey, dpopOptions } from './dpop.js';
 import type { OAuthProviderClient, OAuthResourceServer } from './client.js';
 import { libraryCause } from './error-chain.js';
 import { attempt } from './error-mapping.js';
@@ -161,15 +161,6 @@ export function createOidcProvider(
     return { ...info } as Record<string, unknown>;
   }
 
-  /** A proof for every call with tokens bound to a DPoP key (RFC 9449 §7), none for Bearer ones. */
-  async function dpopFor(
-    config: Configuration,
-    tokens: Pick<OAuthTokens, 'tokenType' | 'dpopKey'>,
-  ): Promise<DPoPOptions> {
-    if (tokens.dpopKey === undefined && tokens.tokenType !== 'dpop') return {};
-    return { DPoP: await dpopHandle(config, tokens.dpopKey) };
-  }
-
   /** Tokens that are not kept are revoked at once, where the provider can. */
   async function discard(config: Configuration, response: TokenEndpointResponse, why: string) {
     if (!options.revokeOnLogout) return;
@@ -247,7 +238,7 @@ export function createOidcProvider(
       checkResponseIssuer(callbackUrl.searchParams, config.serverMetadata());
       // RFC 9449 §5: the sign-in's own key, made for this exchange and kept with its tokens.
       const dpopKey = provider.dpop ? await createDpopKey(config.serverMetadata()) : undefined;
-      const dpop = await dpopFor(config, { tokenType: 'bearer', dpopKey });
+      const dpop = await dpopOptions(config, { tokenType: 'bearer', dpopKey });
       const requestedAt = Date.now();
       const response = await attempt('token', () =>
         authorizationCodeGrant(
@@ -300,7 +291,7 @@ export function createOidcProvider(
       }
       const config = await getConfiguration();
       // RFC 9449 §5: a refresh is proven with the key the tokens are bound to, and must keep it.
-      const dpop = await dpopFor(config, authentication.tokens);
+      const dpop = await dpopOptions(config, authentication.tokens);
       const requestedAt = Date.now();
       const response = await attempt('refresh', () =>
         refreshTokenGrant(config, refreshToken, parameters, dpop),
@@ -334,14 +325,19 @@ export function createOidcProvider(
         init.method ?? 'GET',
         (init.body ?? null) as Parameters<typeof fetchProtectedResource>[4],
         new Headers(init.headers),
-        await dpopFor(config, token),
+        await dpopOptions(config, token),
       );
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
       const config = await getConfiguration();
       const { tokens, user } = authentication;
-      return userInfoClaims(config, tokens.accessToken, user.sub, await dpopFor(config, tokens));
+      return userInfoClaims(
+        config,
+        tokens.accessToken,
+        user.sub,
+        await dpopOptions(config, tokens),
+      );
     },
 
     async ready(): Promise<void> {
