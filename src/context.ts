@@ -46,6 +46,14 @@ function apiUrl(input: string | URL): URL {
   return url;
 }
 
+/**
+ * openid-client has already answered one `use_dpop_nonce` with the nonce the API gave (RFC 9449
+ * §9): asking again is not retried a third time.
+ */
+function askedForNonce(error: WWWAuthenticateChallengeError): boolean {
+  return error.cause.some((challenge) => challenge.parameters.error === 'use_dpop_nonce');
+}
+
 /** A token and the sign-in it belongs to; internal. */
 interface SessionToken {
   readonly signIn: OAuthAuthentication;
@@ -102,6 +110,10 @@ export class OAuthContext {
    * With `resource` (RFC 8707), a token for that API instead: obtained once with the refresh
    * token (`resource`, and `scope` when given), then kept in the session until it is due.
    *
+   * A DPoP-bound token (a provider with `dpop: true`) is refused with `OAUTH_DPOP_PROOF_REQUIRED`:
+   * it is useless without a proof signed with the session's key, which never leaves the server,
+   * so call the API with {@link OAuthContext.fetch | req.oauth.fetch()} instead.
+   *
    * @example
    * ```ts
    * const token = await req.oauth.getAccessToken({ resource: 'https://orders.api.example.com' });
@@ -109,7 +121,14 @@ export class OAuthContext {
    * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
    */
   async getAccessToken(options?: OAuthResourceOptions): Promise<string> {
-    return (await this.#token(options)).token.accessToken;
+    const { token } = await this.#token(options);
+    if (token.tokenType === 'dpop') {
+      throw new OAuthError(
+        'the access token is DPoP-bound and needs a proof made with the session key: call the API with req.oauth.fetch() instead of req.oauth.getAccessToken()',
+        { code: 'OAUTH_DPOP_PROOF_REQUIRED' },
+      );
+    }
+    return token.accessToken;
   }
 
   /**
@@ -117,6 +136,11 @@ export class OAuthContext {
    * refreshing first when needed. The token goes only in the `Authorization` header, only over
    * https (or to loopback). When the API answers `invalid_token`, the token is renewed and the
    * request sent once more (not with a stream body); any other answer is returned as it is.
+   *
+   * A DPoP-bound token (a provider with `dpop: true`) is sent as `Authorization: DPoP` with a
+   * proof signed by the session's key, carrying `ath`; an API that answers `use_dpop_nonce` gets
+   * the request once more with its nonce, and a second such answer rejects with
+   * `OAUTH_DPOP_NONCE_LOOP`.
    *
    * @example
    * ```ts
@@ -126,6 +150,7 @@ export class OAuthContext {
    * res.json(await orders.json());
    * ```
    * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
    */
   async fetch(input: string | URL, init: OAuthFetchInit = {}): Promise<globalThis.Response> {
     const { resource, scope, ...request } = init;
@@ -135,7 +160,9 @@ export class OAuthContext {
     try {
       return await this.#send(first, url, request);
     } catch (error) {
-      if (!(error instanceof WWWAuthenticateChallengeError)) throw toOAuthError(error, 'resource');
+      if (!(error instanceof WWWAuthenticateChallengeError) || askedForNonce(error)) {
+        throw toOAuthError(error, 'resource');
+      }
       const refused = error.cause.some(
         (challenge) => challenge.parameters.error === 'invalid_token',
       );
@@ -146,7 +173,9 @@ export class OAuthContext {
       try {
         return await this.#send(second, url, request);
       } catch (retryError) {
-        if (retryError instanceof WWWAuthenticateChallengeError) return retryError.response;
+        if (retryError instanceof WWWAuthenticateChallengeError && !askedForNonce(retryError)) {
+          return retryError.response;
+        }
         throw toOAuthError(retryError, 'resource');
       }
     }
@@ -157,14 +186,16 @@ export class OAuthContext {
     url: URL,
     init: RequestInit,
   ): Promise<globalThis.Response> {
-    if (token.tokenType !== 'bearer') {
+    // A token for another API (RFC 8707) is bound to the sign-in's key too.
+    const dpopKey = signIn.tokens.dpopKey;
+    if (token.tokenType !== 'bearer' && (token.tokenType !== 'dpop' || dpopKey === undefined)) {
       throw new OAuthError(
-        `the access token is a "${token.tokenType}" token; req.oauth.fetch() sends Bearer tokens only`,
+        `the access token is a "${token.tokenType}" token; req.oauth.fetch() sends Bearer tokens, and DPoP tokens of a provider with dpop: true`,
         { code: 'OAUTH_INVALID_RESPONSE' },
       );
     }
     const provider = this.#runtime.providers.pick(signIn.user.provider);
-    return provider.fetchResource(token.accessToken, url, init);
+    return provider.fetchResource({ ...token, dpopKey }, url, init);
   }
 
   /** The sign-in, and the token to send: its own, or one for `target.resource`. */

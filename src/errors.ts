@@ -135,6 +135,29 @@ export const OAuthErrorCodes = {
    * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
    */
   USE_DPOP_NONCE: 'OAUTH_USE_DPOP_NONCE',
+  /**
+   * A provider with `dpop: true` issued a token that is not DPoP-bound (`token_type` is not
+   * `DPoP`), or bound to another key than the sign-in's (a JWT access token whose `cnf.jkt` names
+   * another key). No session is written; after a refresh, the session ends.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
+   */
+  TOKEN_NOT_SENDER_CONSTRAINED: 'OAUTH_TOKEN_NOT_SENDER_CONSTRAINED',
+  /**
+   * The provider or an API asked for a new DPoP nonce (`use_dpop_nonce`) again, right after the
+   * one retry that carried the nonce it asked for; the request is not tried a third time.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-8
+   */
+  DPOP_NONCE_LOOP: 'OAUTH_DPOP_NONCE_LOOP',
+  /**
+   * `req.oauth.getAccessToken()` on a DPoP-bound token: the token is useless without a proof made
+   * with the session's key, which never leaves the server. Call the API with `req.oauth.fetch()`,
+   * which attaches the proof.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
+   */
+  DPOP_PROOF_REQUIRED: 'OAUTH_DPOP_PROOF_REQUIRED',
 } as const;
 
 /** One of the values of {@link OAuthErrorCodes}. */
@@ -176,6 +199,9 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_INVALID_REQUEST: 400,
   OAUTH_INVALID_DPOP_PROOF: 401,
   OAUTH_USE_DPOP_NONCE: 401,
+  OAUTH_TOKEN_NOT_SENDER_CONSTRAINED: 502,
+  OAUTH_DPOP_NONCE_LOOP: 502,
+  OAUTH_DPOP_PROOF_REQUIRED: 500,
 };
 
 /** Options of {@link OAuthError}. */

@@ -19,7 +19,7 @@ export type { RequireAuthOptions } from './options/require-auth.js';
 export type { OAuthLoginOptions } from './routes/login.js';
 export type { OAuthFetchInit, OAuthResourceOptions, OAuthSilentLoginOptions } from './context.js';
 export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
-export type { OAuthTokens } from './session/tokens.js';
+export type { OAuthDPoPKey, OAuthTokens } from './session/tokens.js';
 export type { OAuthTransaction } from './session/transactions.js';
 
 // Options

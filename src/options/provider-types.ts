@@ -197,6 +197,25 @@ export interface OAuthOidcProvider extends OAuthProviderCommon {
    * @see https://www.rfc-editor.org/rfc/rfc9101
    */
   requestObjects?: boolean;
+  /**
+   * Sender-constrain the sign-in's tokens with DPoP (RFC 9449). Each sign-in gets its own key pair
+   * at the code exchange (ES256 unless the provider's `dpop_signing_alg_values_supported` rules it
+   * out), kept server-side in the session with the tokens, never in a cookie. The code exchange,
+   * every refresh, userinfo and `req.oauth.fetch()` send a proof signed with it, answering the
+   * provider's or the API's `DPoP-Nonce` challenge once. A token response that is not DPoP-bound
+   * is refused (`OAUTH_TOKEN_NOT_SENDER_CONSTRAINED`), and `req.oauth.getAccessToken()` throws
+   * `OAUTH_DPOP_PROOF_REQUIRED`: a bound token is useless without a proof, so call APIs with
+   * `req.oauth.fetch()`. Default `false`.
+   *
+   * @example
+   * ```ts
+   * oauthMiddleware({ issuer: 'https://bank.example', clientId, clientPrivateKey, dpop: true, baseURL });
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-8
+   */
+  dpop?: boolean;
 }
 
 /** A plain OAuth 2.0 provider with explicit endpoints and no ID token. */

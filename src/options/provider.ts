@@ -69,6 +69,8 @@ export interface ResolvedOidcProvider extends ResolvedClient {
   /** `undefined`: as the provider's metadata requires. */
   readonly pushedAuthorizationRequests: boolean | undefined;
   readonly requestObjects: boolean;
+  /** Sender-constrained tokens (RFC 9449). */
+  readonly dpop: boolean;
 }
 
 export interface ResolvedOAuth2Provider extends ResolvedClient {
@@ -114,6 +116,7 @@ const OIDC_KEYS = [
   'verifyIdTokenSignature',
   'pushedAuthorizationRequests',
   'requestObjects',
+  'dpop',
   ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOidcProvider)[];
 const OAUTH2_KEYS = [
@@ -388,5 +391,6 @@ export function resolveProviderOptions(
             false,
           ),
     requestObjects: readRequestObjects(prefix, input),
+    dpop: readBoolean(`${prefix}dpop`, input.dpop, false),
   };
 }

@@ -47,10 +47,15 @@ export interface OAuthProviderClient {
     parameters?: Readonly<Record<string, string>>,
   ): Promise<OAuthAuthentication>;
   /**
-   * Calls an API with the access token (RFC 6750 §2.1), within `timeout` and the plain-http rule.
-   * A `WWW-Authenticate` answer rejects with openid-client's `WWWAuthenticateChallengeError`.
+   * Calls an API with the access token (RFC 6750 §2.1), or with it and a DPoP proof made with
+   * `dpopKey` (RFC 9449 §7, one `use_dpop_nonce` answered), within `timeout` and the plain-http
+   * rule. A `WWW-Authenticate` answer rejects with openid-client's `WWWAuthenticateChallengeError`.
    */
-  fetchResource(accessToken: string, url: URL, init: RequestInit): Promise<Response>;
+  fetchResource(
+    token: Pick<OAuthTokens, 'accessToken' | 'tokenType' | 'dpopKey'>,
+    url: URL,
+    init: RequestInit,
+  ): Promise<Response>;
   /** Calls the userinfo endpoint with the access token and checks its `sub`. */
   fetchUserInfo(authentication: OAuthAuthentication): Promise<Record<string, unknown>>;
   /** Fetches what the provider publishes (discovery metadata) now instead of at the first login. */

@@ -185,7 +185,7 @@ export function createCustomProvider(
       };
     },
 
-    async fetchResource(accessToken, url, init): Promise<Response> {
+    async fetchResource({ accessToken }, url, init): Promise<Response> {
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${accessToken}`);
       return apiFetch(url, { ...init, headers });

@@ -110,6 +110,15 @@ function fromStatus(
       details,
     );
   }
+  if (details.error === 'use_dpop_nonce') {
+    // openid-client answers the first use_dpop_nonce itself, with the nonce it was given.
+    return coded(
+      'OAUTH_DPOP_NONCE_LOOP',
+      `the provider asked for a new DPoP nonce again after the retry that carried its nonce, while ${doing}`,
+      cause,
+      details,
+    );
+  }
   if (details.error === 'invalid_grant') {
     return coded(
       'OAUTH_INVALID_GRANT',

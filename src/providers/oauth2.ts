@@ -146,7 +146,7 @@ export function createOAuth2Provider(
       };
     },
 
-    async fetchResource(accessToken, url, init): Promise<Response> {
+    async fetchResource({ accessToken }, url, init): Promise<Response> {
       return fetchProtectedResource(
         config,
         accessToken,

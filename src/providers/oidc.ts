@@ -12,15 +12,17 @@ import {
   fetchUserInfo,
   refreshTokenGrant,
 } from 'openid-client';
-import type { Configuration, IDToken } from 'openid-client';
+import type { Configuration, DPoPOptions, IDToken, TokenEndpointResponse } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { ResolvedOidcProvider } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
 import { tokensFromResponse } from '../session/tokens.js';
+import type { OAuthDPoPKey } from '../session/tokens.js';
 import { userFromProfile } from '../session/user.js';
 import { checkResponseIssuer } from './authorization-response.js';
 import { clientAuthentication, reportClientRejection } from './client-auth.js';
+import { checkDpopBinding, createDpopKey, dpopOptions } from './dpop.js';
 import type { OAuthProviderClient, OAuthResourceServer } from './client.js';
 import { libraryCause } from './error-chain.js';
 import { attempt } from './error-mapping.js';
@@ -149,9 +151,38 @@ export function createOidcProvider(
     return { ...userFromProfile(name, identity, provider.mapUser), sub };
   }
 
-  async function userInfoClaims(config: Configuration, accessToken: string, sub: string) {
-    const info = await attempt('userinfo', () => fetchUserInfo(config, accessToken, sub));
+  async function userInfoClaims(
+    config: Configuration,
+    accessToken: string,
+    sub: string,
+    dpop: DPoPOptions,
+  ) {
+    const info = await attempt('userinfo', () => fetchUserInfo(config, accessToken, sub, dpop));
     return { ...info } as Record<string, unknown>;
+  }
+
+  /** Tokens that are not kept are revoked at once, where the provider can. */
+  async function discard(config: Configuration, response: TokenEndpointResponse, why: string) {
+    if (!options.revokeOnLogout) return;
+    await revokeWithConfiguration(config, {
+      accessToken: response.access_token,
+      refreshToken: response.refresh_token,
+    }).catch((error: unknown) => {
+      options.logger.error(`could not revoke the tokens of ${why}`, error);
+    });
+  }
+
+  /** RFC 9449 §5: the tokens a DPoP request returns must be bound to its key. */
+  async function checkBinding(
+    config: Configuration,
+    response: TokenEndpointResponse,
+    key: OAuthDPoPKey | undefined,
+  ): Promise<void> {
+    if (key === undefined) return;
+    await checkDpopBinding(response, key).catch(async (error: unknown) => {
+      await discard(config, response, 'a token response not bound to the DPoP key');
+      throw error;
+    });
   }
 
   return {
@@ -205,22 +236,32 @@ export function createOidcProvider(
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
       const config = await getConfiguration();
       checkResponseIssuer(callbackUrl.searchParams, config.serverMetadata());
+      // RFC 9449 §5: the sign-in's own key, made for this exchange and kept with its tokens.
+      const dpopKey = provider.dpop ? await createDpopKey(config.serverMetadata()) : undefined;
+      const dpop = await dpopOptions(config, { tokenType: 'bearer', dpopKey });
       const requestedAt = Date.now();
       const response = await attempt('token', () =>
-        authorizationCodeGrant(config, callbackUrl, {
-          pkceCodeVerifier: transaction.codeVerifier,
-          expectedState: state,
-          // OpenID Connect Core 3.1.2.1: with max_age, auth_time is required and checked.
-          ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
-          ...(transaction.nonce === undefined
-            ? { idTokenExpected: usesNonce }
-            : { expectedNonce: transaction.nonce }),
-        }),
+        authorizationCodeGrant(
+          config,
+          callbackUrl,
+          {
+            pkceCodeVerifier: transaction.codeVerifier,
+            expectedState: state,
+            // OpenID Connect Core 3.1.2.1: with max_age, auth_time is required and checked.
+            ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+            ...(transaction.nonce === undefined
+              ? { idTokenExpected: usesNonce }
+              : { expectedNonce: transaction.nonce }),
+          },
+          undefined,
+          dpop,
+        ),
       )
         .catch((error: unknown) =>
           usesNonce ? refuseMissingIdToken(error) : Promise.reject(error),
         )
         .catch(clientRejected);
+      await checkBinding(config, response, dpopKey);
       const claims = response.claims();
       if (claims === undefined) {
         throw refuseIdToken('the provider returned none although "openid" was requested');
@@ -229,12 +270,13 @@ export function createOidcProvider(
       checkIssuedAt(claims);
       let identity: Record<string, unknown> = { ...claims };
       if (provider.fetchUserInfo && config.serverMetadata().userinfo_endpoint !== undefined) {
-        const info = await userInfoClaims(config, response.access_token, claims.sub);
+        const info = await userInfoClaims(config, response.access_token, claims.sub, dpop);
         identity = { ...claims, ...info, sub: claims.sub };
       }
+      const tokens = tokensFromResponse(issuedTokens(response), requestedAt);
       return {
         user: oidcUser(identity, claims.sub),
-        tokens: tokensFromResponse(issuedTokens(response), requestedAt),
+        tokens: dpopKey === undefined ? tokens : { ...tokens, dpopKey },
       };
     },
 
@@ -248,10 +290,13 @@ export function createOidcProvider(
         });
       }
       const config = await getConfiguration();
+      // RFC 9449 §5: a refresh is proven with the key the tokens are bound to, and must keep it.
+      const dpop = await dpopOptions(config, authentication.tokens);
       const requestedAt = Date.now();
       const response = await attempt('refresh', () =>
-        refreshTokenGrant(config, refreshToken, parameters),
+        refreshTokenGrant(config, refreshToken, parameters, dpop),
       ).catch(clientRejected);
+      await checkBinding(config, response, authentication.tokens.dpopKey);
       const claims = response.claims();
       await verifySignature(config, response.id_token);
       let user = authentication.user;
@@ -260,17 +305,7 @@ export function createOidcProvider(
         // means the session no longer belongs to who signed in.
         if (claims.sub !== authentication.user.sub) {
           // Tokens issued for someone else are not kept: revoked at once, where the provider can.
-          if (options.revokeOnLogout) {
-            await revokeWithConfiguration(config, {
-              accessToken: response.access_token,
-              refreshToken: response.refresh_token,
-            }).catch((error: unknown) => {
-              options.logger.error(
-                'could not revoke the tokens of a refresh naming another user',
-                error,
-              );
-            });
-          }
+          await discard(config, response, 'a refresh naming another user');
           throw new OAuthError('the refreshed ID token names another user; the session was ended', {
             code: 'OAUTH_SUBJECT_MISMATCH',
           });
@@ -281,20 +316,28 @@ export function createOidcProvider(
       return { user, tokens };
     },
 
-    async fetchResource(accessToken, url, init): Promise<Response> {
+    async fetchResource(token, url, init): Promise<Response> {
+      const config = await getConfiguration();
       return fetchProtectedResource(
-        await getConfiguration(),
-        accessToken,
+        config,
+        token.accessToken,
         url,
         init.method ?? 'GET',
         (init.body ?? null) as Parameters<typeof fetchProtectedResource>[4],
         new Headers(init.headers),
+        await dpopOptions(config, token),
       );
     },
 
     async fetchUserInfo(authentication): Promise<Record<string, unknown>> {
       const config = await getConfiguration();
-      return userInfoClaims(config, authentication.tokens.accessToken, authentication.user.sub);
+      const { tokens, user } = authentication;
+      return userInfoClaims(
+        config,
+        tokens.accessToken,
+        user.sub,
+        await dpopOptions(config, tokens),
+      );
     },
 
     async ready(): Promise<void> {

@@ -55,6 +55,8 @@ const ENDS_AFTER_REFRESH = new Set<OAuthErrorCode>([
   // A provider that rotates refresh tokens has spent the old one already when the ID token of
   // the answer fails validation, so the session cannot be kept.
   'OAUTH_ID_TOKEN_INVALID',
+  // RFC 9449 §5: tokens bound to another key than the sign-in's (or to none) are not kept.
+  'OAUTH_TOKEN_NOT_SENDER_CONSTRAINED',
 ]);
 
 /** Refresh refusals reported to the caller as `OAUTH_LOGIN_REQUIRED`. */

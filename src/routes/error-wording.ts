@@ -202,6 +202,22 @@ export const ERROR_WORDING: Readonly<Record<OAuthErrorCode, ErrorWording>> = {
     message: 'The program calling it must try again with the value the site gave.',
     ...HOME,
   },
+  OAUTH_TOKEN_NOT_SENDER_CONSTRAINED: {
+    title: 'Sign-in failed',
+    message:
+      'The sign-in service issued credentials without the protection this site requires, so they were not used.',
+    ...TRY_AGAIN,
+  },
+  OAUTH_DPOP_NONCE_LOOP: {
+    title: 'The sign-in service did not accept this site',
+    message: 'It kept asking this site to try again. It is usually fixed within minutes.',
+    ...TRY_AGAIN,
+  },
+  OAUTH_DPOP_PROOF_REQUIRED: {
+    title: 'Something went wrong on this site',
+    message: 'This page is not set up correctly. Its developers can see why in the log.',
+    ...HOME,
+  },
 };
 
 /** A login the `maxTransactions` limit dropped (routes/callback.ts marks it in the cause). */

@@ -1,3 +1,18 @@
+import type { JWK } from 'jose';
+
+/**
+ * A sign-in's DPoP key pair as the session keeps it, next to the tokens bound to it: never in a
+ * cookie, a page, a hook or a log line.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-2
+ */
+export interface OAuthDPoPKey {
+  /** The JWS algorithm its proofs are signed with, e.g. `ES256`. */
+  readonly alg: string;
+  /** The private key as a JWK; its public half is derived from it. */
+  readonly jwk: JWK;
+}
+
 /**
  * Tokens as the session keeps them. They live only server-side, in the session store: never in a
  * page, a cookie or a log line. (They do appear in two URLs: the ID token as `id_token_hint` in
@@ -39,6 +54,14 @@ export interface OAuthTokens {
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
    */
   readonly scope?: string;
+  /**
+   * With a provider's `dpop: true`: the sign-in's own DPoP key pair, made at the code exchange,
+   * which the access and refresh tokens are bound to; every refresh and API call signs its proof
+   * with it. Kept with the tokens so that whatever protects them protects it too.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449
+   */
+  readonly dpopKey?: OAuthDPoPKey;
 }
 
 /** A token response in the package's terms, whichever kind of provider gave it. */
@@ -76,5 +99,7 @@ export function tokensFromResponse(
   if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
   if (idToken !== undefined) tokens.idToken = idToken;
   if (scope !== undefined) tokens.scope = scope;
+  // RFC 9449 §5: a refresh keeps the key the tokens are bound to.
+  if (previous?.dpopKey !== undefined) tokens.dpopKey = previous.dpopKey;
   return tokens;
 }

@@ -85,6 +85,31 @@ const TABLE: [string, () => unknown, ProviderOperation, OAuthErrorCode][] = [
     'refresh',
     'OAUTH_INVALID_GRANT',
   ],
+  // RFC 9449 §8 and §9: asked again after openid-client's one retry with the nonce
+  [
+    'use_dpop_nonce at the token endpoint',
+    () => bodyError(400, 'use_dpop_nonce', { 'dpop-nonce': 'n' }),
+    'token',
+    'OAUTH_DPOP_NONCE_LOOP',
+  ],
+  [
+    'use_dpop_nonce at refresh',
+    () => bodyError(400, 'use_dpop_nonce', { 'dpop-nonce': 'n' }),
+    'refresh',
+    'OAUTH_DPOP_NONCE_LOOP',
+  ],
+  [
+    'use_dpop_nonce at userinfo',
+    () => challenge(401, 'use_dpop_nonce'),
+    'userinfo',
+    'OAUTH_DPOP_NONCE_LOOP',
+  ],
+  [
+    'use_dpop_nonce at an API',
+    () => challenge(401, 'use_dpop_nonce'),
+    'resource',
+    'OAUTH_DPOP_NONCE_LOOP',
+  ],
   [
     'invalid_client (401) at the token endpoint',
     () => bodyError(401, 'invalid_client'),

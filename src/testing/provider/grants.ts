@@ -86,6 +86,7 @@ async function issueTokens(
   grant: TokenGrant,
   nonce: string | undefined,
   tamper: IdTokenScript = {},
+  dpop = false,
 ): Promise<Reply> {
   const now = epoch();
   const accessToken = token();
@@ -108,7 +109,8 @@ async function issueTokens(
     typeof tamper.claims === 'function' ? tamper.claims(honest) : applyPatch(honest, tamper.claims);
   return jsonReply({
     access_token: accessToken,
-    token_type: 'Bearer',
+    // RFC 9449 §5: a request with a DPoP proof gets a DPoP-bound token (the proof is not checked).
+    token_type: dpop ? 'DPoP' : 'Bearer',
     expires_in: state.accessTokenTtl,
     refresh_token: refreshToken,
     id_token: await state.keys.sign(claims, tamper),
@@ -125,6 +127,7 @@ export async function tokenEndpoint(
   const unauthenticated = authenticateClient(state, req);
   if (unauthenticated) return unauthenticated;
   const form = req.form ?? new URLSearchParams();
+  const dpop = req.headers.dpop !== undefined;
 
   switch (form.get('grant_type')) {
     case 'authorization_code': {
@@ -142,7 +145,7 @@ export async function tokenEndpoint(
         return oauthError(400, 'invalid_grant', 'PKCE verification failed');
       }
       const { sub, scope, authTime, sid } = grant;
-      return issueTokens(state, { sub, scope, authTime, sid }, grant.nonce, tamper);
+      return issueTokens(state, { sub, scope, authTime, sid }, grant.nonce, tamper, dpop);
     }
     case 'refresh_token': {
       const refreshToken = form.get('refresh_token') ?? '';
@@ -150,7 +153,7 @@ export async function tokenEndpoint(
       if (!grant) return oauthError(400, 'invalid_grant', 'unknown or already rotated token');
       // Rotation: the presented refresh token is spent, a new one comes with the response.
       state.refreshTokens.delete(refreshToken);
-      return issueTokens(state, grant, undefined, tamper);
+      return issueTokens(state, grant, undefined, tamper, dpop);
     }
     default:
       return oauthError(400, 'unsupported_grant_type', 'authorization_code or refresh_token');

@@ -30,7 +30,8 @@ export function jwksEndpoint(state: ProviderState): Reply {
 }
 
 function bearer(state: ProviderState, req: RecordedRequest): string | undefined {
-  const token = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  // A DPoP-bound token comes with the DPoP scheme (RFC 9449 §7.1); its proof is not checked.
+  const token = /^(?:bearer|dpop)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const grant = token === undefined ? undefined : state.accessTokens.get(token);
   return grant && (grant.expiresAt ?? Infinity) > epoch() ? token : undefined;
 }

@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { Account, Configuration, JWK } from 'oidc-provider';
 
 import { TEST_ACCOUNTS } from './fixtures.js';
+import { loadOidcProvider } from './notices.js';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js';
 import type { TestProviderOptions } from './provider.js';
 import { createAdapter } from './storage.js';
@@ -82,12 +83,43 @@ export async function buildConfiguration(
         requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests ?? false,
       },
       requestObjects: { enabled: options.requestObjects ?? false },
+      dPoP: {
+        enabled: true,
+        ...(options.dpopNonce === true
+          ? { nonceSecret: randomBytes(32), requireNonce: () => true }
+          : {}),
+      },
+      ...(options.resourceServers === undefined
+        ? {}
+        : { resourceIndicators: resourceIndicators(options.resourceServers) }),
       userinfo: { enabled: true },
       backchannelLogout: { enabled: options.backchannelLogout ?? false },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     renderError,
     fetch: loopbackFetch,
+  };
+}
+
+/** `features.resourceIndicators` for the given resource servers; any other resource is refused. */
+function resourceIndicators(
+  servers: Readonly<Record<string, { scope: string }>>,
+): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
+  return {
+    enabled: true,
+    getResourceServerInfo: async (_ctx, resource) => {
+      const server = Object.hasOwn(servers, resource) ? servers[resource] : undefined;
+      if (server === undefined) {
+        const { errors } = await loadOidcProvider();
+        throw new errors.InvalidTarget();
+      }
+      return {
+        scope: server.scope,
+        audience: resource,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'RS256' } },
+      };
+    },
   };
 }
 

@@ -50,6 +50,16 @@ export interface TestProviderOptions {
   requirePushedAuthorizationRequests?: boolean;
   /** Enable `features.requestObjects` (RFC 9101; default false). */
   requestObjects?: boolean;
+  /**
+   * Require a server nonce in DPoP proofs (RFC 9449 §8) at the token, PAR and userinfo endpoints
+   * (`features.dPoP.requireNonce`; default false). DPoP itself is always on, as in oidc-provider.
+   */
+  dpopNonce?: boolean;
+  /**
+   * Resource servers (RFC 8707) by resource indicator, with the scopes each accepts; their access
+   * tokens are RFC 9068 JWTs signed RS256. Default none (a `resource` parameter is refused).
+   */
+  resourceServers?: Record<string, { scope: string }>;
 }
 
 export interface RecordedRequest {
