@@ -95,7 +95,9 @@ async function stepUp(
     return;
   }
   const provider = runtime.providers.find(signIn.user.provider);
-  if (stepUpTried(req) || provider === undefined) {
+  // A provider without ID tokens can never state auth_time or acr: sending the user there
+  // would only bring them back short of the rule, so they get the 403 page at once.
+  if (stepUpTried(req) || provider === undefined || !provider.usesNonce) {
     throw insufficientAuthentication(
       'this page needs a stronger or more recent sign-in than the provider could give',
     );

@@ -60,9 +60,34 @@ export function stepUpChallenge(params: Readonly<Record<string, string>>): strin
 }
 
 /**
- * At the callback of a step-up: the ID token must carry one of the `acr` values asked for
- * (`auth_time` against `max_age` is checked by openid-client). Otherwise the session keeps its
- * previous sign-in.
+ * At the callback of a login that asked for `max_age`: the sign-in must say when it happened and
+ * be recent enough (OIDC Core 3.1.2.1). openid-client checks an ID token's `auth_time`; this is
+ * the same rule for every provider, so a plain OAuth 2.0 sign-in, which never states `auth_time`,
+ * cannot satisfy a step-up and come back for another round trip.
+ */
+export function checkDeliveredAuthTime(
+  maxAge: number | undefined,
+  user: OAuthUser,
+  now: number,
+  clockTolerance: number,
+): void {
+  if (maxAge === undefined) return;
+  const authTime = user.claims.auth_time;
+  if (typeof authTime !== 'number') {
+    throw insufficientAuthentication(
+      `the provider did not say when the user signed in (no "auth_time"), and this page needs a sign-in within ${maxAge} seconds`,
+    );
+  }
+  if (now / 1000 - authTime > maxAge + clockTolerance) {
+    throw insufficientAuthentication(
+      `the provider's sign-in is older than the ${maxAge} seconds this page allows`,
+    );
+  }
+}
+
+/**
+ * At the callback of a step-up: the ID token must carry one of the `acr` values asked for.
+ * Otherwise the session keeps its previous sign-in.
  */
 export function checkDeliveredAcr(requested: readonly string[] | undefined, user: OAuthUser): void {
   if (requested === undefined) return;

@@ -5,7 +5,7 @@ import { publishLoginFailure } from '../observability/flow-events.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
-import { checkDeliveredAcr } from '../policy/step-up.js';
+import { checkDeliveredAcr, checkDeliveredAuthTime } from '../policy/step-up.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
 import { establishSession, readAuthentication } from '../session/sign-in.js';
 import { saveSession } from '../session/store.js';
@@ -126,6 +126,12 @@ async function completeCallback(
     const callbackUrl = new URL(provider.settings.redirectUri);
     callbackUrl.search = query.toString();
     const validated = await provider.completeLogin(callbackUrl, state as string, transaction);
+    checkDeliveredAuthTime(
+      transaction.maxAge,
+      validated.user,
+      Date.now(),
+      runtime.options.clockTolerance,
+    );
     checkDeliveredAcr(transaction.acr, validated.user);
     const authentication = await decideSignIn(runtime, provider, req, validated);
     await establishSession(req, authentication);

@@ -14,6 +14,7 @@ import type { ScriptedProvider } from '../helpers/scripted-provider.js';
 let provider: ScriptedProvider;
 let app: TestApp;
 let recentApp: TestApp;
+let plainApp: TestApp;
 
 beforeAll(async () => {
   provider = await startScriptedProvider();
@@ -36,11 +37,41 @@ beforeAll(async () => {
   recentApp = await startTestApp({
     oauth: () => ({ ...client(), authorizationParams: { max_age: '60' } }),
   });
+  // The same provider spoken to as plain OAuth 2.0: no ID token, so no auth_time and no acr.
+  plainApp = await startTestApp({
+    oauth: () => ({
+      providers: {
+        plain: {
+          type: 'oauth2',
+          authorizationEndpoint: `${provider.issuer}/authorize`,
+          tokenEndpoint: `${provider.issuer}/token`,
+          profileEndpoint: `${provider.issuer}/userinfo`,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+        },
+        plainRecent: {
+          type: 'oauth2',
+          authorizationEndpoint: `${provider.issuer}/authorize`,
+          tokenEndpoint: `${provider.issuer}/token`,
+          profileEndpoint: `${provider.issuer}/userinfo`,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+          authorizationParams: { max_age: '60' },
+        },
+      },
+    }),
+    routes: (express) => {
+      express.get('/recent', requireAuth({ maxAge: 300 }), (_req, res) => {
+        res.json({ ok: true });
+      });
+    },
+  });
 });
 
 afterAll(async () => {
   await app.close();
   await recentApp.close();
+  await plainApp.close();
   await provider.close();
 });
 
@@ -131,5 +162,36 @@ describe('requireAuth({ maxAge })', () => {
     await agent.get('/recent').expect(200);
     const api = await browser(app.url).get('/recent').expect(401);
     expect(api.body.code).toBe('OAUTH_LOGIN_REQUIRED');
+  });
+});
+
+describe('a provider that cannot state auth_time or acr (plain OAuth 2.0)', () => {
+  it('answers the 403 page at once instead of a trip to the provider that could never satisfy the rule', async () => {
+    const agent = browser(plainApp.url);
+    const login = await startLogin(agent, '/login/plain');
+    await agent.get(pathOf(await authorize(provider, login))).expect(303);
+    await agent.get('/me').expect(200);
+    const authorizations = provider.count('/authorize');
+    for (let visit = 0; visit < 2; visit += 1) {
+      const page = await agent.get('/recent').set('Accept', 'text/html');
+      expect(page.status).toBe(403);
+      expect(page.text).toContain('OAUTH_INSUFFICIENT_AUTHENTICATION');
+    }
+    expect(provider.count('/authorize')).toBe(authorizations);
+    await agent.get('/me').expect(200);
+  });
+
+  it('refuses, at the callback, a login that asked for max_age and came back without auth_time', async () => {
+    const agent = browser(plainApp.url);
+    const login = await startLogin(agent, '/login/plain');
+    await agent.get(pathOf(await authorize(provider, login))).expect(303);
+    const before = (await agent.get('/session').expect(200)).body;
+    const authorization = await startLogin(agent, '/login/plainRecent');
+    expect(authorization.searchParams.get('max_age')).toBe('60');
+    const refused = await agent.get(pathOf(await authorize(provider, authorization)));
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('OAUTH_INSUFFICIENT_AUTHENTICATION');
+    const after = (await agent.get('/session').expect(200)).body;
+    expect(after.oauth.user).toEqual(before.oauth.user);
   });
 });
