@@ -14,6 +14,7 @@ import type {
   OAuthOidcProvider,
   OAuthProviderOptions,
 } from './provider-types.js';
+import type { OAuthTenantOptions } from './tenant-types.js';
 
 /**
  * The options of `oauthMiddleware()` as applications write them; options/resolve.ts validates
@@ -356,4 +357,5 @@ export type OAuthMiddlewareOptions =
   | OAuthOptions
   | (OAuthSharedOptions & OAuthOAuth2Provider)
   | (OAuthSharedOptions & OAuthCustomProvider)
-  | (OAuthSharedOptions & OAuthMultiProviderOptions);
+  | (OAuthSharedOptions & OAuthMultiProviderOptions)
+  | (OAuthSharedOptions & OAuthTenantOptions);
