@@ -171,6 +171,10 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
       await telemetry;
       await Promise.all(runtime.providers.all().map((provider) => provider.ready?.()));
     },
-    health: () => checkHealth(runtime, tenants?.entries().map((entry) => entry.runtime)),
+    health: () =>
+      checkHealth(
+        runtime,
+        tenants?.entries().map((entry) => entry.runtime),
+      ),
   });
 }

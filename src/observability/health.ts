@@ -168,9 +168,7 @@ export async function checkHealth(
     ...(tenants === undefined
       ? {}
       : {
-          tenants: Object.fromEntries(
-            perTenant.map((byName, i) => [tenants[i]?.tenant, byName]),
-          ),
+          tenants: Object.fromEntries(perTenant.map((byName, i) => [tenants[i]?.tenant, byName])),
         }),
     refreshLock: lock,
   };

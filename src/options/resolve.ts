@@ -222,7 +222,10 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   const declared = resolveRoutes(input.routes);
   const tenants = readTenantProviders(input.providers);
   if (tenants !== undefined && input.defaultProvider !== undefined) {
-    throw invalid('defaultProvider', "absent with a providers resolver (each tenant's answer has its own)");
+    throw invalid(
+      'defaultProvider',
+      "absent with a providers resolver (each tenant's answer has its own)",
+    );
   }
   const providers =
     tenants === undefined ? resolveProviders(input, baseURL, declared.callback) : new Map();

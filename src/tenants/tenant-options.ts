@@ -1,4 +1,10 @@
-import { invalid, missing, readOptionsObject, readString, rejectUnknownKeys } from '../options/readers.js';
+import {
+  invalid,
+  missing,
+  readOptionsObject,
+  readString,
+  rejectUnknownKeys,
+} from '../options/readers.js';
 import {
   readBaseURL,
   readDefaultProvider,
@@ -23,8 +29,7 @@ const TENANT_KEYS = [
   'defaultProvider',
 ] as const satisfies readonly (keyof OAuthTenant)[];
 
-const everyKeyListed: Record<Exclude<keyof OAuthTenant, (typeof TENANT_KEYS)[number]>, never> =
-  {};
+const everyKeyListed: Record<Exclude<keyof OAuthTenant, (typeof TENANT_KEYS)[number]>, never> = {};
 void everyKeyListed;
 
 /** Stored in sessions and pending logins, and shown in events: short, and plain characters. */
@@ -62,11 +67,7 @@ export function resolveTenantOptions(
   }
   const baseURL = input.baseURL === undefined ? root.baseURL : readBaseURL(input.baseURL);
   const declared = tenants.declaredRoutes;
-  const providers = resolveProviders(
-    { providers: input.providers },
-    baseURL,
-    declared.callback,
-  );
+  const providers = resolveProviders({ providers: input.providers }, baseURL, declared.callback);
   return {
     tenant,
     options: {
