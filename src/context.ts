@@ -13,7 +13,7 @@ import type { OAuthRuntime } from './runtime.js';
 import { publish } from './observability/events.js';
 import { sessionEnded } from './policy/session-end.js';
 import { startSilentLogin } from './policy/silent-login.js';
-import { expireAccessToken, readAuthentication } from './session/sign-in.js';
+import { expireAccessToken, readAuthentication, signedInElsewhere } from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 import { markSilentLogin } from './session/silent-marker.js';
 import { destroySession } from './session/store.js';
@@ -258,7 +258,8 @@ export class OAuthContext {
    */
   async logout(): Promise<void> {
     const signIn = readAuthentication(this.#req);
-    await destroySession(this.#req);
+    // Another tenant's sign-in in a shared session is not this tenant's to end.
+    if (!signedInElsewhere(this.#req)) await destroySession(this.#req);
     this.#req.oauthUser = undefined;
     // A user who just logged out is not signed straight back in by a silent login.
     markSilentLogin(this.#req, this.#res, this.#runtime.options.baseURL, true);

@@ -101,6 +101,18 @@ export const OAuthErrorCodes = {
   /** A route named a provider that is not configured. */
   UNKNOWN_PROVIDER: 'OAUTH_UNKNOWN_PROVIDER',
   /**
+   * Providers per tenant: the callback completes a login started on another tenant (refused
+   * before any token request).
+   */
+  TENANT_MISMATCH: 'OAUTH_TENANT_MISMATCH',
+  /** Providers per tenant: the resolver found no tenant for this request (it returned nothing). */
+  UNKNOWN_TENANT: 'OAUTH_UNKNOWN_TENANT',
+  /**
+   * Providers per tenant: the resolver threw, or returned a configuration that fails the checks
+   * `oauthMiddleware()` makes at creation; `cause` holds its error (a `TypeError` with its `code`).
+   */
+  TENANT_UNAVAILABLE: 'OAUTH_TENANT_UNAVAILABLE',
+  /**
    * `requireBearer()`: the access token is malformed, expired, revoked, for another audience or
    * issuer, badly signed, or sent with the wrong scheme (`invalid_token`).
    *
@@ -194,6 +206,9 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_INTERNAL_ERROR: 500,
   OAUTH_LOGOUT_TOKEN_INVALID: 400,
   OAUTH_UNKNOWN_PROVIDER: 404,
+  OAUTH_TENANT_MISMATCH: 400,
+  OAUTH_UNKNOWN_TENANT: 404,
+  OAUTH_TENANT_UNAVAILABLE: 500,
   OAUTH_INVALID_TOKEN: 401,
   OAUTH_INSUFFICIENT_SCOPE: 403,
   OAUTH_INVALID_REQUEST: 400,

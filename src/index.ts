@@ -48,6 +48,11 @@ export type {
   OAuthUserProfile,
 } from './options/provider-types.js';
 export type { OAuthClientKey, OAuthClientKeyAlgorithm } from './options/client-keys.js';
+export type {
+  OAuthTenant,
+  OAuthTenantOptions,
+  OAuthTenantProviders,
+} from './options/tenant-types.js';
 
 // What the application decides
 export type {

@@ -1,21 +1,23 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthContext } from './context.js';
+import { runAsTenant } from './observability/tenant-scope.js';
 import { checkHealth } from './observability/health.js';
 import type { OAuthHealth } from './observability/health.js';
 import { enableTelemetry } from './observability/opentelemetry.js';
 import { resolveOptions } from './options/resolve.js';
 import type { OAuthMiddlewareOptions } from './options/types.js';
-import { routeUrl } from './options/routes.js';
-import { ProviderRegistry } from './providers/registry.js';
 import { inspectSignIn } from './refresh/current-sign-in.js';
 import { shouldRecordSeen } from './refresh/lifetime.js';
-import { RefreshCoordinator } from './refresh/single-flight.js';
 import { createDispatch } from './routes/dispatch.js';
+import type { Dispatch } from './routes/dispatch.js';
 import { handleError } from './routes/handle-error.js';
+import { createRuntime } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionSettingWarnings } from './session/settings-warnings.js';
 import { readSignInTimes, recordSeen } from './session/sign-in.js';
 import { assertSession } from './session/store.js';
+import { bindTenant } from './session/tenant.js';
+import { TenantRuntimes } from './tenants/runtimes.js';
 
 /**
  * The middleware `oauthMiddleware()` returns: a plain Express middleware function, with the URLs
@@ -23,7 +25,10 @@ import { assertSession } from './session/store.js';
  */
 export interface OAuthMiddleware {
   (req: Request, res: Response, next: NextFunction): void;
-  /** Provider name → the exact `redirect_uri` to register at that provider. */
+  /**
+   * Provider name → the exact `redirect_uri` to register at that provider. Empty with providers
+   * per tenant: a tenant's are `<its baseURL><callback route>/<provider>`.
+   */
   readonly redirectUris: Readonly<Record<string, string>>;
   /** The post-logout redirect URI to register at providers that support RP-initiated logout. */
   readonly postLogoutRedirectUri: string;
@@ -31,7 +36,8 @@ export interface OAuthMiddleware {
    * Discovers every OpenID Connect provider now, so a wrong issuer or an unreachable provider is
    * known at start-up rather than at the first login. Rejects with the first provider's
    * OAuthError; logins keep retrying discovery either way. With `telemetry` on, it also waits
-   * until `@opentelemetry/api` is loaded and the events are wired to it.
+   * until `@opentelemetry/api` is loaded and the events are wired to it. With providers per
+   * tenant, no provider is known before its tenant's first request: only telemetry is waited for.
    *
    * @example
    * ```ts
@@ -88,18 +94,13 @@ export type OAuthRouter = OAuthMiddleware;
  */
 export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddleware {
   const resolved = resolveOptions(options);
-  const { routes } = resolved;
-  const runtime: OAuthRuntime = {
-    options: resolved,
-    providers: new ProviderRegistry(resolved),
-    refresher: new RefreshCoordinator(),
-    refreshLock: resolved.refreshLock,
-    loginPath:
-      routes.login === false
-        ? undefined
-        : new URL(routeUrl(resolved.baseURL, routes.login)).pathname,
-  };
+  const runtime = createRuntime(resolved);
   const dispatch = createDispatch(runtime);
+  // Providers per tenant: each tenant's runtime and routes, made at its first request.
+  const tenants =
+    resolved.tenants === undefined
+      ? undefined
+      : new TenantRuntimes(runtime, resolved.tenants, createDispatch);
   const telemetry =
     resolved.telemetry === undefined
       ? undefined
@@ -117,6 +118,32 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
       settingsChecked = true;
       for (const warning of sessionSettingWarnings(req, resolved)) resolved.logger.warn(warning);
     }
+    if (tenants === undefined) {
+      serve(runtime, dispatch, req, res, next);
+      return;
+    }
+    tenants.forRequest(req).then(
+      ({ runtime: tenant, extra: tenantDispatch }) => {
+        const key = tenant.tenant as string;
+        bindTenant(req, key);
+        try {
+          runAsTenant(key, () => serve(tenant, tenantDispatch, req, res, next));
+        } catch (error) {
+          next(error);
+        }
+      },
+      (error: unknown) => handleError(resolved, error, req, res, next),
+    );
+  }
+
+  /** The middleware's work once it knows whose runtime (the only one, or the tenant's) applies. */
+  function serve(
+    runtime: OAuthRuntime,
+    dispatch: Dispatch,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): void {
     req.oauth = new OAuthContext(runtime, req, res);
     const now = Date.now();
     const check = inspectSignIn(runtime, req, now);
@@ -144,6 +171,10 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
       await telemetry;
       await Promise.all(runtime.providers.all().map((provider) => provider.ready?.()));
     },
-    health: () => checkHealth(runtime),
+    health: () =>
+      checkHealth(
+        runtime,
+        tenants?.entries().map((entry) => entry.runtime),
+      ),
   });
 }

@@ -1,7 +1,8 @@
 import type { ResolvedOptions } from './options/resolve.js';
-import type { ProviderRegistry } from './providers/registry.js';
+import { routeUrl } from './options/routes.js';
+import { ProviderRegistry } from './providers/registry.js';
 import type { OAuthRefreshLock } from './refresh/locks.js';
-import type { RefreshCoordinator } from './refresh/single-flight.js';
+import { RefreshCoordinator } from './refresh/single-flight.js';
 
 /** What one `oauthMiddleware()` instance shares between its routes, guard and request context. */
 export interface OAuthRuntime {
@@ -12,4 +13,25 @@ export interface OAuthRuntime {
   readonly refreshLock: OAuthRefreshLock;
   /** The login route's public URL path, for guards that send the browser to log in. */
   readonly loginPath: string | undefined;
+  /** Providers per tenant: the tenant this runtime serves; `undefined` in the static forms. */
+  readonly tenant?: string | undefined;
+}
+
+/**
+ * The runtime of resolved options: the middleware's own, or one tenant's, which shares the
+ * middleware's refresh coordination (`shared`) and gets provider clients of its own.
+ */
+export function createRuntime(
+  options: ResolvedOptions,
+  shared?: { readonly runtime: OAuthRuntime; readonly tenant: string },
+): OAuthRuntime {
+  const { login } = options.routes;
+  return {
+    options,
+    providers: new ProviderRegistry(options),
+    refresher: shared?.runtime.refresher ?? new RefreshCoordinator(),
+    refreshLock: shared?.runtime.refreshLock ?? options.refreshLock,
+    loginPath: login === false ? undefined : new URL(routeUrl(options.baseURL, login)).pathname,
+    ...(shared === undefined ? {} : { tenant: shared.tenant }),
+  };
 }

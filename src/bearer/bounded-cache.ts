@@ -39,4 +39,9 @@ export class BoundedCache<V> {
   delete(key: string): void {
     this.#entries.delete(key);
   }
+
+  /** Every value not expired at `now` (ms), least recently used first; none becomes used. */
+  values(now: number): V[] {
+    return [...this.#entries.values()].filter((e) => e.expiresAt > now).map((e) => e.value);
+  }
 }

@@ -1,5 +1,6 @@
 import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Channel } from 'node:diagnostics_channel';
+import { currentTenant } from './tenant-scope.js';
 
 /**
  * The package's events, one `node:diagnostics_channel` channel each. A payload holds names,
@@ -16,6 +17,8 @@ export interface OAuthLoginStartEvent {
   readonly silent: boolean;
   /** Milliseconds spent building the redirect (discovery, PAR, request object). */
   readonly durationMs: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** `express-oauth-rp:login:success`: a callback signed someone in. */
@@ -24,6 +27,8 @@ export interface OAuthLoginSuccessEvent {
   readonly provider: string;
   /** Milliseconds the callback took (code exchange, token checks, userinfo, hooks). */
   readonly durationMs: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** `express-oauth-rp:login:failure`: starting a login, or its callback, failed. */
@@ -38,6 +43,8 @@ export interface OAuthLoginFailureEvent {
   readonly status: number;
   /** Milliseconds the failed step took. */
   readonly durationMs: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** `express-oauth-rp:refresh`: one refresh request to the provider, and how it ended. */
@@ -50,6 +57,8 @@ export interface OAuthRefreshPublishedEvent {
   readonly code?: string;
   /** Milliseconds the refresh took. */
   readonly durationMs: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /**
@@ -61,6 +70,8 @@ export interface OAuthRefreshLockWaitEvent {
   readonly provider: string;
   /** Milliseconds spent waiting. */
   readonly waitedMs: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** `express-oauth-rp:refresh-lock:timeout`: the lock stayed held too long; the request failed. */
@@ -69,6 +80,8 @@ export interface OAuthRefreshLockTimeoutEvent {
   readonly provider: string;
   /** Milliseconds spent waiting before giving up. */
   readonly waitedMs: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** `express-oauth-rp:logout`: POST `/logout` or `req.oauth.logout()` ended a browser session. */
@@ -77,6 +90,8 @@ export interface OAuthLogoutPublishedEvent {
   readonly provider: string | undefined;
   /** Whether the provider's end-session endpoint is where the browser goes next. */
   readonly endSession: boolean;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** `express-oauth-rp:backchannel-logout`: a provider's logout token was handled. */
@@ -89,6 +104,8 @@ export interface OAuthBackchannelLogoutEvent {
   readonly code?: string;
   /** Sessions ended in the store (success only). */
   readonly sessions?: number;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** What a provider request was for. */
@@ -119,6 +136,8 @@ export interface OAuthProviderRequestEvent {
   readonly durationMs: number;
   /** For a request without response: the error's `code` or name, e.g. `ECONNREFUSED`. */
   readonly error?: string;
+  /** Providers per tenant: the tenant whose request this happened in. */
+  readonly tenant?: string;
 }
 
 /** Every channel name, by event. */
@@ -178,7 +197,9 @@ export function publish<K extends OAuthEventName>(
   payload: () => OAuthEventPayloads[K],
 ): void {
   const target = channels[name];
-  if (target.hasSubscribers) target.publish(payload());
+  if (!target.hasSubscribers) return;
+  const tenant = currentTenant();
+  target.publish(tenant === undefined ? payload() : { ...payload(), tenant });
 }
 
 /** Whether anyone listens to this event, for callers whose payload costs a clock read. */

@@ -49,8 +49,13 @@ export interface OAuthHealth {
   readonly ready: boolean;
   /** When this was checked, as an ISO 8601 date. */
   readonly checkedAt: string;
-  /** Each configured provider, by name. */
+  /** Each configured provider, by name (none with providers per tenant: see `tenants`). */
   readonly providers: Readonly<Record<string, OAuthProviderHealth>>;
+  /**
+   * Providers per tenant: each tenant resolved and still cached, by its key, with its providers
+   * by name. A tenant not requested since the start (or evicted) is not listed.
+   */
+  readonly tenants?: Readonly<Record<string, Readonly<Record<string, OAuthProviderHealth>>>>;
   /** Whether the refresh lock's store (Redis, say) took and released a lock in time. */
   readonly refreshLock: {
     /** Whether a lock on a key of its own was taken and released in time. */
@@ -134,18 +139,37 @@ async function lockHealth(runtime: OAuthRuntime): Promise<OAuthHealth['refreshLo
   }
 }
 
-/** Checks every provider and the refresh lock, at once. */
-export async function checkHealth(runtime: OAuthRuntime): Promise<OAuthHealth> {
+async function providersHealth(
+  runtime: OAuthRuntime,
+): Promise<Record<string, OAuthProviderHealth>> {
   const clients = runtime.providers.all();
-  const [lock, ...providers] = await Promise.all([
+  const providers = await Promise.all(clients.map((client) => providerHealth(client)));
+  return Object.fromEntries(providers.map((health, i) => [clients[i]?.name, health]));
+}
+
+/**
+ * Checks every provider and the refresh lock, at once; with providers per tenant, the providers
+ * of every tenant in `tenants` (the cached ones) too.
+ */
+export async function checkHealth(
+  runtime: OAuthRuntime,
+  tenants?: readonly OAuthRuntime[],
+): Promise<OAuthHealth> {
+  const [lock, providers, ...perTenant] = await Promise.all([
     lockHealth(runtime),
-    ...clients.map((client) => providerHealth(client)),
+    providersHealth(runtime),
+    ...(tenants ?? []).map((tenant) => providersHealth(tenant)),
   ]);
-  const byName = Object.fromEntries(clients.map((client, i) => [client.name, providers[i]]));
+  const all = [providers, ...perTenant].flatMap((byName) => Object.values(byName));
   return {
-    ready: lock.ok && providers.every((provider) => provider?.ready === true),
+    ready: lock.ok && all.every((provider) => provider.ready),
     checkedAt: new Date().toISOString(),
-    providers: byName as Record<string, OAuthProviderHealth>,
+    providers,
+    ...(tenants === undefined
+      ? {}
+      : {
+          tenants: Object.fromEntries(perTenant.map((byName, i) => [tenants[i]?.tenant, byName])),
+        }),
     refreshLock: lock,
   };
 }

@@ -22,6 +22,8 @@ import {
 import { resolvePostLogout, resolveRoutes, routeUrl } from './routes.js';
 import type { ResolvedRoutes } from './routes.js';
 import { readTelemetry } from './telemetry.js';
+import { readTenantProviders } from './tenant.js';
+import type { ResolvedTenants } from './tenant.js';
 import type {
   OAuthErrorHandler,
   OAuthFetch,
@@ -69,6 +71,8 @@ export interface ResolvedOptions {
   readonly fetch?: OAuthFetch | undefined;
   /** `undefined`: off. */
   readonly telemetry?: OAuthTelemetryOptions | undefined;
+  /** Providers per tenant: `providers` is then empty, and each tenant's options are resolved per request. */
+  readonly tenants?: ResolvedTenants | undefined;
 }
 
 const SHARED_KEYS = [
@@ -150,7 +154,8 @@ function readPages(value: unknown): OAuthPages {
   return pages;
 }
 
-function resolveProviders(
+/** @internal Also resolves each tenant's providers (tenants/tenant-options.ts). */
+export function resolveProviders(
   input: Record<string, unknown>,
   baseURL: URL,
   callback: string,
@@ -180,7 +185,8 @@ function resolveProviders(
   return providers;
 }
 
-function readDefaultProvider(
+/** @internal Also reads each tenant's `defaultProvider`. */
+export function readDefaultProvider(
   input: Record<string, unknown>,
   multi: boolean,
   providers: ReadonlyMap<string, ResolvedProvider>,
@@ -195,6 +201,15 @@ function readDefaultProvider(
   return name;
 }
 
+/** `baseURL` (the middleware's, or a tenant's): absolute, without query or fragment. */
+export function readBaseURL(value: unknown): URL {
+  const baseURL = readUrl('baseURL', value);
+  if (baseURL.search !== '' || baseURL.hash !== '') {
+    throw invalid('baseURL', 'a URL without query or fragment');
+  }
+  return baseURL;
+}
+
 /**
  * Validates the options given to `oauthMiddleware()` and fills in the defaults, so every mistake
  * surfaces when the app starts, not at the first login.
@@ -203,19 +218,18 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   const input = readOptionsObject(value);
   const multi = input.providers !== undefined;
   if (multi) rejectUnknownKeys(input, [...SHARED_KEYS, ...MULTI_KEYS], '');
-  const baseURL = readUrl('baseURL', input.baseURL);
-  if (baseURL.search !== '' || baseURL.hash !== '') {
-    throw invalid('baseURL', 'a URL without query or fragment');
-  }
+  const baseURL = readBaseURL(input.baseURL);
   const declared = resolveRoutes(input.routes);
-  const providers = resolveProviders(input, baseURL, declared.callback);
-  const hasClientKeys = [...providers.values()].some(
-    (provider) => provider.kind !== 'custom' && provider.clientKeys !== undefined,
-  );
-  const routes: ResolvedRoutes = {
-    ...declared,
-    jwks: declared.jwks ?? (hasClientKeys ? '/jwks.json' : false),
-  };
+  const tenants = readTenantProviders(input.providers);
+  if (tenants !== undefined && input.defaultProvider !== undefined) {
+    throw invalid(
+      'defaultProvider',
+      "absent with a providers resolver (each tenant's answer has its own)",
+    );
+  }
+  const providers =
+    tenants === undefined ? resolveProviders(input, baseURL, declared.callback) : new Map();
+  const routes = withJwksRoute(declared, providers);
   return {
     baseURL,
     routes,
@@ -232,7 +246,8 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     refreshLock: readRefreshLock(input.refreshLock),
     multi,
     providers,
-    defaultProvider: readDefaultProvider(input, multi, providers),
+    defaultProvider:
+      tenants === undefined ? readDefaultProvider(input, multi, providers) : undefined,
     allow: readAllow('allow', input.allow),
     onSignIn: readFunction<OAuthSignInHook>(
       'onSignIn',
@@ -248,5 +263,20 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     idleDuration: readIdleDuration(input.idleDuration),
     fetch: readFunction<OAuthFetch>('fetch', input.fetch, 'a fetch function (url, init)'),
     telemetry: readTelemetry(input.telemetry),
+    tenants:
+      tenants === undefined
+        ? undefined
+        : { ...tenants, declaredRoutes: declared, postLogoutRedirect: input.postLogoutRedirect },
   };
+}
+
+/** The JWKS route is on by default only where a provider signs with the client's own key. */
+export function withJwksRoute(
+  declared: ResolvedRoutes,
+  providers: ReadonlyMap<string, ResolvedProvider>,
+): ResolvedRoutes {
+  const hasClientKeys = [...providers.values()].some(
+    (provider) => provider.kind !== 'custom' && provider.clientKeys !== undefined,
+  );
+  return { ...declared, jwks: declared.jwks ?? (hasClientKeys ? '/jwks.json' : false) };
 }

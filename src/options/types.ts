@@ -14,6 +14,7 @@ import type {
   OAuthOidcProvider,
   OAuthProviderOptions,
 } from './provider-types.js';
+import type { OAuthTenantOptions } from './tenant-types.js';
 
 /**
  * The options of `oauthMiddleware()` as applications write them; options/resolve.ts validates
@@ -350,10 +351,12 @@ export interface OAuthOptions extends OAuthSharedOptions, OAuthOidcProvider {}
 
 /**
  * Every form `oauthMiddleware()` accepts: the shared options with one provider's options at the
- * top level (OpenID Connect, plain OAuth 2.0 or a custom adapter), or with `providers` for several.
+ * top level (OpenID Connect, plain OAuth 2.0 or a custom adapter), or with `providers` for several,
+ * or with a `providers` resolver for several tenants (`OAuthTenantProviders`).
  */
 export type OAuthMiddlewareOptions =
   | OAuthOptions
   | (OAuthSharedOptions & OAuthOAuth2Provider)
   | (OAuthSharedOptions & OAuthCustomProvider)
-  | (OAuthSharedOptions & OAuthMultiProviderOptions);
+  | (OAuthSharedOptions & OAuthMultiProviderOptions)
+  | (OAuthSharedOptions & OAuthTenantOptions);

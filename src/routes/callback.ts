@@ -52,6 +52,14 @@ function checkPendingLogin(
   query: URLSearchParams,
 ): void {
   const maxAge = runtime.options.transactionMaxAge;
+  // Before anything else, and so before any token request: a login started on one tenant is
+  // completed on that tenant only, whatever provider names match.
+  if (transaction.tenant !== runtime.tenant) {
+    throw new OAuthError('the callback "state" belongs to a login started on another tenant', {
+      code: 'OAUTH_TENANT_MISMATCH',
+      cause: { expected: runtime.tenant, actual: transaction.tenant },
+    });
+  }
   if (transaction.provider !== provider.name) {
     throw new OAuthError('the callback "state" belongs to a login with another provider', {
       code: 'OAUTH_STATE_MISMATCH',

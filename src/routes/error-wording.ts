@@ -174,6 +174,21 @@ export const ERROR_WORDING: Readonly<Record<OAuthErrorCode, ErrorWording>> = {
     next: 'sign-in',
     action: 'See the ways to sign in',
   },
+  OAUTH_TENANT_MISMATCH: {
+    title: 'This sign-in belongs to another site',
+    message: 'The sign-in you came back from was started on another site, so it was not used here.',
+    ...SIGN_IN_AGAIN,
+  },
+  OAUTH_UNKNOWN_TENANT: {
+    title: 'No sign-in here',
+    message: 'This address does not belong to any organisation that signs in on this site.',
+    ...HOME,
+  },
+  OAUTH_TENANT_UNAVAILABLE: {
+    title: 'Sign-in is not available right now',
+    message: 'Signing in to this organisation is not set up correctly. It has been logged.',
+    ...HOME,
+  },
   // The API guard's codes: API clients read the JSON and the challenge; a person who opens an API
   // address in a browser reads these.
   OAUTH_INVALID_TOKEN: {

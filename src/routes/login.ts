@@ -117,6 +117,7 @@ async function beginLogin(
       ...(flow.silent === true ? { silent: true } : {}),
       ...(flow.acr === undefined ? {} : { acr: flow.acr }),
       ...maxAgeOf(params),
+      ...(runtime.tenant === undefined ? {} : { tenant: runtime.tenant }),
     },
     options.transactionMaxAge * 1000,
     options.maxTransactions,

@@ -33,8 +33,18 @@ const RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Logins listed per user at most; the oldest are dropped. */
 const MAX_ENTRIES = 50;
 
-function recordKey(kind: 'sub' | 'sid', issuer: string, value: string): string {
-  const digest = createHash('sha256').update(`${issuer}\u0000${value}`).digest('base64url');
+/**
+ * With providers per tenant the tenant is part of the key: a logout token received on one tenant
+ * finds only that tenant's sessions, even when two tenants share an issuer.
+ */
+function recordKey(
+  kind: 'sub' | 'sid',
+  issuer: string,
+  value: string,
+  tenant: string | undefined,
+): string {
+  const scoped = tenant === undefined ? issuer : `${tenant}\u0000${issuer}`;
+  const digest = createHash('sha256').update(`${scoped}\u0000${value}`).digest('base64url');
   return `oauth-index:${kind}:${digest}`;
 }
 
@@ -100,8 +110,8 @@ export async function indexForBackchannelLogout(
     loginAt: Math.floor(Date.now() / 1000),
     ...(typeof sid === 'string' ? { sid } : {}),
   };
-  const keys = [recordKey('sub', iss, authentication.user.sub)];
-  if (typeof sid === 'string') keys.push(recordKey('sid', iss, sid));
+  const keys = [recordKey('sub', iss, authentication.user.sub, runtime.tenant)];
+  if (typeof sid === 'string') keys.push(recordKey('sid', iss, sid, runtime.tenant));
   const store = req.sessionStore;
   try {
     for (const key of keys) {
@@ -129,8 +139,8 @@ export async function endIndexedSessions(
 ): Promise<number> {
   const key =
     logout.sid !== undefined
-      ? recordKey('sid', logout.issuer, logout.sid)
-      : recordKey('sub', logout.issuer, logout.sub ?? '');
+      ? recordKey('sid', logout.issuer, logout.sid, runtime.tenant)
+      : recordKey('sub', logout.issuer, logout.sub ?? '', runtime.tenant);
   const endings: OAuthAuthentication[] = [];
   const ended = await runExclusive(runtime, key, 'session index', async () => {
     const entries = await readRecord(store, key);

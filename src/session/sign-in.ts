@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { OAuthTokens } from './tokens.js';
 import type { OAuthTransaction } from './transactions.js';
 import { regenerateSession, saveSession } from './store.js';
+import { requestTenant } from './tenant.js';
 import type { OAuthUser } from './user.js';
 
 /**
@@ -31,6 +32,8 @@ export interface OAuthSessionData {
   stepUpTried?: boolean;
   /** Access tokens for other APIs (RFC 8707), keyed by resource and scope; never the refresh token. */
   resourceTokens?: Record<string, OAuthTokens>;
+  /** Providers per tenant: the tenant the user signed in on; the sign-in counts there only. */
+  tenant?: string;
 }
 
 /** A signed-in session. */
@@ -45,12 +48,16 @@ export function sessionData(req: Request): OAuthSessionData | undefined {
   return typeof value === 'object' && value !== null ? (value as OAuthSessionData) : undefined;
 }
 
-/** The signed-in user and tokens, when the session holds a well-formed sign-in. */
+/**
+ * The signed-in user and tokens, when the session holds a well-formed sign-in of this request's
+ * tenant: a sign-in made on another tenant reads as nobody, everywhere.
+ */
 export function readAuthentication(req: Request): OAuthAuthentication | undefined {
   const stored = sessionData(req);
   const user = stored?.user;
   const tokens = stored?.tokens;
   if (
+    stored?.tenant !== requestTenant(req) ||
     typeof user?.sub !== 'string' ||
     typeof user.provider !== 'string' ||
     typeof tokens?.accessToken !== 'string'
@@ -58,6 +65,15 @@ export function readAuthentication(req: Request): OAuthAuthentication | undefine
     return undefined;
   }
   return { user, tokens };
+}
+
+/**
+ * Whether the session holds a sign-in made on another tenant (one cookie shared by several):
+ * what this tenant must neither read nor end.
+ */
+export function signedInElsewhere(req: Request): boolean {
+  const stored = sessionData(req);
+  return stored?.user !== undefined && stored.tenant !== requestTenant(req);
 }
 
 /**
@@ -77,6 +93,8 @@ export async function establishSession(
     signedInAt: now,
     lastSeenAt: now,
   };
+  const tenant = requestTenant(req);
+  if (tenant !== undefined) next.tenant = tenant;
   // OpenID Connect: the provider may say until when its own session lasts (epoch seconds).
   const sessionExpiry = authentication.user.claims.session_expiry;
   if (typeof sessionExpiry === 'number' && Number.isFinite(sessionExpiry)) {

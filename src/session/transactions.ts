@@ -28,6 +28,8 @@ export interface OAuthTransaction {
   readonly maxAge?: number;
   /** A step-up (`requireAuth({ acr })`): the `acr` values one of which the ID token must carry. */
   readonly acr?: readonly string[];
+  /** Providers per tenant: the tenant the login started on; its callback is refused elsewhere. */
+  readonly tenant?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export function isTransaction(value: unknown): value is OAuthTransaction {
     (tx.nonce === undefined || typeof tx.nonce === 'string') &&
     (tx.silent === undefined || typeof tx.silent === 'boolean') &&
     (tx.maxAge === undefined || typeof tx.maxAge === 'number') &&
+    (tx.tenant === undefined || typeof tx.tenant === 'string') &&
     (tx.acr === undefined || (Array.isArray(tx.acr) && tx.acr.every((v) => typeof v === 'string')))
   );
 }
