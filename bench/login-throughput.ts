@@ -14,6 +14,8 @@ export interface LoginOptions {
   /** Logins per batch. */
   logins: number;
   concurrency: number;
+  /** The modes to run (default: all three). */
+  modes?: readonly LoginMode[];
   onRun?: (label: string) => void;
 }
 
@@ -76,8 +78,9 @@ export async function runLoginThroughput(
     for (let i = 0; i < 3; i++) await signIn(app, { providerJar: jar });
     ssoJars.set(app.variant, jar);
   }
+  const modes = options.modes ?? MODES;
   const batches = new Map<string, Batch[]>();
-  for (const mode of MODES) {
+  for (const mode of modes) {
     const concurrency = mode === 'sequential' ? 1 : options.concurrency;
     for (let round = 0; round < options.rounds; round++) {
       const order = [...apps.slice(round % apps.length), ...apps.slice(0, round % apps.length)];
@@ -91,7 +94,7 @@ export async function runLoginThroughput(
     }
   }
   return apps.flatMap((app) =>
-    MODES.map((mode) => {
+    modes.map((mode) => {
       const runs = batches.get(`${app.variant} ${mode}`)!;
       const logins = runs.length * options.logins;
       const sum = (pick: (b: Batch) => number): number =>

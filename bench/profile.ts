@@ -12,7 +12,7 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -25,8 +25,23 @@ export interface ProfileLine {
   self: number;
 }
 
+/** The shares the issue asks about, of the busy (non-idle) time. */
+export type ProfileCategory =
+  | 'express-oauth-rp (src/)'
+  | 'express-session'
+  | 'JSON parse / stringify'
+  | 'crypto'
+  | 'express and its router'
+  | 'other dependencies'
+  | 'Node internals (http, net, streams)'
+  | 'V8 (GC, compiler, program)';
+
 export interface ProfileSummary {
   file: string;
+  /** Which load the profile was taken under ('signed-in GET /me', 'logins'). */
+  load?: string;
+  /** Self time by category, shares of all samples (idle included), largest first. */
+  categories: { category: ProfileCategory; self: number }[];
   /** Share of samples with the process doing nothing (waiting for I/O). */
   idle: number;
   functions: ProfileLine[];
@@ -43,6 +58,45 @@ function originOf(url: string): string {
   if (url.includes('/src/')) return 'express-oauth-rp src/';
   if (url.includes('/bench/')) return 'bench/';
   return url;
+}
+
+const CRYPTO_PACKAGES = new Set(['jose', 'oauth4webapi', 'cookie-signature', 'uid-safe']);
+const EXPRESS_PACKAGES = new Set(['express', 'router', 'body-parser', 'send', 'finalhandler']);
+/** V8 builtins that parse or write JSON (their call frames carry no URL). */
+const JSON_BUILTINS = new Set(['parse', 'stringify', 'JsonParse', 'JsonStringify']);
+/** Native crypto (the bindings behind node:crypto, with no URL either). */
+const CRYPTO_NATIVES = new Set([
+  'digest',
+  'update',
+  'Hmac',
+  'Hash',
+  'HashJob',
+  'createHash',
+  'createHmac',
+  'sign',
+  'verify',
+  'SignJob',
+  'VerifyJob',
+  'randomBytes',
+  'timingSafeEqual',
+]);
+
+/** Which of the issue's categories a call frame's self time belongs to. */
+export function categoryOf(functionName: string, url: string): ProfileCategory {
+  if (url === '') {
+    if (JSON_BUILTINS.has(functionName)) return 'JSON parse / stringify';
+    if (CRYPTO_NATIVES.has(functionName)) return 'crypto';
+    if (functionName.startsWith('(')) return 'V8 (GC, compiler, program)';
+    return 'Node internals (http, net, streams)';
+  }
+  if (url.includes('/crypto') && url.startsWith('node:')) return 'crypto';
+  if (url.startsWith('node:')) return 'Node internals (http, net, streams)';
+  const origin = originOf(url);
+  if (origin === 'express-oauth-rp src/') return 'express-oauth-rp (src/)';
+  if (origin === 'express-session') return 'express-session';
+  if (CRYPTO_PACKAGES.has(origin)) return 'crypto';
+  if (EXPRESS_PACKAGES.has(origin)) return 'express and its router';
+  return 'other dependencies';
 }
 
 function shortUrl(url: string): string {
@@ -63,6 +117,7 @@ export function summariseProfile(file: string, profile: CpuProfile, top = 25): P
   const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
   const functions = new Map<string, ProfileLine>();
   const origins = new Map<string, number>();
+  const categories = new Map<ProfileCategory, number>();
   let idle = 0;
   for (const [id, time] of weight) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
@@ -81,11 +136,16 @@ export function summariseProfile(file: string, profile: CpuProfile, top = 25): P
     functions.set(key, line);
     const origin = originOf(url);
     origins.set(origin, (origins.get(origin) ?? 0) + share);
+    const category = categoryOf(functionName, url);
+    categories.set(category, (categories.get(category) ?? 0) + share);
   }
   const sorted = [...functions.values()].sort((a, b) => b.self - a.self);
   return {
     file,
     idle,
+    categories: [...categories]
+      .map(([category, self]) => ({ category, self }))
+      .sort((a, b) => b.self - a.self),
     functions: sorted.slice(0, top),
     own: sorted.filter((line) => line.where.startsWith('src/')),
     origins: [...origins]

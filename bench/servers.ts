@@ -17,6 +17,8 @@ export interface VariantHandle extends ChildHandle {
   resetStats(): Promise<void>;
   /** The child's CPU time so far, microseconds (user + system). */
   cpu(): Promise<number>;
+  /** Writes `count` more sessions holding `data` into the child's store. */
+  seed(count: number, data: Record<string, unknown>): Promise<void>;
 }
 
 export async function startProvider(): Promise<ProviderHandle> {
@@ -39,6 +41,10 @@ export interface VariantOptions {
   cpuProfileDir?: string;
   /** More environment for the child (the bearer variants' provider). */
   env?: Record<string, string>;
+  /** The session store: MemoryStore (default) or connect-redis on this Redis URL. */
+  redisUrl?: string;
+  /** Providers `ours` configures (default 1). */
+  providers?: number;
 }
 
 export async function startVariant(
@@ -56,6 +62,10 @@ export async function startVariant(
       BENCH_ISSUER: provider.issuer,
       BENCH_CLIENT_ID: String(provider.info.clientId),
       BENCH_CLIENT_SECRET: String(provider.info.clientSecret),
+      ...(options.redisUrl === undefined
+        ? {}
+        : { BENCH_STORE: 'redis', BENCH_REDIS_URL: options.redisUrl }),
+      ...(options.providers === undefined ? {} : { BENCH_PROVIDERS: String(options.providers) }),
       ...options.env,
     },
   });
@@ -66,6 +76,9 @@ export async function startVariant(
     cpu: () => child.ask<number>('cpu'),
     resetStats: async () => {
       await child.ask('resetStats');
+    },
+    seed: async (count, data) => {
+      await child.ask('seed', { count, data });
     },
   };
 }
