@@ -23,6 +23,7 @@ for (const file of process.argv.slice(2)) {
   lines.push('', 'top functions (self):');
   for (const f of summary.functions) lines.push(`  ${pct(f.self / busy)}  ${f.name}  ${f.where}`);
   lines.push('', 'src/ functions:');
-  for (const f of summary.own) lines.push(`  ${pct(f.self / busy)}  ${f.name}  ${f.where}`);
+  for (const f of summary.own.filter((line) => line.self / busy >= 0.0005))
+    lines.push(`  ${pct(f.self / busy)}  ${f.name}  ${f.where}`);
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }

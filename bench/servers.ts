@@ -17,6 +17,10 @@ export interface VariantHandle extends ChildHandle {
   resetStats(): Promise<void>;
   /** The child's CPU time so far, microseconds (user + system). */
   cpu(): Promise<number>;
+  /** Starts a CPU profile of the child (the V8 inspector's, from now on). */
+  profileStart(): Promise<void>;
+  /** Stops it and writes it to `file` (a .cpuprofile). */
+  profileStop(file: string): Promise<void>;
   /** Writes `count` more sessions holding `data` into the child's store. */
   seed(count: number, data: Record<string, unknown>): Promise<void>;
 }
@@ -76,6 +80,12 @@ export async function startVariant(
     cpu: () => child.ask<number>('cpu'),
     resetStats: async () => {
       await child.ask('resetStats');
+    },
+    profileStart: async () => {
+      await child.ask('profileStart');
+    },
+    profileStop: async (file) => {
+      await child.ask('profileStop', { file });
     },
     seed: async (count, data) => {
       await child.ask('seed', { count, data });

@@ -8,6 +8,8 @@
  * BENCH_CLIENT_ID and BENCH_CLIENT_SECRET in the environment; BENCH_STORE and BENCH_REDIS_URL
  * choose the store, BENCH_PROVIDERS how many providers `ours` configures (1 by default).
  */
+import { writeFile } from 'node:fs/promises';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -286,6 +288,7 @@ app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
   res.status(500).json({ code: 'BENCH_ERROR' });
 });
 
+let profiler: InspectorSession | undefined;
 serveParent(
   port,
   async (name, payload) => {
@@ -299,6 +302,22 @@ serveParent(
       case 'resetStats':
         counted.reset();
         return null;
+      case 'profileStart':
+        // Profiles only the load that follows, not start-up and module loading.
+        profiler = new InspectorSession();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+        await profiler.post('Profiler.start');
+        return null;
+      case 'profileStop': {
+        if (profiler === undefined) throw new Error('no profile was started');
+        const { profile } = await profiler.post('Profiler.stop');
+        profiler.disconnect();
+        profiler = undefined;
+        await writeFile((payload as { file: string }).file, JSON.stringify(profile));
+        return null;
+      }
       case 'seed': {
         const { count, data } = payload as { count: number; data: session.SessionData };
         await counted.seed(count, data);
