@@ -26,6 +26,8 @@ export interface LoginResult {
   /** Mean over the rounds. */
   loginsPerSecond: number;
   rounds: number[];
+  /** The relying party's server CPU per login, microseconds (its process only, not the provider's). */
+  cpuPerLogin: number;
   /** Provider requests per login, after warm-up. */
   perLogin: {
     total: number;
@@ -38,6 +40,8 @@ export interface LoginResult {
 
 interface Batch {
   seconds: number;
+  /** The app's CPU time over the batch, microseconds. */
+  cpu: number;
   counts: Awaited<ReturnType<ProviderHandle['counts']>>;
 }
 
@@ -50,6 +54,7 @@ async function batch(
 ): Promise<Batch> {
   await provider.resetCounts();
   let started = 0;
+  const cpuBefore = await app.cpu();
   const begin = performance.now();
   const worker = async (): Promise<void> => {
     while (started < logins) {
@@ -59,7 +64,8 @@ async function batch(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - begin) / 1000;
-  return { seconds, counts: await provider.counts() };
+  const cpu = (await app.cpu()) - cpuBefore;
+  return { seconds, cpu, counts: await provider.counts() };
 }
 
 const MODES: readonly LoginMode[] = ['sequential', 'concurrent', 'sso'];
@@ -106,6 +112,7 @@ export async function runLoginThroughput(
         concurrency: mode === 'sequential' ? 1 : options.concurrency,
         rounds,
         loginsPerSecond: rounds.reduce((a, b) => a + b, 0) / rounds.length,
+        cpuPerLogin: sum((b) => b.cpu),
         perLogin: {
           total: sum((b) => b.counts.total),
           token: sum((b) => b.counts.token),

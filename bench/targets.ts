@@ -102,7 +102,7 @@ function loginTargets(store: string, logins: readonly LoginResult[]): TargetRow[
         [
           `2. logins/s ≥ Passport's (${ours.mode})`,
           store,
-          `${ours.loginsPerSecond.toFixed(1)} vs ${passport.loginsPerSecond.toFixed(1)}: ${ratio(value)}; rounds ${range(rounds)}`,
+          `${ours.loginsPerSecond.toFixed(1)} vs ${passport.loginsPerSecond.toFixed(1)}: ${ratio(value)}; rounds ${range(rounds)}; app CPU per login ${ours.cpuPerLogin.toFixed(0)} vs ${passport.cpuPerLogin.toFixed(0)} µs`,
           verdict(value, 1, rounds),
         ] satisfies TargetRow,
       ];
