@@ -10,6 +10,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 export interface CpuProfile {
@@ -82,12 +83,13 @@ const CRYPTO_NATIVES = new Set([
 ]);
 
 /** Which of the issue's categories a call frame's self time belongs to. */
-export function categoryOf(functionName: string, url: string): ProfileCategory {
+export function categoryOf(functionName: string, url: string, callerUrl = ''): ProfileCategory {
   if (url === '') {
     if (JSON_BUILTINS.has(functionName)) return 'JSON parse / stringify';
     if (CRYPTO_NATIVES.has(functionName)) return 'crypto';
     if (functionName.startsWith('(')) return 'V8 (GC, compiler, program)';
-    return 'Node internals (http, net, streams)';
+    // Other native frames (a crypto job's `run`, a socket's `writev`) belong to their caller.
+    return callerUrl === '' ? 'Node internals (http, net, streams)' : categoryOf('', callerUrl);
   }
   if (url.includes('/crypto') && url.startsWith('node:')) return 'crypto';
   if (url.startsWith('node:')) return 'Node internals (http, net, streams)';
@@ -110,6 +112,18 @@ function shortUrl(url: string): string {
 /** Self-time shares, by function and by origin. */
 export function summariseProfile(file: string, profile: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  }
+  /** The URL of the nearest caller that has one (native frames have none). */
+  const callerUrl = (id: number): string => {
+    for (let at = parentOf.get(id); at !== undefined; at = parentOf.get(at)) {
+      const { url } = byId.get(at)!.callFrame;
+      if (url !== '') return url;
+    }
+    return '';
+  };
   const weight = new Map<number, number>();
   profile.samples.forEach((id, i) => {
     weight.set(id, (weight.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
@@ -136,7 +150,7 @@ export function summariseProfile(file: string, profile: CpuProfile, top = 25): P
     functions.set(key, line);
     const origin = originOf(url);
     origins.set(origin, (origins.get(origin) ?? 0) + share);
-    const category = categoryOf(functionName, url);
+    const category = categoryOf(functionName, url, url === '' ? callerUrl(id) : '');
     categories.set(category, (categories.get(category) ?? 0) + share);
   }
   const sorted = [...functions.values()].sort((a, b) => b.self - a.self);

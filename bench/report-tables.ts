@@ -77,12 +77,11 @@ export function scalingTables(scaling: ScalingResult): string {
       'ours ÷ floor (min..max)',
       'floor CPU µs/req',
       'ours CPU µs/req',
-      'ours CPU ÷ at the first point',
+      'ours CPU ÷ floor CPU',
       'floor p99 ms',
       'ours p99 ms',
     ],
     scaling.sessions.map((point) => {
-      const first = scaling.sessions.find((p) => p.store === point.store)!;
       return [
         point.store === 'memory' ? 'MemoryStore' : 'Redis',
         point.sessions.toLocaleString('en-US'),
@@ -91,7 +90,7 @@ export function scalingTables(scaling: ScalingResult): string {
         `${ratio(point.ours.rps / point.floor.rps)} (${range(roundRatios(point.ours, point.floor))})`,
         point.floor.cpuPerRequest.toFixed(0),
         point.ours.cpuPerRequest.toFixed(0),
-        ratio(point.ours.cpuPerRequest / first.ours.cpuPerRequest),
+        ratio(point.ours.cpuPerRequest / point.floor.cpuPerRequest),
         ms(point.floor.p99),
         ms(point.ours.p99),
       ];
@@ -181,7 +180,7 @@ export function profileSection(profiles: readonly ProfileSummary[]): string {
       return [
         `#### ${p.file}${p.load === undefined ? '' : ` (${p.load})`}`,
         '',
-        `Idle ${pct(p.idle)} of the samples; the shares below are of the busy ones. The profile covers the whole child, start-up and sign-in included (module loading shows as \`wrapSafe\` and \`makeSyncRequest\`).`,
+        `Idle ${pct(p.idle)} of the samples; the shares below are of the busy ones. The profile covers only the load, taken once the child was warm. Native frames (a crypto job's \`run\`, a socket's \`writev\`) count in their caller's category.`,
         '',
         table(
           ['category', 'self'],

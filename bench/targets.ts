@@ -5,7 +5,7 @@
 import type { LoginResult } from './login-throughput.js';
 import { cpuRatios, roundRatios } from './per-request.js';
 import { byName, range, ratio, verdict } from './report-format.js';
-import type { ScalingResult } from './scaling.js';
+import type { ScalePoint, ScalingResult } from './scaling.js';
 import type { StoreSuiteResult } from './store-suite.js';
 import type { StoreStats } from './stores.js';
 
@@ -116,17 +116,20 @@ function scalingTargets(scaling: ScalingResult): TargetRow[] {
     if (points.length < 2) continue;
     const first = points[0]!;
     const last = points[points.length - 1]!;
-    const growth = last.ours.cpuPerRequest / first.ours.cpuPerRequest;
-    const floorGrowth = last.floor.cpuPerRequest / first.floor.cpuPerRequest;
+    // Our CPU per request over the floor's, measured in the same rounds, so that the machine's
+    // drift between points (and the store's own growth, the floor's too) cancels out.
+    const overFloor = (p: ScalePoint): number => p.ours.cpuPerRequest / p.floor.cpuPerRequest;
+    const growth = overFloor(last) / overFloor(first);
     rows.push([
-      `5. flat with sessions: CPU/req at ${last.sessions} ÷ at ${first.sessions} ≤ ${FLAT}`,
+      `5. flat with sessions: (CPU/req ÷ floor's) at ${last.sessions} ÷ at ${first.sessions} ≤ ${FLAT}`,
       store === 'memory' ? 'MemoryStore' : 'Redis',
-      `${ratio(growth)} (floor ${ratio(floorGrowth)})`,
+      `${ratio(growth)} (${ratio(overFloor(first))} → ${ratio(overFloor(last))}; raw CPU/req ${last.ours.cpuPerRequest.toFixed(0)} vs ${first.ours.cpuPerRequest.toFixed(0)} µs, floor ${last.floor.cpuPerRequest.toFixed(0)} vs ${first.floor.cpuPerRequest.toFixed(0)} µs)`,
       verdict(growth, FLAT, [], 'atMost'),
     ]);
   }
   const [one, eight] = scaling.providers;
   if (one !== undefined && eight !== undefined) {
+    // Both measured in the same rounds: compared directly.
     const growth = eight.ours.cpuPerRequest / one.ours.cpuPerRequest;
     const rounds = cpuRatios(eight.ours, one.ours);
     rows.push([
