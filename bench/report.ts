@@ -149,7 +149,7 @@ export function renderResults(results: BenchResults): string {
     '',
     '## 7. Cost as work grows',
     '',
-    `The floor and our middleware, each signed in once, with other signed-in sessions (copies of the measured one) added to their store between points; then our middleware with 1 and with 8 providers configured (the same local provider under eight names, the user signed in with the first), against the floor in the same rounds. "Flat" in the targets means at most ${FLAT}× the CPU per request of the first point.`,
+    `The floor and our middleware, each signed in once, with other signed-in sessions (copies of the measured one) added to their store between points; then our middleware with 1 and with 8 providers configured (the same local provider under eight names, the user signed in with the first), against the floor in the same rounds. "Flat" in the targets means that our CPU per request over the floor's, measured in the same rounds, grows at most ${FLAT}× from the first point to the last.`,
     '',
     scalingTables(results.scaling),
   ];
