@@ -8,8 +8,6 @@
  * BENCH_CLIENT_ID and BENCH_CLIENT_SECRET in the environment; BENCH_STORE and BENCH_REDIS_URL
  * choose the store, BENCH_PROVIDERS how many providers `ours` configures (1 by default).
  */
-import { writeFile } from 'node:fs/promises';
-import { Session as InspectorSession } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -22,9 +20,9 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { oauthMiddleware, requireAuth, requireBearer } from '../src/index.js';
 import type { OAuthMiddlewareOptions } from '../src/index.js';
-import { serveParent } from './ipc.js';
 import { createCountedStore } from './stores.js';
-import type { StoreKind, StoreStats } from './stores.js';
+import type { StoreKind } from './stores.js';
+import { serveVariant } from './variant-control.js';
 
 export const VARIANTS = [
   'bare',
@@ -288,44 +286,4 @@ app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
   res.status(500).json({ code: 'BENCH_ERROR' });
 });
 
-let profiler: InspectorSession | undefined;
-serveParent(
-  port,
-  async (name, payload) => {
-    switch (name) {
-      case 'stats':
-        return (await counted.stats()) satisfies StoreStats;
-      case 'cpu': {
-        const { user, system } = process.cpuUsage();
-        return user + system;
-      }
-      case 'resetStats':
-        counted.reset();
-        return null;
-      case 'profileStart':
-        // Profiles only the load that follows, not start-up and module loading.
-        profiler = new InspectorSession();
-        profiler.connect();
-        await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
-        await profiler.post('Profiler.start');
-        return null;
-      case 'profileStop': {
-        if (profiler === undefined) throw new Error('no profile was started');
-        const { profile } = await profiler.post('Profiler.stop');
-        profiler.disconnect();
-        profiler = undefined;
-        await writeFile((payload as { file: string }).file, JSON.stringify(profile));
-        return null;
-      }
-      case 'seed': {
-        const { count, data } = payload as { count: number; data: session.SessionData };
-        await counted.seed(count, data);
-        return null;
-      }
-      default:
-        throw new Error(`unknown request ${name}`);
-    }
-  },
-  { store: storeKind, providers: providerCount },
-);
+serveVariant(port, counted, { store: storeKind, providers: providerCount });
