@@ -14,6 +14,8 @@ export interface LoginOptions {
   /** Logins per batch. */
   logins: number;
   concurrency: number;
+  /** The modes to run (default: all three). */
+  modes?: readonly LoginMode[];
   onRun?: (label: string) => void;
 }
 
@@ -24,6 +26,8 @@ export interface LoginResult {
   /** Mean over the rounds. */
   loginsPerSecond: number;
   rounds: number[];
+  /** The relying party's server CPU per login, microseconds (its process only, not the provider's). */
+  cpuPerLogin: number;
   /** Provider requests per login, after warm-up. */
   perLogin: {
     total: number;
@@ -36,6 +40,8 @@ export interface LoginResult {
 
 interface Batch {
   seconds: number;
+  /** The app's CPU time over the batch, microseconds. */
+  cpu: number;
   counts: Awaited<ReturnType<ProviderHandle['counts']>>;
 }
 
@@ -48,6 +54,7 @@ async function batch(
 ): Promise<Batch> {
   await provider.resetCounts();
   let started = 0;
+  const cpuBefore = await app.cpu();
   const begin = performance.now();
   const worker = async (): Promise<void> => {
     while (started < logins) {
@@ -57,7 +64,8 @@ async function batch(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - begin) / 1000;
-  return { seconds, counts: await provider.counts() };
+  const cpu = (await app.cpu()) - cpuBefore;
+  return { seconds, cpu, counts: await provider.counts() };
 }
 
 const MODES: readonly LoginMode[] = ['sequential', 'concurrent', 'sso'];
@@ -76,8 +84,9 @@ export async function runLoginThroughput(
     for (let i = 0; i < 3; i++) await signIn(app, { providerJar: jar });
     ssoJars.set(app.variant, jar);
   }
+  const modes = options.modes ?? MODES;
   const batches = new Map<string, Batch[]>();
-  for (const mode of MODES) {
+  for (const mode of modes) {
     const concurrency = mode === 'sequential' ? 1 : options.concurrency;
     for (let round = 0; round < options.rounds; round++) {
       const order = [...apps.slice(round % apps.length), ...apps.slice(0, round % apps.length)];
@@ -91,7 +100,7 @@ export async function runLoginThroughput(
     }
   }
   return apps.flatMap((app) =>
-    MODES.map((mode) => {
+    modes.map((mode) => {
       const runs = batches.get(`${app.variant} ${mode}`)!;
       const logins = runs.length * options.logins;
       const sum = (pick: (b: Batch) => number): number =>
@@ -103,6 +112,7 @@ export async function runLoginThroughput(
         concurrency: mode === 'sequential' ? 1 : options.concurrency,
         rounds,
         loginsPerSecond: rounds.reduce((a, b) => a + b, 0) / rounds.length,
+        cpuPerLogin: sum((b) => b.cpu),
         perLogin: {
           total: sum((b) => b.counts.total),
           token: sum((b) => b.counts.token),

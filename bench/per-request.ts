@@ -24,6 +24,8 @@ export interface PerRequestOptions {
   connections: number;
   /** Called before each measurement, for progress output. */
   onRun?: (label: string) => void;
+  /** Called once the warm-ups are over, before the measured rounds (to reset counters). */
+  afterWarmUp?: () => Promise<void>;
 }
 
 interface Run {
@@ -110,6 +112,7 @@ export async function runPerRequest(
     options.onRun?.(`warm-up ${target.name}`);
     await measure(target, options.warmupSeconds, options.connections);
   }
+  await options.afterWarmUp?.();
   for (let round = 0; round < options.rounds; round++) {
     for (const target of rotated(targets, round)) {
       options.onRun?.(`round ${round + 1}/${options.rounds} ${target.name}`);

@@ -2,37 +2,41 @@
  * `npm run bench`: every measurement side by side in one run on this machine, printed and
  * written to bench/results.md. See bench/README.md.
  *
- *   npm run bench                  the four measurements (about 3 minutes)
- *   npm run bench -- --quick       shorter runs, for checking the harness
- *   npm run bench -- --profile     also CPU-profile the floor and our middleware (bench/profiles/)
+ *   npm run bench                  everything, MemoryStore and Redis (about 10 minutes)
+ *   npm run bench -- --quick       short runs, for checking the harness (or BENCH_QUICK=1);
+ *                                  bench/results.md is left alone
+ *   npm run bench -- --profile     also CPU-profile the signed-in path and a login (bench/profiles/)
+ *   npm run bench -- --profile-only   only the profiles, summarised on stdout
+ *
+ * BENCH_SECONDS, BENCH_ROUNDS (or --seconds, --rounds) set the length and number of the
+ * per-request rounds; BENCH_SESSIONS (e.g. "10,1000,100000") the points of the scaling curve.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { format } from 'prettier';
-import { cookieFootprint, storedSession, storeFootprint } from './footprint.js';
-import { runLoginThroughput } from './login-throughput.js';
-import { runPerRequest } from './per-request.js';
-import type { VariantResult } from './per-request.js';
-import { startOpenIdProvider } from '../src/testing/index.js';
-import { summariseProfiles } from './profile.js';
+import { runBearer } from './bearer.js';
+import { cookieFootprint, storeFootprint } from './footprint.js';
+import type { FootprintRow } from './footprint.js';
+import { runProfiles } from './profile-run.js';
 import type { ProfileSummary } from './profile.js';
+import { startBenchRedis } from './redis.js';
 import { renderResults } from './report.js';
 import type { BenchSettings } from './report.js';
-import { startProvider, startVariant } from './servers.js';
-import type { ProviderHandle, VariantHandle } from './servers.js';
-import { checkSignedIn, cookieFor, signIn } from './sign-in.js';
-import type { Variant } from './variant-server.js';
+import { runScaling } from './scaling.js';
+import { startProvider } from './servers.js';
+import { appOf } from './setup.js';
+import { runStoreSuite } from './store-suite.js';
+import type { StoreSuiteResult } from './store-suite.js';
+import { REDIS_MISSING } from '../test/helpers/redis.js';
 
 const { values: flags } = parseArgs({
   options: {
-    quick: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
     profile: { type: 'boolean', default: false },
     'profile-only': { type: 'boolean', default: false },
-    seconds: { type: 'string' },
-    rounds: { type: 'string' },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS },
   },
 });
 
@@ -45,6 +49,8 @@ const settings: BenchSettings = flags.quick
       logins: 6,
       loginRounds: 1,
       concurrency: 4,
+      scaleRounds: 1,
+      sessionCounts: [10, 1_000, 10_000],
     }
   : {
       connections: 10,
@@ -56,224 +62,91 @@ const settings: BenchSettings = flags.quick
       logins: 12,
       loginRounds: 2,
       concurrency: 4,
+      scaleRounds: 3,
+      sessionCounts: [10, 1_000, 100_000],
     };
 if (flags.seconds !== undefined) settings.seconds = Number(flags.seconds);
 if (flags.rounds !== undefined) settings.rounds = Number(flags.rounds);
-
-/** The variants measured per request, in this order in round 1. */
-const PER_REQUEST = ['bare', 'session', 'ours', 'eoc', 'passport', 'passport-tokens'] as const;
+if (process.env.BENCH_SESSIONS !== undefined) {
+  settings.sessionCounts = process.env.BENCH_SESSIONS.split(',').map(Number);
+}
 
 const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
 };
 
-/**
- * requireBearer() against jose's jwtVerify alone, with the same access token signed by the
- * package's scripted provider (in this process; the apps fetch its keys once).
- */
-async function runBearer(
-  benchProvider: ProviderHandle,
-  settings: BenchSettings,
-): Promise<VariantResult[]> {
-  const provider = await startOpenIdProvider();
-  const children: VariantHandle[] = [];
-  try {
-    const now = Math.floor(Date.now() / 1000);
-    const token = await provider.sign(
-      {
-        iss: provider.issuer,
-        sub: 'alice',
-        aud: 'https://api.bench.example',
-        client_id: 'bench-client',
-        scope: 'orders:read',
-        iat: now,
-        exp: now + 3600,
-        jti: 'bench',
-      },
-      { header: { typ: 'at+jwt' } },
-    );
-    const env = {
-      BENCH_BEARER_ISSUER: provider.issuer,
-      BENCH_BEARER_CLIENT_ID: provider.clientId,
-      BENCH_BEARER_CLIENT_SECRET: provider.clientSecret,
-    };
-    for (const name of ['jose-floor', 'bearer'] as const) {
-      children.push(await startVariant(name, benchProvider, { env }));
-    }
-    return await runPerRequest(
-      children.map((child) => ({
-        name: child.variant,
-        url: child.url,
-        cookie: '',
-        authorization: `Bearer ${token}`,
-        cpu: () => child.cpu(),
-      })),
-      { ...settings, onRun: log },
-    );
-  } finally {
-    for (const child of children) await child.stop();
-    await provider.close();
-  }
-}
-
-/** Seeds the floor with the session our middleware stored, so both parse the same bytes. */
-async function seedFloor(
-  floor: VariantHandle,
-  ours: VariantHandle,
-  oursCookie: string,
-): Promise<string> {
-  const { data } = await storedSession(ours, oursCookie);
-  const { cookie: _cookie, ...content } = data;
-  const response = await fetch(new URL('/__bench/seed', floor.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(content),
-  });
-  await response.arrayBuffer();
-  const [setCookie] = response.headers.getSetCookie();
-  if (response.status !== 200 || setCookie === undefined)
-    throw new Error('could not seed the floor');
-  return setCookie.split(';')[0]!;
-}
-
-async function signInAll(
-  provider: ProviderHandle,
-  apps: readonly VariantHandle[],
-): Promise<Map<Variant, string>> {
-  await provider.setRedirectUris(apps.map((app) => `${app.url}/callback`));
-  const cookies = new Map<Variant, string>();
-  for (const app of apps) {
-    if (app.variant === 'bare' || app.variant === 'session') continue;
-    cookies.set(app.variant, cookieFor(app, await signIn(app)));
-  }
-  return cookies;
-}
-
-/** CPU profiles of the floor and of our middleware under the same load, one after the other. */
-async function profile(provider: ProviderHandle): Promise<ProfileSummary[]> {
-  const dir = fileURLToPath(new URL('./profiles/', import.meta.url));
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}.gitignore`, '*\n');
-  const floor = await startVariant('session', provider, { cpuProfileDir: `${dir}session` });
-  const ours = await startVariant('ours', provider, { cpuProfileDir: `${dir}ours` });
-  const cookies = await signInAll(provider, [floor, ours]);
-  const oursCookie = cookies.get('ours')!;
-  const targets = [
-    { app: floor, cookie: await seedFloor(floor, ours, oursCookie) },
-    { app: ours, cookie: oursCookie },
-  ];
-  for (const { app, cookie } of [...targets, ...targets]) {
-    log(`profiling ${app.variant}`);
-    await new Promise((resolve, reject) => {
-      autocannon(
-        {
-          url: `${app.url}/me`,
-          connections: settings.connections,
-          duration: settings.seconds,
-          headers: { cookie },
-        },
-        (error, result) => (error ? reject(error) : resolve(result)),
-      );
-    });
-  }
-  await floor.stop();
-  await ours.stop();
-  const summaries = [
-    ...(await summariseProfiles(`${dir}session`)).map((p) => ({ ...p, file: `session/${p.file}` })),
-    ...(await summariseProfiles(`${dir}ours`)).map((p) => ({ ...p, file: `ours/${p.file}` })),
-  ];
-  return summaries;
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = loadavg();
   const begin = performance.now();
-  log('starting the provider and the variants');
+  log('starting the provider');
   const provider = await startProvider();
-  const started: VariantHandle[] = [];
+  const redis = flags['profile-only'] ? undefined : await startBenchRedis();
   try {
     if (flags['profile-only']) {
-      const profiles = await profile(provider);
+      const profiles = await runProfiles(provider, settings, log);
       console.log(profiles.map((p) => JSON.stringify(p, null, 2)).join('\n'));
       return;
     }
-    const names: Variant[] = [
-      'bare',
-      'session',
-      'ours',
-      'ours-userinfo',
-      'eoc',
-      'passport',
-      'passport-tokens',
-    ];
-    for (const name of names) started.push(await startVariant(name, provider));
-    const app = (name: Variant): VariantHandle => started.find((a) => a.variant === name)!;
-    log('signing in through each library');
-    const cookies = await signInAll(provider, started);
-    cookies.set('session', await seedFloor(app('session'), app('ours'), cookies.get('ours')!));
-    cookies.set('bare', '');
-    for (const name of PER_REQUEST) {
-      await checkSignedIn(app(name), cookies.get(name)!);
-    }
+    let footprint: FootprintRow[] = [];
+    const memory = await runStoreSuite('memory', provider, {
+      settings,
+      log,
+      withApps: async (apps, cookies) => {
+        log('session footprint');
+        const row = (variant: 'ours' | 'passport' | 'passport-tokens') =>
+          storeFootprint(variant, appOf(apps, variant), cookies.get(appOf(apps, variant))!);
+        footprint = [
+          await row('ours'),
+          await row('passport'),
+          await row('passport-tokens'),
+          await cookieFootprint(
+            'eoc',
+            appOf(apps, 'eoc'),
+            cookies.get(appOf(apps, 'eoc'))!,
+            'appSession',
+          ),
+        ];
+      },
+    });
 
-    log('session footprint');
-    const footprint = [
-      await storeFootprint('ours', app('ours'), cookies.get('ours')!),
-      await storeFootprint('passport', app('passport'), cookies.get('passport')!),
-      await storeFootprint(
-        'passport-tokens',
-        app('passport-tokens'),
-        cookies.get('passport-tokens')!,
-      ),
-      await cookieFootprint('eoc', app('eoc'), cookies.get('eoc')!, 'appSession'),
-    ];
-
-    log('per-request cost');
-    for (const name of PER_REQUEST) await app(name).resetStats();
-    const perRequest = await runPerRequest(
-      PER_REQUEST.map((name) => ({
-        name,
-        url: app(name).url,
-        cookie: cookies.get(name)!,
-        cpu: () => app(name).cpu(),
-      })),
-      { ...settings, onRun: log },
-    );
-    const storeWrites: Record<string, number> = {};
-    for (const name of ['session', 'ours', 'passport', 'passport-tokens'] as const) {
-      storeWrites[name] = (await app(name).stats()).writes;
+    let redisSuite: StoreSuiteResult | undefined;
+    if (redis === undefined) {
+      log(`${REDIS_MISSING}; the Redis tables are left out`);
+    } else {
+      redisSuite = await runStoreSuite('redis', provider, {
+        settings,
+        redis,
+        // The provider's forms cost the same whatever the store: SSO logins show the store's share.
+        loginModes: ['concurrent', 'sso'],
+        log,
+      });
     }
 
     log('API protection: requireBearer() and jwtVerify alone');
-    const bearer = await runBearer(provider, settings);
+    const bearer = await runBearer(provider, settings, log);
 
-    log('login throughput');
-    const logins = await runLoginThroughput(
-      provider,
-      [app('ours'), app('ours-userinfo'), app('eoc'), app('passport')],
-      {
-        rounds: settings.loginRounds,
-        logins: settings.logins,
-        concurrency: settings.concurrency,
-        onRun: log,
-      },
-    );
-    for (const child of started.splice(0)) await child.stop();
+    log('scaling: sessions in the store, providers configured');
+    const scaling = await runScaling(provider, {
+      settings,
+      ...(redis === undefined ? {} : { redis }),
+      log,
+    });
 
-    const profiles = flags.profile ? await profile(provider) : undefined;
+    const profiles: ProfileSummary[] | undefined = flags.profile
+      ? await runProfiles(provider, settings, log)
+      : undefined;
     // Aligned by Prettier so the tables read as well in a terminal as rendered.
     const raw = renderResults({
       settings,
       startedAt,
       loadBefore,
       elapsedSeconds: (performance.now() - begin) / 1000,
-      perRequest,
-      storeWrites,
-      logins,
+      memory,
+      ...(redisSuite === undefined ? {} : { redis: redisSuite }),
       footprint,
       bearer,
+      scaling,
       ...(profiles === undefined ? {} : { profiles }),
     });
     const markdown = await format(raw, {
@@ -285,7 +158,7 @@ async function main(): Promise<void> {
     if (!flags.quick) await writeFile(new URL('./results.md', import.meta.url), markdown);
     log(flags.quick ? 'quick run: bench/results.md left as it was' : 'written to bench/results.md');
   } finally {
-    for (const child of started) await child.stop();
+    await redis?.stop();
     await provider.stop();
   }
 }

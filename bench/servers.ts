@@ -17,6 +17,12 @@ export interface VariantHandle extends ChildHandle {
   resetStats(): Promise<void>;
   /** The child's CPU time so far, microseconds (user + system). */
   cpu(): Promise<number>;
+  /** Starts a CPU profile of the child (the V8 inspector's, from now on). */
+  profileStart(): Promise<void>;
+  /** Stops it and writes it to `file` (a .cpuprofile). */
+  profileStop(file: string): Promise<void>;
+  /** Writes `count` more sessions holding `data` into the child's store. */
+  seed(count: number, data: Record<string, unknown>): Promise<void>;
 }
 
 export async function startProvider(): Promise<ProviderHandle> {
@@ -39,6 +45,10 @@ export interface VariantOptions {
   cpuProfileDir?: string;
   /** More environment for the child (the bearer variants' provider). */
   env?: Record<string, string>;
+  /** The session store: MemoryStore (default) or connect-redis on this Redis URL. */
+  redisUrl?: string;
+  /** Providers `ours` configures (default 1). */
+  providers?: number;
 }
 
 export async function startVariant(
@@ -56,6 +66,10 @@ export async function startVariant(
       BENCH_ISSUER: provider.issuer,
       BENCH_CLIENT_ID: String(provider.info.clientId),
       BENCH_CLIENT_SECRET: String(provider.info.clientSecret),
+      ...(options.redisUrl === undefined
+        ? {}
+        : { BENCH_STORE: 'redis', BENCH_REDIS_URL: options.redisUrl }),
+      ...(options.providers === undefined ? {} : { BENCH_PROVIDERS: String(options.providers) }),
       ...options.env,
     },
   });
@@ -66,6 +80,15 @@ export async function startVariant(
     cpu: () => child.ask<number>('cpu'),
     resetStats: async () => {
       await child.ask('resetStats');
+    },
+    profileStart: async () => {
+      await child.ask('profileStart');
+    },
+    profileStop: async (file) => {
+      await child.ask('profileStop', { file });
+    },
+    seed: async (count, data) => {
+      await child.ask('seed', { count, data });
     },
   };
 }

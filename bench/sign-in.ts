@@ -31,10 +31,19 @@ function redirectOf(response: Response, from: URL, step: string): URL {
   return new URL(location, from);
 }
 
+/** With several providers configured (BENCH_PROVIDERS), the user signs in with the first. */
+const providerPath = (app: ChildHandle): string =>
+  Number(app.info.providers ?? 1) > 1 ? '/p0' : '';
+
+/** The redirect URI to register at the provider for `app`. */
+export function callbackUrl(app: ChildHandle): string {
+  return `${app.url}/callback${providerPath(app)}`;
+}
+
 /** Logs in at `app` and returns its cookie jar, signed in. */
 export async function signIn(app: ChildHandle, options: SignInOptions = {}): Promise<CookieJar> {
   const jar = new CookieJar();
-  const login = new URL('/login', app.url);
+  const login = new URL(`/login${providerPath(app)}`, app.url);
   const authorizationUrl = redirectOf(await get(jar, login), login, 'GET /login');
   const callback = await completeLogin(authorizationUrl, {
     account: options.account ?? 'alice',

@@ -1,11 +1,12 @@
 /**
  * Child process: one variant's Express app on 127.0.0.1, `GET /me` answering `{ sub }` to a
- * signed-in user. Every variant that uses express-session uses the same settings and its
- * MemoryStore, whose writes and touches are counted so a read-only request can be shown to write
- * nothing.
+ * signed-in user. Every variant that uses express-session uses the same settings and the same
+ * store (MemoryStore, or connect-redis with `BENCH_STORE=redis`), whose every call is counted
+ * (bench/stores.ts) so a read-only request can be shown to read once and write nothing.
  *
  * Usage (from bench/servers.ts): `variant-server.ts <variant>`, with BENCH_ISSUER,
- * BENCH_CLIENT_ID and BENCH_CLIENT_SECRET in the environment.
+ * BENCH_CLIENT_ID and BENCH_CLIENT_SECRET in the environment; BENCH_STORE and BENCH_REDIS_URL
+ * choose the store, BENCH_PROVIDERS how many providers `ours` configures (1 by default).
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -18,7 +19,10 @@ import { Strategy } from 'openid-client/passport';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { oauthMiddleware, requireAuth, requireBearer } from '../src/index.js';
-import { serveParent } from './ipc.js';
+import type { OAuthMiddlewareOptions } from '../src/index.js';
+import { createCountedStore } from './stores.js';
+import type { StoreKind } from './stores.js';
+import { serveVariant } from './variant-control.js';
 
 export const VARIANTS = [
   'bare',
@@ -33,18 +37,16 @@ export const VARIANTS = [
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-/** What the store saw since the last reset. */
-export interface StoreStats {
-  writes: number;
-  touches: number;
-  sessions: number;
-}
+export type { StoreStats } from './stores.js';
 
 const variant = process.argv[2] as Variant;
 if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${String(process.argv[2])}`);
 const issuer = process.env.BENCH_ISSUER ?? '';
 const clientId = process.env.BENCH_CLIENT_ID ?? '';
 const clientSecret = process.env.BENCH_CLIENT_SECRET ?? '';
+const storeKind: StoreKind = process.env.BENCH_STORE === 'redis' ? 'redis' : 'memory';
+/** Providers `ours` configures; with more than one, the user signs in with the first. */
+const providerCount = Number(process.env.BENCH_PROVIDERS ?? '1');
 const SCOPE = 'openid profile email';
 /** The API the bearer variants protect. */
 const BEARER_AUDIENCE = 'https://api.bench.example';
@@ -60,19 +62,16 @@ const baseURL = `http://127.0.0.1:${port}`;
 
 // --- express-session, shared settings ----------------------------------------------------------
 
-const store = new session.MemoryStore();
-const stats: StoreStats = { writes: 0, touches: 0, sessions: 0 };
-const rawSessions = (store as unknown as { sessions: Record<string, string> }).sessions;
-const set = store.set.bind(store);
-const touch = store.touch.bind(store);
-store.set = (sid, data, done) => {
-  stats.writes += 1;
-  set(sid, data, done);
-};
-store.touch = (sid, data, done) => {
-  stats.touches += 1;
-  touch(sid, data, done);
-};
+const counted = await createCountedStore(
+  storeKind,
+  process.env.BENCH_REDIS_URL,
+  `bench:${variant}:${process.pid}:`,
+);
+const store = counted.store;
+app.use((req, _res, next) => {
+  if (req.url === '/me') counted.countRequest();
+  next();
+});
 
 function useSession(): void {
   app.use(
@@ -85,13 +84,18 @@ function useSession(): void {
     }),
   );
   // The session exactly as the store holds it, for the footprint and to seed the floor.
-  app.get('/__bench/stored', (req, res) => {
-    const raw = rawSessions[req.sessionID];
-    res.json(
-      raw === undefined
-        ? null
-        : { bytes: Buffer.byteLength(raw), data: JSON.parse(raw) as Record<string, unknown> },
-    );
+  app.get('/__bench/stored', (req, res, next) => {
+    counted
+      .raw(req.sessionID)
+      .then(
+        (raw) =>
+          res.json(
+            raw === undefined
+              ? null
+              : { bytes: Buffer.byteLength(raw), data: JSON.parse(raw) as Record<string, unknown> },
+          ),
+        next,
+      );
   });
 }
 
@@ -173,26 +177,18 @@ async function mount(): Promise<void> {
     case 'ours':
     case 'ours-userinfo':
       useSession();
-      app.use(
-        oauthMiddleware({
-          issuer,
-          clientId,
-          clientSecret,
-          baseURL,
-          scope: SCOPE,
-          fetchUserInfo: variant === 'ours-userinfo',
-          logger: false,
-        }),
-      );
+      app.use(oauthMiddleware(oursOptions(variant === 'ours-userinfo')));
       app.get('/me', requireAuth(), (req, res) => {
         res.json({ sub: req.oauthUser!.sub });
       });
       return;
 
     case 'eoc':
-      // express-openid-connect with its default session: the encrypted, rolling appSession cookie.
+      // express-openid-connect with its default session (the encrypted, rolling appSession
+      // cookie), or with the Redis store when the others use it: it then writes on every request.
       app.use(
         auth({
+          ...(storeKind === 'redis' ? { session: { store: store as never } } : {}),
           issuerBaseURL: issuer,
           baseURL,
           clientID: clientId,
@@ -215,6 +211,20 @@ async function mount(): Promise<void> {
       await mountPassport(variant === 'passport-tokens');
       return;
   }
+}
+
+/**
+ * Our middleware as the README sets it up; with BENCH_PROVIDERS=8, eight providers named p0..p7
+ * (the same local provider each time), the user signing in with p0, to show that the signed-in
+ * request does not pay for the providers it does not use.
+ */
+function oursOptions(fetchUserInfo: boolean): OAuthMiddlewareOptions {
+  const provider = { issuer, clientId, clientSecret, scope: SCOPE, fetchUserInfo };
+  if (providerCount <= 1) return { ...provider, baseURL, logger: false };
+  const providers = Object.fromEntries(
+    Array.from({ length: providerCount }, (_, i) => [`p${i}`, provider]),
+  );
+  return { providers, defaultProvider: 'p0', baseURL, logger: false };
 }
 
 /**
@@ -276,19 +286,4 @@ app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
   res.status(500).json({ code: 'BENCH_ERROR' });
 });
 
-serveParent(port, (name) => {
-  switch (name) {
-    case 'stats':
-      return { ...stats, sessions: Object.keys(rawSessions).length } satisfies StoreStats;
-    case 'cpu': {
-      const { user, system } = process.cpuUsage();
-      return user + system;
-    }
-    case 'resetStats':
-      stats.writes = 0;
-      stats.touches = 0;
-      return null;
-    default:
-      throw new Error(`unknown request ${name}`);
-  }
-});
+serveVariant(port, counted, { store: storeKind, providers: providerCount });

@@ -65,8 +65,10 @@ export function createDispatch(runtime: OAuthRuntime): Dispatch {
 
   return function dispatch(req, res, next) {
     const path = withoutTrailingSlash(req.path);
+    // Lower-cased once per request, not once per route: every request of the app comes here.
+    const lowerPath = path.toLowerCase();
     for (const route of table) {
-      const name = providerSegment(path, route);
+      const name = providerSegment(path, lowerPath, route);
       if (name === undefined) continue;
       if (route.getOnly && req.method !== 'GET' && req.method !== 'HEAD') return false;
       if ('any' in route.handle) {
@@ -92,14 +94,14 @@ function withoutTrailingSlash(path: string): string {
 }
 
 /**
- * Whether `path` is this route: `null` for a match without a provider segment, the decoded
- * provider name for a match with one, `undefined` for no match.
+ * Whether `path` (and `lowerPath`, the same lower-cased) is this route: `null` for a match without
+ * a provider segment, the decoded provider name for a match with one, `undefined` for no match.
  */
-function providerSegment(path: string, route: Route): string | null | undefined {
+function providerSegment(path: string, lowerPath: string, route: Route): string | null | undefined {
   // Route paths match regardless of case, as in Express; a provider name keeps its case.
-  if (!route.withProvider) return path.toLowerCase() === route.path ? null : undefined;
+  if (!route.withProvider) return lowerPath === route.path ? null : undefined;
   const prefix = route.path === '/' ? '/' : `${route.path}/`;
-  if (!path.toLowerCase().startsWith(prefix)) return undefined;
+  if (!lowerPath.startsWith(prefix)) return undefined;
   const segment = path.slice(prefix.length);
   if (segment === '' || segment.includes('/')) return undefined;
   try {
