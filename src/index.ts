@@ -48,6 +48,7 @@ export type {
   OAuthUserProfile,
 } from './options/provider-types.js';
 export type { OAuthClientKey, OAuthClientKeyAlgorithm } from './options/client-keys.js';
+export type { OAuthClientCertificate } from './options/client-certificate.js';
 
 // What the application decides
 export type {

@@ -4,6 +4,7 @@ import {
   ClientSecretPost,
   None,
   PrivateKeyJwt,
+  TlsClientAuth,
 } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { ClientAuth } from 'openid-client';
@@ -64,6 +65,10 @@ export function clientAuthentication(client: ClientCredentials): ClientAuth {
     case 'private_key_jwt':
       if (client.clientKeys === undefined) throw new TypeError('private_key_jwt needs clientKeys');
       return privateKeyJwt(client.clientKeys);
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      // RFC 8705 §2: the certificate on the connection authenticates; the body names the client.
+      return TlsClientAuth();
     case 'none':
       return None();
   }

@@ -94,7 +94,12 @@ export function createOidcProvider(
           { code: 'OAUTH_INVALID_RESPONSE' },
         );
       }
-      verifier = createJwtVerifier(new URL(jwksUri), timedFetch, options.timeout);
+      verifier = createJwtVerifier(
+        new URL(jwksUri),
+        timedFetch,
+        options.timeout,
+        provider.signingAlgorithms,
+      );
     }
     return verifier;
   }
@@ -115,6 +120,8 @@ export function createOidcProvider(
         provider.clientId,
         {
           ...(provider.clientSecret === undefined ? {} : { client_secret: provider.clientSecret }),
+          // RFC 8705 §5: with a client certificate, the provider's mTLS endpoint aliases.
+          ...(provider.clientCertificate === undefined ? {} : { use_mtls_endpoint_aliases: true }),
           [clockTolerance]: options.clockTolerance,
         },
         clientAuthentication(provider),
@@ -204,7 +211,11 @@ export function createOidcProvider(
 
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
       const config = await getConfiguration();
-      checkResponseIssuer(callbackUrl.searchParams, config.serverMetadata());
+      checkResponseIssuer(
+        callbackUrl.searchParams,
+        config.serverMetadata(),
+        provider.requireIssuerParameter,
+      );
       const requestedAt = Date.now();
       const response = await attempt('token', () =>
         authorizationCodeGrant(config, callbackUrl, {
