@@ -67,11 +67,18 @@ async function startFapiProvider(
   main: Listening,
   mtls: Listening,
   redirectUri: string,
+  rs256RedirectUri: string,
 ) {
   const { Provider } = await loadOidcProvider();
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const es256 = await generateKeyPair('ES256', { extractable: true });
+  const rs256 = await generateKeyPair('RS256', { extractable: true });
   const configuration: Configuration = {
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'es256', alg: 'ES256', use: 'sig' }] },
+    jwks: {
+      keys: [
+        { ...(await exportJWK(es256.privateKey)), kid: 'es256', alg: 'ES256', use: 'sig' },
+        { ...(await exportJWK(rs256.privateKey)), kid: 'rs256', alg: 'RS256', use: 'sig' },
+      ],
+    },
     clients: [
       {
         client_id: 'broker',
@@ -82,6 +89,17 @@ async function startFapiProvider(
         tls_client_auth_subject_dn: 'CN=broker',
         tls_client_certificate_bound_access_tokens: true,
         id_token_signed_response_alg: 'ES256',
+      },
+      // The same certificate, but ID tokens signed with RS256, which the profile does not allow.
+      {
+        client_id: 'broker-rs256',
+        redirect_uris: [rs256RedirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: 'CN=broker',
+        tls_client_certificate_bound_access_tokens: true,
+        id_token_signed_response_alg: 'RS256',
       },
     ],
     clientAuthMethods: ['tls_client_auth', 'private_key_jwt'],
@@ -148,6 +166,7 @@ let mtls: Listening;
 let api: Listening;
 let app: TestApp;
 let intruderApp: TestApp;
+let rs256App: TestApp;
 let browserFetch: typeof fetch;
 
 function fapiOptions(issuer: string, certificate: TestCertificate) {
@@ -213,13 +232,20 @@ beforeAll(async () => {
   intruderApp = await startTestApp({
     oauth: () => fapiOptions(main.origin, certs.clients.intruder as TestCertificate),
   });
-  await startFapiProvider(certs, main, mtls, `${app.url}/callback`);
+  rs256App = await startTestApp({
+    oauth: () => ({
+      ...fapiOptions(main.origin, certs.clients.broker as TestCertificate),
+      clientId: 'broker-rs256',
+    }),
+  });
+  await startFapiProvider(certs, main, mtls, `${app.url}/callback`, `${rs256App.url}/callback`);
   mountApi(api, main.origin);
 });
 
 afterAll(async () => {
   await app.close();
   await intruderApp.close();
+  await rs256App.close();
   await Promise.all([main.lifecycle.stop(), mtls.lifecycle.stop(), api.lifecycle.stop()]);
 });
 
@@ -304,6 +330,17 @@ describe("profile: 'fapi2' with tls_client_auth against oidc-provider's FAPI 2.0
     } finally {
       await strangerApp.close();
     }
+  });
+
+  it('refuses an ID token signed with RS256, and writes no session', async () => {
+    const agent = browser(rs256App.url);
+    const callback = await loginThroughProvider(agent, {
+      jar: new CookieJar(),
+      fetch: browserFetch,
+    });
+    expect(callback.status).toBe(502);
+    expect(callback.text).toContain('OAUTH_ID_TOKEN_INVALID');
+    expect((await agent.get('/').expect(200)).body.signedIn).toBe(false);
   });
 
   it('sends the browser to the provider with only client_id and request_uri', async () => {

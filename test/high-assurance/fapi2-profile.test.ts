@@ -4,6 +4,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
+import { checkResponseIssuer } from '../../src/providers/authorization-response.js';
 import { makeSelfSignedCertificate } from '../helpers/certificates.js';
 
 const rsa = () =>
@@ -159,5 +160,21 @@ describe('the profile option itself', () => {
     expect(refusal({ ...plain, allowLoopbackHttpInTests: true }).message).toContain(
       'applies only with profile',
     );
+  });
+});
+
+describe("the RFC 9207 rule under profile: 'fapi2' (§5.3.3.2)", () => {
+  const metadata = { issuer: 'https://bank.example' };
+  const params = (query: string) => new URLSearchParams(query);
+
+  it.each([
+    ['a response without iss, metadata silent, no profile', 'code=c', false, true],
+    ['a response without iss, metadata silent, fapi2', 'code=c', true, false],
+    ['a response with the right iss, fapi2', 'code=c&iss=https%3A%2F%2Fbank.example', true, true],
+    ['a response with another iss, fapi2', 'code=c&iss=https%3A%2F%2Fevil.example', true, false],
+  ])('%s', (_name, query, required, accepted) => {
+    const check = () => checkResponseIssuer(params(query), metadata, required);
+    if (accepted) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ code: 'OAUTH_ISSUER_MISMATCH' }));
   });
 });
