@@ -84,8 +84,11 @@ export function reportClientRejection(
 ): (error: unknown) => never {
   return (error) => {
     if (error instanceof OAuthError && error.code === 'OAUTH_CLIENT_REJECTED') {
+      const credential = provider.tokenEndpointAuthMethod.endsWith('tls_client_auth')
+        ? 'clientCertificate (its subject or registered certificate)'
+        : 'clientSecret';
       logger.error(
-        `provider "${provider.name}" refused the client "${provider.clientId}" (tokenEndpointAuthMethod "${provider.tokenEndpointAuthMethod}"${provider.basicAuthEncoding === 'plain' ? ', basicAuthEncoding "plain"' : ''}): check clientId, clientSecret and tokenEndpointAuthMethod against the provider's registration`,
+        `provider "${provider.name}" refused the client "${provider.clientId}" (tokenEndpointAuthMethod "${provider.tokenEndpointAuthMethod}"${provider.basicAuthEncoding === 'plain' ? ', basicAuthEncoding "plain"' : ''}): check clientId, ${credential} and tokenEndpointAuthMethod against the provider's registration`,
         error,
       );
     }

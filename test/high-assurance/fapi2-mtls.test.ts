@@ -308,7 +308,7 @@ describe("profile: 'fapi2' with tls_client_auth against oidc-provider's FAPI 2.0
     expect(response.status).toBeLessThan(600);
     expect(response.text).not.toMatch(/at .*\.ts:\d+/);
     expect(intruderApp.logs.join('\n')).toContain(
-      'refused the client "broker" (tokenEndpointAuthMethod "tls_client_auth")',
+      'refused the client "broker" (tokenEndpointAuthMethod "tls_client_auth"): check clientId, clientCertificate',
     );
   });
 
