@@ -9,9 +9,6 @@ import { invalid, isRecord, rejectUnknownKeys } from './readers.js';
  * not the certificate's, or a CA bundle that does not parse is a setup mistake.
  */
 
-/** PEM text or its bytes. */
-type Pem = string | Buffer;
-
 /**
  * The client certificate presented on every connection to the provider (and, through
  * `req.oauth.fetch()`, to resource servers), with its private key.
@@ -28,14 +25,14 @@ type Pem = string | Buffer;
  */
 export interface OAuthClientCertificate {
   /** The client certificate, PEM; intermediate certificates may follow it in the same text. */
-  readonly cert: Pem;
+  readonly cert: string | Buffer;
   /** Its private key: PEM (PKCS#8, PKCS#1 or SEC1, unencrypted) or a private `KeyObject`. */
-  readonly key: Pem | KeyObject;
+  readonly key: string | Buffer | KeyObject;
   /**
    * The CA certificates that issued the provider's (and resource servers') TLS certificates,
    * PEM; default: Node's bundled root certificates.
    */
-  readonly ca?: Pem | readonly Pem[];
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
 
 /** The certificate after validation, ready for a TLS connection; internal. */
