@@ -4,6 +4,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
+import { checkMetadataTransport } from '../../src/providers/plain-http.js';
 import { makeSelfSignedCertificate } from '../helpers/certificates.js';
 
 const alice = makeSelfSignedCertificate('alice');
@@ -83,5 +84,24 @@ describe('clientCertificate is checked at creation', () => {
     expect(() =>
       oauthMiddleware({ ...base, clientCertificate: { cert: alice.cert, key: alice.key } }),
     ).not.toThrow();
+  });
+});
+
+describe('the mTLS endpoint aliases obey the https rule of the metadata (RFC 8705 §5)', () => {
+  const metadata = (alias: string) => ({
+    issuer: 'https://op.example',
+    token_endpoint: 'https://op.example/token',
+    mtls_endpoint_aliases: { token_endpoint: alias },
+  });
+
+  it.each([
+    ['an https alias', 'https://mtls.op.example/token', true],
+    ['an http alias on loopback', 'http://127.0.0.1:4000/token', true],
+    ['an http alias off loopback', 'http://mtls.op.example/token', false],
+    ['an alias that is not a URL', 'not a url', false],
+  ])('%s', (_name, alias, accepted) => {
+    const check = () => checkMetadataTransport(metadata(alias), false);
+    if (accepted) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ code: 'OAUTH_INVALID_RESPONSE' }));
   });
 });
