@@ -14,7 +14,13 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oauthMiddleware, OAuthError, requireBearer } from '../../src/index.js';
+import {
+  oauthMiddleware,
+  OAuthError,
+  requireBearer,
+  subscribeOAuthEvents,
+} from '../../src/index.js';
+import type { OAuthProviderRequestEvent } from '../../src/index.js';
 import { makeSelfSignedCertificate, makeTestCertificates } from '../helpers/certificates.js';
 import type { TestCertificate, TestCertificates } from '../helpers/certificates.js';
 import { startTestApp } from '../helpers/app.js';
@@ -251,13 +257,27 @@ afterAll(async () => {
 
 describe("profile: 'fapi2' with tls_client_auth against oidc-provider's FAPI 2.0 profile", () => {
   it('signs in with the certificate, through the mTLS endpoint aliases, and calls the API with a certificate-bound token', async () => {
+    const requests: OAuthProviderRequestEvent[] = [];
+    const stop = subscribeOAuthEvents((event, payload) => {
+      if (event === 'providerRequest') requests.push(payload as OAuthProviderRequestEvent);
+    });
     const agent = browser(app.url);
     const callback = await loginThroughProvider(agent, {
       jar: new CookieJar(),
       fetch: browserFetch,
-    });
+    }).finally(stop);
     expect(callback.status, callback.text).toBe(303);
     expect((await agent.get('/me').expect(200)).body.sub).toBe('alice');
+    // Events and health() know the aliases for what they are.
+    const ours = requests.filter((request) => request.url.startsWith(mtls.origin));
+    expect(
+      ours.map((request) => [request.url.slice(mtls.origin.length), request.endpoint]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['/request', 'par'],
+        ['/token', 'token'],
+      ]),
+    );
     // PAR and the token request went to the aliases, never to the browser-facing server.
     expect(mtls.paths).toEqual(expect.arrayContaining(['/request', '/token']));
     expect(main.paths).not.toContain('/token');
