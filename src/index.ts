@@ -53,6 +53,7 @@ export type {
   OAuthTenantOptions,
   OAuthTenantProviders,
 } from './options/tenant-types.js';
+export type { OAuthClientCertificate } from './options/client-certificate.js';
 
 // What the application decides
 export type {

@@ -52,10 +52,16 @@ export class ProviderObserver {
 
   /** Records the endpoints the metadata names, so each request is told apart by its URL. */
   learn(metadata: Readonly<Record<string, unknown>>, discovered = true): void {
-    for (const [field, kind] of Object.entries(METADATA_ENDPOINTS)) {
-      const value = metadata[field];
-      if (typeof value === 'string' && URL.canParse(value))
-        this.#endpoints.set(safeUrl(value), kind);
+    // RFC 8705 §5: with a client certificate the package calls the mTLS aliases instead.
+    const aliases = metadata.mtls_endpoint_aliases;
+    const sources =
+      typeof aliases === 'object' && aliases !== null ? [metadata, aliases] : [metadata];
+    for (const source of sources as Readonly<Record<string, unknown>>[]) {
+      for (const [field, kind] of Object.entries(METADATA_ENDPOINTS)) {
+        const value = source[field];
+        if (typeof value === 'string' && URL.canParse(value))
+          this.#endpoints.set(safeUrl(value), kind);
+      }
     }
     if (discovered) this.discoveredAt = Date.now();
   }

@@ -56,6 +56,11 @@ export class ClientKeySet {
     this.#keys = keys;
   }
 
+  /** Every key's algorithm, newest first. */
+  get algorithms(): readonly OAuthClientKeyAlgorithm[] {
+    return this.#keys.map((key) => key.alg);
+  }
+
   /** The algorithm the newest key signs with. */
   get alg(): OAuthClientKeyAlgorithm {
     return (this.#keys[0] as CheckedKey).alg;

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { OAuthAdapter, OAuthProviderHttp } from '../providers/adapter.js';
+import type { OAuthClientCertificate } from './client-certificate.js';
 import type { OAuthClientKey } from './client-keys.js';
 import type { OAuthAllowRules } from './policy-types.js';
 import type { OAuthFetch } from './types.js';
@@ -102,14 +103,36 @@ interface OAuthProviderCommon {
    * introspection). Default `'client_secret_basic'` with a `clientSecret`, `'private_key_jwt'`
    * with a `clientPrivateKey`, `'none'` (a public client, protected by PKCE) with neither.
    * `'private_key_jwt'` signs a client assertion with `clientPrivateKey` (no shared secret, as
-   * FAPI 2.0 asks); `'client_secret_jwt'` signs one with `clientSecret`.
+   * FAPI 2.0 asks); `'client_secret_jwt'` signs one with `clientSecret`. `'tls_client_auth'`
+   * (a certificate issued by a CA the provider trusts) and `'self_signed_tls_client_auth'` (a
+   * certificate registered with the provider) authenticate with `clientCertificate` on the TLS
+   * connection itself; `'tls_client_auth'` is the default with a `clientCertificate` alone.
    *
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
    * @see https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+   * @see https://www.rfc-editor.org/rfc/rfc8705#section-2
    */
   tokenEndpointAuthMethod?:
-    'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+    | 'client_secret_basic'
+    | 'client_secret_post'
+    | 'client_secret_jwt'
+    | 'private_key_jwt'
+    | 'tls_client_auth'
+    | 'self_signed_tls_client_auth'
+    | 'none';
+  /**
+   * The client's TLS certificate and key (RFC 8705), presented on every connection to the
+   * provider (discovery, PAR, token, refresh, userinfo, revocation, introspection, JWKS) and to
+   * resource servers through `req.oauth.fetch()`; the provider's `mtls_endpoint_aliases` are
+   * used when its metadata has them. Needed by `tls_client_auth` and
+   * `self_signed_tls_client_auth`; with `private_key_jwt` it still makes certificate-bound
+   * access tokens (RFC 8705 §3) possible. Checked at creation: the certificate must parse and the
+   * key must be its own.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8705
+   */
+  clientCertificate?: OAuthClientCertificate;
   /**
    * The client's private key for `private_key_jwt` (and signed request objects): a private JWK,
    * a PKCS#8 PEM string, a `KeyObject`, or `{ key, alg, kid }`; RS256, PS256 or ES256. Several
@@ -216,6 +239,22 @@ export interface OAuthOidcProvider extends OAuthProviderCommon {
    * @see https://www.rfc-editor.org/rfc/rfc9449#section-8
    */
   dpop?: boolean;
+  /**
+   * A security profile enforced when the middleware is created. `'fapi2'`: the FAPI 2.0
+   * Security Profile for clients: `private_key_jwt` or mTLS client authentication and no client
+   * secret, pushed authorization requests, sender-constrained tokens (`dpop: true` or a
+   * `clientCertificate`), PS256 or ES256 only, RFC 9207 `iss` required in every authorization
+   * response, and an https issuer. Each weaker setting throws a `TypeError` naming the rule and
+   * its section of the profile (see docs/high-assurance.md).
+   *
+   * @see https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.3
+   */
+  profile?: 'fapi2';
+  /**
+   * With `profile: 'fapi2'`: accept an `http://` issuer on loopback, which the profile refuses.
+   * For test suites only; default `false`.
+   */
+  allowLoopbackHttpInTests?: boolean;
 }
 
 /** A plain OAuth 2.0 provider with explicit endpoints and no ID token. */

@@ -1,8 +1,11 @@
 import type { Request } from 'express';
 import type { OAuthAdapter } from '../providers/adapter.js';
 import { readAuthorizationParams } from './authorization-params.js';
+import { readClientCertificate } from './client-certificate.js';
+import type { ResolvedClientCertificate } from './client-certificate.js';
 import { readClientKeys } from './client-keys.js';
 import type { ClientKeySet } from './client-keys.js';
+import { applyFapi2Profile } from './fapi2-profile.js';
 import { readAllow } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type {
@@ -29,7 +32,13 @@ import {
 
 /** How a confidential or public client authenticates at the token endpoint. */
 export type TokenEndpointAuthMethod =
-  'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
+  | 'none';
 
 interface ResolvedCommon {
   readonly name: string;
@@ -53,6 +62,8 @@ export interface ResolvedClientCredentials {
   readonly basicAuthEncoding: 'form-urlencoded' | 'plain';
   /** For `private_key_jwt` and signed request objects. */
   readonly clientKeys: ClientKeySet | undefined;
+  /** For mTLS: client authentication and certificate-bound tokens (RFC 8705). */
+  readonly clientCertificate?: ResolvedClientCertificate | undefined;
 }
 
 export type ResolvedQuirks = Required<OAuthQuirks>;
@@ -71,6 +82,10 @@ export interface ResolvedOidcProvider extends ResolvedClient {
   readonly requestObjects: boolean;
   /** Sender-constrained tokens (RFC 9449). */
   readonly dpop: boolean;
+  /** `profile: 'fapi2'`: every authorization response must carry RFC 9207 `iss`. */
+  readonly requireIssuerParameter: boolean;
+  /** `profile: 'fapi2'`: the algorithms ID and logout tokens may be signed with. */
+  readonly signingAlgorithms: readonly string[] | undefined;
 }
 
 export interface ResolvedOAuth2Provider extends ResolvedClient {
@@ -107,6 +122,7 @@ const CLIENT_KEYS = [
   'allowInsecureHttp',
   'allow',
   'clientPrivateKey',
+  'clientCertificate',
   'fetch',
 ] as const;
 const OIDC_KEYS = [
@@ -117,6 +133,8 @@ const OIDC_KEYS = [
   'pushedAuthorizationRequests',
   'requestObjects',
   'dpop',
+  'profile',
+  'allowLoopbackHttpInTests',
   ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOidcProvider)[];
 const OAUTH2_KEYS = [
@@ -225,8 +243,13 @@ const AUTH_METHODS = [
   'client_secret_post',
   'client_secret_jwt',
   'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
   'none',
 ] as const;
+
+/** The methods that authenticate with the TLS client certificate (RFC 8705 §2). */
+const TLS_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 
 /** The methods that sign or send the shared secret, and so need `clientSecret`. */
 const SECRET_METHODS: readonly string[] = [
@@ -242,9 +265,19 @@ function readClient(
 ): ResolvedClient {
   const clientSecret = readOptionalString(`${prefix}clientSecret`, input.clientSecret);
   const clientKeys = readClientKeys(`${prefix}clientPrivateKey`, input.clientPrivateKey);
+  const clientCertificate = readClientCertificate(
+    `${prefix}clientCertificate`,
+    input.clientCertificate,
+  );
   const method =
     input.tokenEndpointAuthMethod ??
-    (clientSecret ? 'client_secret_basic' : clientKeys ? 'private_key_jwt' : 'none');
+    (clientSecret
+      ? 'client_secret_basic'
+      : clientKeys
+        ? 'private_key_jwt'
+        : clientCertificate
+          ? 'tls_client_auth'
+          : 'none');
   if (!(AUTH_METHODS as readonly unknown[]).includes(method)) {
     throw invalid(
       `${prefix}tokenEndpointAuthMethod`,
@@ -263,6 +296,12 @@ function readClient(
       'with tokenEndpointAuthMethod "private_key_jwt": the key that signs the client assertion',
     );
   }
+  if (TLS_METHODS.includes(method as string) && clientCertificate === undefined) {
+    throw missing(
+      `${prefix}clientCertificate`,
+      `with tokenEndpointAuthMethod "${String(method)}": { cert, key } of the certificate the provider knows the client by`,
+    );
+  }
   const quirks = readQuirks(prefix, input.quirks);
   return {
     ...common,
@@ -271,6 +310,7 @@ function readClient(
     tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
     basicAuthEncoding: quirks.basicAuthEncoding,
     clientKeys,
+    clientCertificate,
     quirks,
   };
 }
@@ -372,7 +412,7 @@ export function resolveProviderOptions(
   if (type !== 'oidc') throw invalid(`${prefix}type`, '"oidc", "oauth2" or "custom"');
   rejectUnknownKeys(input, OIDC_KEYS, prefix);
   const common = readCommon(name, prefix, input, redirectUri, 'openid profile email');
-  return {
+  return applyFapi2Profile(prefix, input, {
     ...readClient(prefix, input, common),
     kind: 'oidc',
     issuer: readEndpoint(`${prefix}issuer`, input.issuer, common.allowInsecureHttp),
@@ -392,5 +432,7 @@ export function resolveProviderOptions(
           ),
     requestObjects: readRequestObjects(prefix, input),
     dpop: readBoolean(`${prefix}dpop`, input.dpop, false),
-  };
+    requireIssuerParameter: false,
+    signingAlgorithms: undefined,
+  });
 }

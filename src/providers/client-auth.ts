@@ -4,6 +4,7 @@ import {
   ClientSecretPost,
   None,
   PrivateKeyJwt,
+  TlsClientAuth,
 } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { ClientAuth } from 'openid-client';
@@ -64,6 +65,10 @@ export function clientAuthentication(client: ClientCredentials): ClientAuth {
     case 'private_key_jwt':
       if (client.clientKeys === undefined) throw new TypeError('private_key_jwt needs clientKeys');
       return privateKeyJwt(client.clientKeys);
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      // RFC 8705 §2: the certificate on the connection authenticates; the body names the client.
+      return TlsClientAuth();
     case 'none':
       return None();
   }
@@ -79,8 +84,11 @@ export function reportClientRejection(
 ): (error: unknown) => never {
   return (error) => {
     if (error instanceof OAuthError && error.code === 'OAUTH_CLIENT_REJECTED') {
+      const credential = provider.tokenEndpointAuthMethod.endsWith('tls_client_auth')
+        ? 'clientCertificate (its subject or registered certificate)'
+        : 'clientSecret';
       logger.error(
-        `provider "${provider.name}" refused the client "${provider.clientId}" (tokenEndpointAuthMethod "${provider.tokenEndpointAuthMethod}"${provider.basicAuthEncoding === 'plain' ? ', basicAuthEncoding "plain"' : ''}): check clientId, clientSecret and tokenEndpointAuthMethod against the provider's registration`,
+        `provider "${provider.name}" refused the client "${provider.clientId}" (tokenEndpointAuthMethod "${provider.tokenEndpointAuthMethod}"${provider.basicAuthEncoding === 'plain' ? ', basicAuthEncoding "plain"' : ''}): check clientId, ${credential} and tokenEndpointAuthMethod against the provider's registration`,
         error,
       );
     }

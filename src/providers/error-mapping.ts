@@ -70,7 +70,9 @@ function coded(
 }
 
 function isTokenOperation(operation: ProviderOperation): boolean {
-  return operation === 'token' || operation === 'refresh';
+  // 'authorize' reaches the provider only with a pushed request, which authenticates the client
+  // as the token endpoint does (RFC 9126 §2.1).
+  return operation === 'token' || operation === 'refresh' || operation === 'authorize';
 }
 
 /** A provider's answer with an HTTP status and, maybe, an OAuth `error` body. */

@@ -70,6 +70,7 @@ export function createJwtVerifier(
   jwksUri: URL,
   fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
   timeout: number,
+  algorithms: readonly string[] = ALGORITHMS,
 ): JwtVerifier {
   const jwks = createRemoteJWKSet(jwksUri, {
     timeoutDuration: timeout,
@@ -80,7 +81,7 @@ export function createJwtVerifier(
   return async (jwt, refuse) => {
     let payload: Uint8Array;
     try {
-      ({ payload } = await compactVerify(jwt, key, { algorithms: ALGORITHMS }));
+      ({ payload } = await compactVerify(jwt, key, { algorithms: [...algorithms] }));
     } catch (error) {
       throw verificationFailure(error, refuse);
     }

@@ -96,7 +96,12 @@ export function createOidcProvider(
           { code: 'OAUTH_INVALID_RESPONSE' },
         );
       }
-      verifier = createJwtVerifier(new URL(jwksUri), timedFetch, options.timeout);
+      verifier = createJwtVerifier(
+        new URL(jwksUri),
+        timedFetch,
+        options.timeout,
+        provider.signingAlgorithms,
+      );
     }
     return verifier;
   }
@@ -117,6 +122,8 @@ export function createOidcProvider(
         provider.clientId,
         {
           ...(provider.clientSecret === undefined ? {} : { client_secret: provider.clientSecret }),
+          // RFC 8705 §5: with a client certificate, the provider's mTLS endpoint aliases.
+          ...(provider.clientCertificate === undefined ? {} : { use_mtls_endpoint_aliases: true }),
           [clockTolerance]: options.clockTolerance,
         },
         clientAuthentication(provider),
@@ -235,7 +242,11 @@ export function createOidcProvider(
 
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
       const config = await getConfiguration();
-      checkResponseIssuer(callbackUrl.searchParams, config.serverMetadata());
+      checkResponseIssuer(
+        callbackUrl.searchParams,
+        config.serverMetadata(),
+        provider.requireIssuerParameter,
+      );
       // RFC 9449 §5: the sign-in's own key, made for this exchange and kept with its tokens.
       const dpopKey = provider.dpop ? await createDpopKey(config.serverMetadata()) : undefined;
       const dpop = await dpopOptions(config, { tokenType: 'bearer', dpopKey });

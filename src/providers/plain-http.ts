@@ -47,6 +47,11 @@ export function checkMetadataTransport(
   allowInsecureHttp: boolean,
 ): void {
   for (const [name, value] of Object.entries(metadata)) {
+    // RFC 8705 §5: the mTLS endpoint aliases obey the same rule as the endpoints they stand for.
+    if (name === 'mtls_endpoint_aliases' && typeof value === 'object' && value !== null) {
+      checkMetadataTransport(value as Readonly<Record<string, unknown>>, allowInsecureHttp);
+      continue;
+    }
     if (typeof value !== 'string' || !(name.endsWith('_endpoint') || name.endsWith('_uri'))) {
       continue;
     }

@@ -4,6 +4,7 @@ import { ProviderObserver } from '../observability/provider-observer.js';
 import type { ResolvedProvider, ResolvedQuirks } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { OAuthFetch } from '../options/types.js';
+import { withClientCertificate } from './mtls-fetch.js';
 import { refusePlainHttp } from './plain-http.js';
 import { shapeTokenRequest, shapeTokenResponse } from './token-shape.js';
 
@@ -27,7 +28,11 @@ export function providerTransport(
   options: ResolvedOptions,
   provider: ResolvedProvider,
 ): { fetch: OAuthFetch | undefined; observer: ProviderObserver } {
-  return { fetch: provider.fetch ?? options.fetch, observer: new ProviderObserver(provider.name) };
+  const certificate = provider.kind === 'custom' ? undefined : provider.clientCertificate;
+  return {
+    fetch: withClientCertificate(certificate, provider.fetch ?? options.fetch),
+    observer: new ProviderObserver(provider.name),
+  };
 }
 
 /** The one place a provider request leaves the process. */

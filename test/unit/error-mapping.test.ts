@@ -117,6 +117,12 @@ const TABLE: [string, () => unknown, ProviderOperation, OAuthErrorCode][] = [
     'OAUTH_CLIENT_REJECTED',
   ],
   [
+    'invalid_client (401) at the pushed authorization request endpoint',
+    () => bodyError(401, 'invalid_client'),
+    'authorize',
+    'OAUTH_CLIENT_REJECTED',
+  ],
+  [
     'unauthorized_client at refresh',
     () => bodyError(400, 'unauthorized_client'),
     'refresh',

@@ -89,7 +89,7 @@ describe('options', () => {
   });
 
   it('rejects an unknown token endpoint auth method', () => {
-    expect(create({ ...valid, tokenEndpointAuthMethod: 'tls_client_auth' })).toThrow(
+    expect(create({ ...valid, tokenEndpointAuthMethod: 'attest_jwt_client_auth' })).toThrow(
       '"options.tokenEndpointAuthMethod" must be',
     );
   });

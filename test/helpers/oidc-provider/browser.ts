@@ -12,6 +12,8 @@ export interface CompleteLoginOptions {
   consent?: 'approve' | 'deny';
   /** Provider cookies to send and update; reuse across calls to test SSO. */
   jar?: CookieJar;
+  /** The browser's `fetch`; default the global one (one that trusts a test CA, for https). */
+  fetch?: typeof fetch;
 }
 
 /** Enough for login + consent + their resumes, with room for an unexpected extra hop. */
@@ -50,7 +52,7 @@ export async function completeLogin(
   let loginSubmitted = false;
 
   for (let hop = 0; hop < MAX_HOPS; hop++) {
-    const { response, body } = await send(next, jar);
+    const { response, body } = await send(next, jar, options.fetch);
     const location = redirectTarget(response, next.url);
     if (location !== undefined) {
       if (isBackToClient(location)) return location;
@@ -115,13 +117,14 @@ export async function completeLogout(
 async function send(
   request: PendingRequest,
   jar: CookieJar,
+  fetchImpl: typeof fetch = fetch,
 ): Promise<{ response: Response; body: string }> {
   const headers = new Headers();
   const cookie = jar.header(request.url);
   if (cookie !== undefined) headers.set('cookie', cookie);
   let body: URLSearchParams | undefined;
   if (request.form !== undefined) body = new URLSearchParams(request.form);
-  const response = await fetch(request.url, {
+  const response = await fetchImpl(request.url, {
     method: request.method,
     headers,
     body,
