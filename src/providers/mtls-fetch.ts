@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
 import type { ResolvedClientCertificate } from '../options/client-certificate.js';
 import type { OAuthFetch } from '../options/types.js';
 
@@ -13,14 +13,22 @@ import type { OAuthFetch } from '../options/types.js';
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-2
  */
 
+// undici takes about 100 ms to load: only applications with a client certificate pay for it,
+// on their first provider request.
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = (): Promise<typeof Undici> => (undici ??= import('undici'));
+
 /** One connection pool per certificate, shared by every request that presents it. */
-const agents = new WeakMap<ResolvedClientCertificate, Agent>();
+const agents = new WeakMap<ResolvedClientCertificate, Undici.Agent>();
 
 /** The undici dispatcher that presents `certificate` on each TLS connection it opens. */
-export function certificateDispatcher(certificate: ResolvedClientCertificate): Agent {
+async function certificateDispatcher(
+  certificate: ResolvedClientCertificate,
+): Promise<Undici.Agent> {
   let agent = agents.get(certificate);
   if (agent === undefined) {
-    agent = new Agent({
+    const { Agent: UndiciAgent } = await loadUndici();
+    agent = new UndiciAgent({
       connect: {
         cert: certificate.cert,
         key: certificate.key,
@@ -41,12 +49,13 @@ export function withClientCertificate(
   userFetch: OAuthFetch | undefined,
 ): OAuthFetch | undefined {
   if (certificate === undefined) return userFetch;
-  const dispatcher = certificateDispatcher(certificate);
   return async (url, init) => {
+    const dispatcher = await certificateDispatcher(certificate);
     // `dispatcher` is undici's extension of RequestInit, which Node's types do not declare.
     const request = { ...init, dispatcher } as unknown as RequestInit;
     if (userFetch !== undefined) return userFetch(url, request);
     // undici's Response has the Fetch API's shape; its types differ from Node's global ones.
+    const { fetch: undiciFetch } = await loadUndici();
     return (await undiciFetch(
       url,
       request as Parameters<typeof undiciFetch>[1],
