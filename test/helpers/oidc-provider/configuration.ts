@@ -53,7 +53,12 @@ export async function buildConfiguration(
   return {
     adapter: createAdapter(store),
     findAccount: (_ctx, sub) => findAccountIn(accounts, sub),
-    jwks: { keys: [await generateSigningKey()] },
+    jwks: {
+      keys: [
+        await generateSigningKey(),
+        ...(options.fapi2 === true ? [await generateSigningKey('ES256')] : []),
+      ],
+    },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: STANDARD_CLAIMS,
     conformIdTokenClaims: options.conformIdTokenClaims ?? false,
@@ -75,6 +80,7 @@ export async function buildConfiguration(
       Grant: 14 * DAY,
     },
     features: {
+      ...(options.fapi2 === true ? { fapi: { enabled: true, profile: '2.0' } } : {}),
       devInteractions: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
@@ -137,14 +143,14 @@ function findAccountIn(
   return { accountId: sub, claims: () => ({ ...claims, sub }) };
 }
 
-async function generateSigningKey(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+async function generateSigningKey(alg: 'RS256' | 'ES256' = 'RS256'): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = await exportJWK(privateKey);
   return {
     ...jwk,
-    kty: 'RSA',
+    kty: alg === 'RS256' ? 'RSA' : 'EC',
     kid: `test-${randomBytes(6).toString('hex')}`,
-    alg: 'RS256',
+    alg,
     use: 'sig',
   };
 }

@@ -60,6 +60,12 @@ export interface TestProviderOptions {
    * tokens are RFC 9068 JWTs signed RS256. Default none (a `resource` parameter is refused).
    */
   resourceServers?: Record<string, { scope: string }>;
+  /**
+   * oidc-provider's FAPI 2.0 Security Profile (`features.fapi`, profile `2.0`), with an ES256
+   * signing key beside the RS256 one for clients registered with `id_token_signed_response_alg:
+   * 'ES256'` (default false).
+   */
+  fapi2?: boolean;
 }
 
 export interface RecordedRequest {

@@ -1,0 +1,153 @@
+/**
+ * The whole FAPI 2.0 sign-in with DPoP, behind a load balancer: `profile: 'fapi2'` with
+ * private_key_jwt (ES256), pushed authorization requests (required by the provider), PKCE and
+ * DPoP-bound tokens, against oidc-provider's FAPI 2.0 profile. Two app instances share their
+ * sessions in one Redis: the user signs in through A, and B calls a DPoP-protected API
+ * (requireBearer() on a third server) through req.oauth.fetch() with the key A made.
+ */
+import type { RequestHandler } from 'express';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import type { JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBearer } from '../../src/index.js';
+import { startTestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
+import { pathOf } from '../helpers/login.js';
+import { completeLogin, startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
+import type { TestProvider } from '../helpers/oidc-provider.js';
+import {
+  LoadBalancedBrowser,
+  requireRedis,
+  sessionIdOf,
+  startRedis,
+  startRedisApp,
+} from '../helpers/redis.js';
+import type { RedisServer, RedisTestApp } from '../helpers/redis.js';
+
+const hasRedis = await requireRedis();
+
+/** The load balancer's public URL: the one baseURL of both instances. Nothing listens there. */
+const PUBLIC_URL = 'http://localhost:8080';
+const PREFIX = 'fapi:';
+const API = 'https://orders.api.example.test';
+
+const handler =
+  (fn: (...args: Parameters<RequestHandler>) => Promise<void>): RequestHandler =>
+  (req, res, next) => {
+    fn(req, res, next).catch(next);
+  };
+
+describe.skipIf(!hasRedis)("profile: 'fapi2' with DPoP, two instances on one Redis", () => {
+  let redis: RedisServer;
+  let op: TestProvider;
+  let api: TestApp;
+  let a: RedisTestApp;
+  let b: RedisTestApp;
+
+  beforeAll(async () => {
+    redis = (await startRedis())!;
+    const client = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = { ...(await exportJWK(client.publicKey)), alg: 'ES256', kid: 'broker-1' };
+    const privateJwk = { ...(await exportJWK(client.privateKey)), alg: 'ES256', kid: 'broker-1' };
+    op = await startTestProvider({
+      fapi2: true,
+      requirePushedAuthorizationRequests: true,
+      resourceServers: { [API]: { scope: 'orders:read' } },
+      clients: [
+        {
+          client_id: 'broker',
+          redirect_uris: [`${PUBLIC_URL}/callback`],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'ES256',
+          id_token_signed_response_alg: 'ES256',
+          dpop_bound_access_tokens: true,
+          jwks: { keys: [publicJwk] },
+        },
+      ],
+    });
+    // The API: another service, which checks the proof and the token's binding to its key.
+    api = await startTestApp({
+      oauth: () => ({
+        issuer: op.issuer,
+        clientId: TEST_CLIENT.client_id,
+        clientSecret: TEST_CLIENT.client_secret,
+      }),
+      routes: (express) => {
+        express.get(
+          '/v1/orders',
+          requireBearer({ audience: API, scopes: 'orders:read', dpop: { required: true } }),
+          (req, res) => {
+            res.json({ sub: req.oauthUser?.sub, cnf: req.oauthUser?.claims.cnf });
+          },
+        );
+      },
+    });
+    const instance = (): Promise<RedisTestApp> =>
+      startRedisApp({
+        redisUrl: redis.url,
+        prefix: PREFIX,
+        oauth: () => ({
+          issuer: op.issuer,
+          clientId: 'broker',
+          clientPrivateKey: privateJwk,
+          profile: 'fapi2',
+          // The test provider is plain http on loopback; the profile refuses that otherwise.
+          allowLoopbackHttpInTests: true,
+          dpop: true,
+          baseURL: PUBLIC_URL,
+          scope: 'openid email orders:read',
+          authorizationParams: { resource: API },
+          timeout: 5_000,
+        }),
+        routes: (express) => {
+          express.get(
+            '/call-api',
+            handler(async (req, res) => {
+              const answer = await req.oauth.fetch(`${api.url}/v1/orders`, { resource: API });
+              res.status(answer.status).json(await answer.json());
+            }),
+          );
+        },
+      });
+    a = await instance();
+    b = await instance();
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await api?.close();
+    await op?.close();
+    await redis?.stop();
+  });
+
+  it('signs in through A with PAR, private_key_jwt and DPoP, and calls the API through B', async () => {
+    const browser = new LoadBalancedBrowser();
+    op.resetCounts();
+    const login = await browser.get(a, '/login');
+    expect(login.status).toBe(303);
+    // RFC 9126 §4: the browser carries only the client and the pushed request's handle.
+    const authorization = new URL(login.headers.location as string);
+    expect([...authorization.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    expect(op.count('/request')).toBe(1);
+    const callback = await completeLogin(authorization.href);
+    // RFC 9207: the FAPI 2.0 profile makes the provider name itself in the response.
+    expect(callback.searchParams.get('iss')).toBe(op.issuer);
+    const landed = await browser.get(a, pathOf(callback));
+    expect(landed.status, landed.text).toBe(303);
+
+    const sid = sessionIdOf(browser.cookie('connect.sid'))!;
+    const stored = JSON.parse((await b.sessions.client.get(`${PREFIX}${sid}`))!) as {
+      oauth: { tokens: { tokenType: string; dpopKey: { jwk: JWK } } };
+    };
+    expect(stored.oauth.tokens.tokenType).toBe('dpop');
+    const { kty, crv, x, y } = stored.oauth.tokens.dpopKey.jwk;
+    const jkt = await calculateJwkThumbprint({ kty, crv, x, y } as JWK, 'sha256');
+
+    const onB = await browser.get(b, '/call-api');
+    expect(onB.status, onB.text).toBe(200);
+    expect(onB.body).toEqual({ sub: 'alice', cnf: { jkt } });
+  });
+});
