@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from './options/resolve.js';
 import { routeUrl } from './options/routes.js';
+import { IssuerCache } from './providers/issuer-cache.js';
 import { ProviderRegistry } from './providers/registry.js';
 import type { OAuthRefreshLock } from './refresh/locks.js';
 import { RefreshCoordinator } from './refresh/single-flight.js';
@@ -8,6 +9,8 @@ import { RefreshCoordinator } from './refresh/single-flight.js';
 export interface OAuthRuntime {
   readonly options: ResolvedOptions;
   readonly providers: ProviderRegistry;
+  /** Discovery metadata and keys per issuer, shared by every tenant's providers. */
+  readonly issuers: IssuerCache;
   readonly refresher: RefreshCoordinator;
   /** One refresh at a time across instances sharing the session store. */
   readonly refreshLock: OAuthRefreshLock;
@@ -26,9 +29,14 @@ export function createRuntime(
   shared?: { readonly runtime: OAuthRuntime; readonly tenant: string },
 ): OAuthRuntime {
   const { login } = options.routes;
+  // Bounded like the tenants it serves: one issuer per configured provider, or per cached tenant.
+  const issuers =
+    shared?.runtime.issuers ??
+    new IssuerCache(Math.max(options.providers.size, options.tenants?.cacheSize ?? 0, 1));
   return {
     options,
-    providers: new ProviderRegistry(options),
+    providers: new ProviderRegistry(options, issuers),
+    issuers,
     refresher: shared?.runtime.refresher ?? new RefreshCoordinator(),
     refreshLock: shared?.runtime.refreshLock ?? options.refreshLock,
     loginPath: login === false ? undefined : new URL(routeUrl(options.baseURL, login)).pathname,

@@ -2,6 +2,7 @@ import { compactVerify, createRemoteJWKSet, customFetch, errors } from 'jose';
 import type { FlattenedJWSInput, JWSHeaderParameters } from 'jose';
 import { OAuthError } from '../errors.js';
 import { toOAuthError } from './error-mapping.js';
+import type { RemoteKeySet } from './issuer-cache.js';
 
 /** Asymmetric algorithms only: a symmetric one would let the client secret sign tokens. */
 export const ALGORITHMS = [
@@ -20,6 +21,22 @@ export const ALGORITHMS = [
 
 /** Builds the error of a token that failed verification, from the package's own reason. */
 export type JwtRefusal = (reason: string, cause?: unknown) => OAuthError;
+
+/**
+ * The provider's published keys (its `jwks_uri`), fetched with its transport and timeout. A key
+ * it does not hold makes it fetch again at once (no cool-down).
+ */
+export function createKeySet(
+  jwksUri: URL,
+  fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
+  timeout: number,
+): RemoteKeySet {
+  return createRemoteJWKSet(jwksUri, {
+    timeoutDuration: timeout,
+    cooldownDuration: 0,
+    [customFetch]: fetchImpl,
+  });
+}
 
 /** Verifies a compact JWS against the provider's keys; resolves to its JSON payload. */
 export type JwtVerifier = (jwt: string, refuse: JwtRefusal) => Promise<Record<string, unknown>>;
@@ -67,16 +84,9 @@ export function verificationFailure(error: unknown, refuse: JwtRefusal): OAuthEr
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Signing
  */
 export function createJwtVerifier(
-  jwksUri: URL,
-  fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
-  timeout: number,
+  jwks: RemoteKeySet,
   algorithms: readonly string[] = ALGORITHMS,
 ): JwtVerifier {
-  const jwks = createRemoteJWKSet(jwksUri, {
-    timeoutDuration: timeout,
-    cooldownDuration: 0,
-    [customFetch]: fetchImpl,
-  });
   const key = (header: JWSHeaderParameters, token: FlattenedJWSInput) => jwks(header, token);
   return async (jwt, refuse) => {
     let payload: Uint8Array;

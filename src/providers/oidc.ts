@@ -1,5 +1,7 @@
 import {
   allowInsecureRequests,
+  Configuration,
+  None,
   authorizationCodeGrant,
   buildAuthorizationUrl,
   buildAuthorizationUrlWithJAR,
@@ -12,7 +14,7 @@ import {
   fetchUserInfo,
   refreshTokenGrant,
 } from 'openid-client';
-import type { Configuration, DPoPOptions, IDToken, TokenEndpointResponse } from 'openid-client';
+import type { DPoPOptions, IDToken, TokenEndpointResponse } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { ResolvedOidcProvider } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
@@ -27,7 +29,9 @@ import type { OAuthProviderClient, OAuthResourceServer } from './client.js';
 import { libraryCause } from './error-chain.js';
 import { attempt } from './error-mapping.js';
 import { issuedTokens } from './issued-tokens.js';
-import { createJwtVerifier } from './jwt-verifier.js';
+import { issuerKey } from './issuer-cache.js';
+import type { IssuerCache } from './issuer-cache.js';
+import { createJwtVerifier, createKeySet } from './jwt-verifier.js';
 import type { JwtRefusal, JwtVerifier } from './jwt-verifier.js';
 import { checkLogoutClaims } from './logout-token.js';
 import { checkMetadataTransport } from './plain-http.js';
@@ -72,6 +76,7 @@ function refuseMissingIdToken(error: unknown): never {
 export function createOidcProvider(
   options: ResolvedOptions,
   provider: ResolvedOidcProvider,
+  issuers: IssuerCache,
 ): OAuthProviderClient {
   const { name } = provider;
   const usesNonce = provider.scope.split(' ').includes('openid');
@@ -84,6 +89,8 @@ export function createOidcProvider(
     ...providerTransport(options, provider),
   };
   const timedFetch = createTimedFetch(http);
+  /** The application's own `fetch`, which with the certificate names the transport. */
+  const userFetch = provider.fetch ?? options.fetch;
   const clientRejected = reportClientRejection(options.logger, provider);
 
   /** The JWKS-backed signature check, created once the metadata names the JWKS. */
@@ -96,12 +103,11 @@ export function createOidcProvider(
           { code: 'OAUTH_INVALID_RESPONSE' },
         );
       }
-      verifier = createJwtVerifier(
-        new URL(jwksUri),
-        timedFetch,
-        options.timeout,
-        provider.signingAlgorithms,
+      const url = new URL(jwksUri);
+      const keySet = issuers.keySet(issuerKey(url, provider, userFetch, options.timeout), () =>
+        createKeySet(url, timedFetch, options.timeout),
       );
+      verifier = createJwtVerifier(keySet, provider.signingAlgorithms);
     }
     return verifier;
   }
@@ -117,23 +123,42 @@ export function createOidcProvider(
   // document is not cached either, so a corrected one is picked up on the next request.
   function getConfiguration(): Promise<Configuration> {
     configuration ??= attempt('discovery', async () => {
-      const config = await discovery(
-        provider.issuer,
-        provider.clientId,
-        {
-          ...(provider.clientSecret === undefined ? {} : { client_secret: provider.clientSecret }),
-          // RFC 8705 §5: with a client certificate, the provider's mTLS endpoint aliases.
-          ...(provider.clientCertificate === undefined ? {} : { use_mtls_endpoint_aliases: true }),
-          [clockTolerance]: options.clockTolerance,
-        },
-        clientAuthentication(provider),
-        {
-          execute: provider.issuer.protocol === 'http:' ? [allowInsecureRequests] : [],
-          timeout: options.timeout / 1000,
-          [customFetch]: createProviderFetch({ ...http, quirks: provider.quirks }),
+      const providerFetch = createProviderFetch({ ...http, quirks: provider.quirks });
+      const clientMetadata = {
+        ...(provider.clientSecret === undefined ? {} : { client_secret: provider.clientSecret }),
+        // RFC 8705 §5: with a client certificate, the provider's mTLS endpoint aliases.
+        ...(provider.clientCertificate === undefined ? {} : { use_mtls_endpoint_aliases: true }),
+        [clockTolerance]: options.clockTolerance,
+      };
+      // openid-client discovers (and checks the document names this issuer) once per issuer;
+      // every other provider of the same issuer and transport, in any tenant, reuses it.
+      const metadata = await issuers.metadata(
+        issuerKey(provider.issuer, provider, userFetch, options.timeout),
+        async () => {
+          const discovered = await discovery(
+            provider.issuer,
+            provider.clientId,
+            clientMetadata,
+            None(),
+            {
+              execute: provider.issuer.protocol === 'http:' ? [allowInsecureRequests] : [],
+              timeout: options.timeout / 1000,
+              [customFetch]: providerFetch,
+            },
+          );
+          checkMetadataTransport(discovered.serverMetadata(), provider.allowInsecureHttp);
+          return discovered.serverMetadata();
         },
       );
-      checkMetadataTransport(config.serverMetadata(), provider.allowInsecureHttp);
+      const config = new Configuration(
+        metadata,
+        provider.clientId,
+        clientMetadata,
+        clientAuthentication(provider),
+      );
+      if (provider.issuer.protocol === 'http:') allowInsecureRequests(config);
+      config.timeout = options.timeout / 1000;
+      config[customFetch] = providerFetch;
       http.observer.learn(config.serverMetadata());
       return config;
     });

@@ -2,6 +2,7 @@ import { OAuthError } from '../errors.js';
 import type { ResolvedProvider } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { OAuthProviderClient } from './client.js';
+import type { IssuerCache } from './issuer-cache.js';
 import { createCustomProvider } from './custom.js';
 import { createOAuth2Provider } from './oauth2.js';
 import { createOidcProvider } from './oidc.js';
@@ -10,10 +11,11 @@ import { createOidcProvider } from './oidc.js';
 function createProviderClient(
   options: ResolvedOptions,
   provider: ResolvedProvider,
+  issuers: IssuerCache,
 ): OAuthProviderClient {
   switch (provider.kind) {
     case 'oidc':
-      return createOidcProvider(options, provider);
+      return createOidcProvider(options, provider, issuers);
     case 'oauth2':
       return createOAuth2Provider(options, provider);
     case 'custom':
@@ -29,11 +31,12 @@ export class ProviderRegistry {
   readonly #clients: ReadonlyMap<string, OAuthProviderClient>;
   readonly #default: string | undefined;
 
-  constructor(options: ResolvedOptions) {
+  /** `issuers` is shared by every tenant's registry, so an issuer is discovered once. */
+  constructor(options: ResolvedOptions, issuers: IssuerCache) {
     this.#clients = new Map(
       [...options.providers].map(([name, settings]) => [
         name,
-        createProviderClient(options, settings),
+        createProviderClient(options, settings, issuers),
       ]),
     );
     this.#default = options.defaultProvider;
