@@ -133,6 +133,7 @@ async function mount(): Promise<void> {
         clientId: process.env.BENCH_BEARER_CLIENT_ID ?? '',
         clientSecret: process.env.BENCH_BEARER_CLIENT_SECRET ?? '',
         baseURL: `http://127.0.0.1`,
+        secret: 'bench-session-secret-that-is-long-enough',
         logger: false,
       });
       app.get(
@@ -179,6 +180,7 @@ async function mount(): Promise<void> {
           clientId,
           clientSecret,
           baseURL,
+          secret: 'bench-session-secret-that-is-long-enough',
           scope: SCOPE,
           fetchUserInfo: variant === 'ours-userinfo',
           logger: false,

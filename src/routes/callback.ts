@@ -8,31 +8,32 @@ import { decideSignIn } from '../policy/sign-in-decision.js';
 import { checkDeliveredAcr } from '../policy/step-up.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
 import { establishSession, readAuthentication } from '../session/sign-in.js';
-import { saveSession } from '../session/store.js';
-import { takeTransaction } from '../session/transactions.js';
+import { pendingLoginSettings, takePendingLogin } from '../session/pending-login-cookie.js';
 import type { OAuthTransaction } from '../session/transactions.js';
 import { parseCallbackQuery } from './callback-query.js';
 import { handleError } from './handle-error.js';
 
-/** The pending login this callback completes, taken out of the session before it is checked. */
-function takePendingLogin(
+/** The pending login this callback completes, taken out of its cookie before it is checked. */
+async function takeCallbackLogin(
+  runtime: OAuthRuntime,
   req: Request,
+  res: Response,
   state: string | null,
-  maxTransactions: number,
-): OAuthTransaction {
+): Promise<OAuthTransaction> {
+  const { maxTransactions } = runtime.options;
   if (state === null || state === '') {
     throw new OAuthError('the callback carries no "state"; start the login again', {
       code: 'OAUTH_STATE_MISSING',
     });
   }
   // Delete the transaction before validating it, so a replayed callback cannot reuse it.
-  const taken = takeTransaction(req, state);
+  const taken = await takePendingLogin(pendingLoginSettings(runtime.options), req, res, state);
   if (taken.found) return taken.transaction;
-  // Nothing in the session changes here: a forged callback (or an error response carrying a
-  // foreign state) must not log anyone out.
+  // Nothing in the session changes here, nor is the store written: a forged callback (or an
+  // error response carrying a foreign state) must not log anyone out, nor cost anything.
   if (taken.dropped) {
     throw new OAuthError(
-      `the callback "state" belongs to a login dropped because more than ${maxTransactions} were started in this browser session (maxTransactions)`,
+      `the callback "state" belongs to a login dropped because more than ${maxTransactions} were started in this browser (maxTransactions)`,
       { code: 'OAUTH_STATE_MISMATCH', cause: { droppedBy: 'maxTransactions', maxTransactions } },
     );
   }
@@ -111,7 +112,7 @@ async function completeCallback(
   const state = query.get('state');
   let transaction: OAuthTransaction;
   try {
-    transaction = takePendingLogin(req, state, runtime.options.maxTransactions);
+    transaction = await takeCallbackLogin(runtime, req, res, state);
   } catch (error) {
     if (!isReloadWhileSignedIn(error, req)) throw error;
     // A signed-in user who reloads the callback (or comes back to it through history) has
@@ -135,8 +136,7 @@ async function completeCallback(
       durationMs: performance.now() - started,
     }));
   } catch (error) {
-    // The consumed transaction must stay consumed even though the login failed.
-    await saveSession(req).catch(() => undefined);
+    // The consumed pending login is already cleared in the browser: nothing to write to the store.
     if (transaction.silent === true && isSilentRefusal(error)) {
       // A silent login the provider cannot complete without the user: back where they were
       // going, still signed out, and no second attempt in this browser session.

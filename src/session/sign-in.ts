@@ -1,22 +1,14 @@
 import type { Request } from 'express';
 import type { OAuthTokens } from './tokens.js';
-import type { OAuthTransaction } from './transactions.js';
 import { regenerateSession, saveSession } from './store.js';
 import type { OAuthUser } from './user.js';
 
 /**
  * What the middleware keeps in `req.session.oauth`, and the sign-in it holds. The files of
  * session/ are the only ones that read or write the session, so every rule about it
- * (regeneration, single-use transactions, what a signed-in session holds) lives there.
+ * (regeneration, what a signed-in session holds; pending logins live in cookies) lives there.
  */
 export interface OAuthSessionData {
-  /** Pending logins keyed by their `state`, so several tabs can each log in at once. */
-  transactions?: Record<string, OAuthTransaction>;
-  /**
-   * States of pending logins that `maxTransactions` pushed out (the newest few), so their
-   * callback can say why it failed rather than look like a forged one.
-   */
-  droppedStates?: string[];
   /** The signed-in user; absent until a callback completes and after logout. */
   user?: OAuthUser;
   /** The signed-in user's tokens; present exactly when `user` is. */
@@ -62,14 +54,13 @@ export function readAuthentication(req: Request): OAuthAuthentication | undefine
 
 /**
  * Signs the user in: a new session id (so an id planted before login is worthless), the user and
- * tokens, and the other tabs' pending logins carried over; then saved before the redirect.
+ * tokens; then saved before the redirect. (Other tabs' pending logins are cookies: they stay.)
  */
 export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
   now = Date.now(),
 ): Promise<void> {
-  const pending = sessionData(req)?.transactions;
   await regenerateSession(req);
   const next: OAuthSessionData = {
     user: authentication.user,
@@ -82,7 +73,6 @@ export async function establishSession(
   if (typeof sessionExpiry === 'number' && Number.isFinite(sessionExpiry)) {
     next.sessionEndsAt = sessionExpiry * 1000;
   }
-  if (pending !== undefined && Object.keys(pending).length > 0) next.transactions = pending;
   req.session.oauth = next;
   await saveSession(req);
 }
@@ -100,11 +90,11 @@ export async function updateAuthentication(
   await saveSession(req);
 }
 
-/** Forgets the signed-in user but keeps the session (and its pending logins). */
+/** Forgets the signed-in user but keeps the session. */
 export async function clearAuthentication(req: Request): Promise<void> {
   const stored = sessionData(req);
   if (stored?.user === undefined && stored?.tokens === undefined) return;
-  req.session.oauth = stored.transactions ? { transactions: stored.transactions } : {};
+  req.session.oauth = {};
   await saveSession(req);
 }
 

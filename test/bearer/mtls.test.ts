@@ -16,6 +16,7 @@ import { oauthMiddleware, requireBearer } from '../../src/index.js';
 import { AUDIENCE, signAccessToken } from './harness.js';
 import { startScriptedProvider } from '../helpers/scripted-provider.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtls-'));
 
@@ -123,6 +124,7 @@ beforeAll(async () => {
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   app.use(
     oauthMiddleware({
+      secret: TEST_SECRET,
       issuer: provider.issuer,
       clientId: provider.clientId,
       clientSecret: provider.clientSecret,

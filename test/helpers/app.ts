@@ -8,8 +8,16 @@ import type { CookieOptions, Store } from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
 
-/** Options without baseURL, for each form the middleware accepts. */
-type WithoutBaseURL<T> = T extends unknown ? Omit<T, 'baseURL'> & { baseURL?: string } : never;
+/** Options without baseURL (and secret), for each form the middleware accepts. */
+type WithoutBaseURL<T> = T extends unknown
+  ? Omit<T, 'baseURL' | 'secret'> & { baseURL?: string; secret?: string | readonly string[] }
+  : never;
+
+/**
+ * The secret of every fixture app, as instances behind one load balancer share it (and the same
+ * value as express-session's, as the README's quick start does).
+ */
+export const TEST_SECRET = 'test-session-secret-that-is-long-enough';
 
 /** The Express app under test, on a free loopback port. */
 export interface TestApp {
@@ -63,7 +71,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     app.use(
       session({
         ...(options.store === undefined ? {} : { store: options.store }),
-        secret: 'test-session-secret-that-is-long-enough',
+        secret: TEST_SECRET,
         resave: false,
         saveUninitialized: false,
         cookie: options.cookie ?? { httpOnly: true, sameSite: 'lax' },
@@ -72,6 +80,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   }
   const oauth = options.oauth(url);
   const router = oauthMiddleware({
+    secret: TEST_SECRET,
     logger: {
       warn: (message) => logs.push(`warn: ${message}`),
       error: (message, error) => logs.push(`error: ${message} ${String(error)}`),
@@ -114,6 +123,12 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       await req.oauth.login({ returnTo: '/from-custom', authorizationParams: { prompt: 'login' } });
     }),
   );
+  // The application's own use of the session (a cart, a preference): a session that exists before
+  // any login, as the one an attacker would plant (session fixation).
+  app.get('/remember', (req, res) => {
+    Object.assign(req.session, { remembered: true });
+    res.json({ id: req.sessionID });
+  });
   app.post(
     '/local-logout',
     handler(async (req, res) => {
