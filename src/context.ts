@@ -141,7 +141,13 @@ export class OAuthContext {
       );
       if (!refused || !isReplayable(request.body)) return error.response;
       // The API no longer accepts a token the session still trusted: renew it, try once more.
-      if (target === undefined) await expireAccessToken(this.#req, first.token.accessToken);
+      if (target === undefined) {
+        await expireAccessToken(
+          this.#req,
+          first.token.accessToken,
+          this.#runtime.options.secretKeys,
+        );
+      }
       const second = await this.#token(target, first.token.accessToken);
       try {
         return await this.#send(second, url, request);
@@ -226,7 +232,8 @@ export class OAuthContext {
    * provider's own browser session is left to the logout route.
    */
   async logout(): Promise<void> {
-    const signIn = readAuthentication(this.#req);
+    // Decrypted before the session goes: the tokens are revoked after it.
+    const signIn = await readAuthentication(this.#req, this.#runtime.options.secretKeys);
     await destroySession(this.#req);
     this.#req.oauthUser = undefined;
     // A user who just logged out is not signed straight back in by a silent login.

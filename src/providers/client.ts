@@ -39,8 +39,11 @@ export interface OAuthProviderClient {
     state: string,
     transaction: OAuthTransaction,
   ): Promise<OAuthAuthentication>;
-  /** Whether these tokens can be renewed without the user: a refresh token, or an adapter's refresh(). */
-  canRefresh(tokens: OAuthTokens): boolean;
+  /**
+   * Whether a sign-in can be renewed without the user: it has a refresh token (`hasRefreshToken`,
+   * known without decrypting the tokens), or the adapter has a refresh().
+   */
+  canRefresh(hasRefreshToken: boolean): boolean;
   /** Renews the tokens; rejects with an OAuthError (`OAUTH_SUBJECT_MISMATCH`, `OAUTH_INVALID_GRANT`, ...). */
   refresh(
     authentication: OAuthAuthentication,

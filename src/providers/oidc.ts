@@ -238,7 +238,7 @@ export function createOidcProvider(
       };
     },
 
-    canRefresh: (tokens) => tokens.refreshToken !== undefined,
+    canRefresh: (hasRefreshToken) => hasRefreshToken,
 
     async refresh(authentication, parameters): Promise<OAuthAuthentication> {
       const refreshToken = authentication.tokens.refreshToken;

@@ -7,7 +7,7 @@ import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
 import { checkDeliveredAcr } from '../policy/step-up.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
-import { establishSession, readAuthentication } from '../session/sign-in.js';
+import { establishSession, readSignIn } from '../session/sign-in.js';
 import { pendingLoginSettings, takePendingLogin } from '../session/pending-login-cookie.js';
 import type { OAuthTransaction } from '../session/transactions.js';
 import { parseCallbackQuery } from './callback-query.js';
@@ -88,11 +88,11 @@ function isSilentRefusal(error: unknown): boolean {
 }
 
 /** A spent or unknown `state` in a browser whose session already holds a signed-in user. */
-function isReloadWhileSignedIn(error: unknown, req: Request): boolean {
+function isReloadWhileSignedIn(error: unknown, req: Request, runtime: OAuthRuntime): boolean {
   return (
     error instanceof OAuthError &&
     (error.code === 'OAUTH_NO_TRANSACTION' || error.code === 'OAUTH_STATE_MISMATCH') &&
-    readAuthentication(req) !== undefined &&
+    readSignIn(req, runtime.options.secretKeys) !== undefined &&
     req.accepts(['json', 'html']) === 'html'
   );
 }
@@ -114,7 +114,7 @@ async function completeCallback(
   try {
     transaction = await takeCallbackLogin(runtime, req, res, state);
   } catch (error) {
-    if (!isReloadWhileSignedIn(error, req)) throw error;
+    if (!isReloadWhileSignedIn(error, req, runtime)) throw error;
     // A signed-in user who reloads the callback (or comes back to it through history) has
     // nothing to fix: send them on, and change nothing in the session.
     res.setHeader('Cache-Control', 'no-store');
@@ -129,7 +129,7 @@ async function completeCallback(
     const validated = await provider.completeLogin(callbackUrl, state as string, transaction);
     checkDeliveredAcr(transaction.acr, validated.user);
     const authentication = await decideSignIn(runtime, provider, req, validated);
-    await establishSession(req, authentication);
+    await establishSession(req, authentication, runtime.options.secretKeys);
     await indexForBackchannelLogout(runtime, req, authentication);
     publish('loginSuccess', () => ({
       provider: provider.name,

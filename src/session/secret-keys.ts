@@ -82,9 +82,19 @@ export interface SecretKeys {
    * else (tampered, truncated, sealed for another purpose or with a secret no longer configured).
    */
   open(purpose: SealPurpose, sealed: string): Promise<unknown>;
+  /**
+   * Whether `sealed` names one of the configured keys for `purpose`, without decrypting anything:
+   * its protected header is one of the few this app writes. A value sealed with a retired secret
+   * is known to be unreadable before any request needs it.
+   */
+  sealedWithKnownKey(purpose: SealPurpose, sealed: string): boolean;
 }
 
 const encoder = new TextEncoder();
+
+function protectedHeader(kid: string): string {
+  return Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid })).toString('base64url');
+}
 const decoder = new TextDecoder();
 
 export function createSecretKeys(secrets: readonly string[]): SecretKeys {
@@ -96,6 +106,11 @@ export function createSecretKeys(secrets: readonly string[]): SecretKeys {
     );
   }
   const keysFor = (purpose: SealPurpose): readonly DerivedKey[] => keys.get(purpose) ?? [];
+  // The protected header is the same for every value one key seals: its encoded form names it.
+  const headers = new Map<SealPurpose, ReadonlySet<string>>();
+  for (const [purpose, derived] of keys) {
+    headers.set(purpose, new Set(derived.map((key) => protectedHeader(key.id))));
+  }
   return {
     async seal(purpose, payload) {
       const [current] = keysFor(purpose);
@@ -103,6 +118,10 @@ export function createSecretKeys(secrets: readonly string[]): SecretKeys {
       return new CompactEncrypt(encoder.encode(JSON.stringify(payload)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: current.id })
         .encrypt(current.key);
+    },
+    sealedWithKnownKey(purpose, sealed) {
+      const end = sealed.indexOf('.');
+      return end > 0 && (headers.get(purpose)?.has(sealed.slice(0, end)) ?? false);
     },
     async open(purpose, sealed) {
       if (typeof sealed !== 'string' || sealed.length > MAX_SEALED_LENGTH) return undefined;

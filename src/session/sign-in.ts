@@ -1,4 +1,7 @@
 import type { Request } from 'express';
+import { openTokens, sealTokens, summarizeTokens } from './sealed-tokens.js';
+import type { OAuthStoredTokens, TokenSummary } from './sealed-tokens.js';
+import type { SecretKeys } from './secret-keys.js';
 import type { OAuthTokens } from './tokens.js';
 import { regenerateSession, saveSession } from './store.js';
 import type { OAuthUser } from './user.js';
@@ -11,8 +14,11 @@ import type { OAuthUser } from './user.js';
 export interface OAuthSessionData {
   /** The signed-in user; absent until a callback completes and after logout. */
   user?: OAuthUser;
-  /** The signed-in user's tokens; present exactly when `user` is. */
-  tokens?: OAuthTokens;
+  /**
+   * The signed-in user's tokens, encrypted with the configured `secret` (only their expiry in
+   * clear); present exactly when `user` is. `req.oauth` hands them out decrypted.
+   */
+  tokens?: OAuthStoredTokens;
   /** Epoch milliseconds of the sign-in, for `absoluteDuration`. */
   signedInAt?: number;
   /** Epoch milliseconds of the provider's `session_expiry`, when it sent one. */
@@ -22,7 +28,7 @@ export interface OAuthSessionData {
   /** A step-up was tried since the last sign-in: a second shortfall is refused, not retried. */
   stepUpTried?: boolean;
   /** Access tokens for other APIs (RFC 8707), keyed by resource and scope; never the refresh token. */
-  resourceTokens?: Record<string, OAuthTokens>;
+  resourceTokens?: Record<string, OAuthStoredTokens>;
 }
 
 /** A signed-in session. */
@@ -37,19 +43,40 @@ export function sessionData(req: Request): OAuthSessionData | undefined {
   return typeof value === 'object' && value !== null ? (value as OAuthSessionData) : undefined;
 }
 
-/** The signed-in user and tokens, when the session holds a well-formed sign-in. */
-export function readAuthentication(req: Request): OAuthAuthentication | undefined {
+/** A signed-in session as every request reads it: the user, and of the tokens only their expiry. */
+export interface SignInSummary {
+  readonly user: OAuthUser;
+  readonly tokens: TokenSummary;
+}
+
+/**
+ * The signed-in user and the clear part of the tokens, without decrypting anything; undefined
+ * also when the tokens were sealed with a secret no longer configured: such a session proves
+ * nothing.
+ */
+export function readSignIn(req: Request, keys: SecretKeys): SignInSummary | undefined {
   const stored = sessionData(req);
   const user = stored?.user;
-  const tokens = stored?.tokens;
-  if (
-    typeof user?.sub !== 'string' ||
-    typeof user.provider !== 'string' ||
-    typeof tokens?.accessToken !== 'string'
-  ) {
+  const tokens = summarizeTokens(keys, stored?.tokens);
+  if (typeof user?.sub !== 'string' || typeof user.provider !== 'string' || tokens === undefined) {
     return undefined;
   }
   return { user, tokens };
+}
+
+/**
+ * The signed-in user and the decrypted tokens, for the handlers that send or renew them; undefined
+ * without a well-formed sign-in, or when the tokens cannot be decrypted (sealed with a secret no
+ * longer configured): such a session proves nothing.
+ */
+export async function readAuthentication(
+  req: Request,
+  keys: SecretKeys,
+): Promise<OAuthAuthentication | undefined> {
+  const signIn = readSignIn(req, keys);
+  if (signIn === undefined) return undefined;
+  const tokens = await openTokens(keys, sessionData(req)?.tokens);
+  return tokens === undefined ? undefined : { user: signIn.user, tokens };
 }
 
 /**
@@ -59,12 +86,15 @@ export function readAuthentication(req: Request): OAuthAuthentication | undefine
 export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
+  keys: SecretKeys,
   now = Date.now(),
 ): Promise<void> {
+  // Sealed first: nothing may fail between the regeneration and the save.
+  const tokens = await sealTokens(keys, authentication.tokens);
   await regenerateSession(req);
   const next: OAuthSessionData = {
     user: authentication.user,
-    tokens: authentication.tokens,
+    tokens,
     signedInAt: now,
     lastSeenAt: now,
   };
@@ -81,11 +111,13 @@ export async function establishSession(
 export async function updateAuthentication(
   req: Request,
   authentication: OAuthAuthentication,
+  keys: SecretKeys,
 ): Promise<void> {
+  const tokens = await sealTokens(keys, authentication.tokens);
   req.session.oauth = {
     ...sessionData(req),
     user: authentication.user,
-    tokens: authentication.tokens,
+    tokens,
   };
   await saveSession(req);
 }
@@ -138,10 +170,14 @@ export function markStepUp(req: Request, tried: boolean): void {
 }
 
 /** A token obtained for another API, when the session holds one under that key. */
-export function readResourceToken(req: Request, key: string): OAuthTokens | undefined {
+export async function readResourceToken(
+  req: Request,
+  key: string,
+  keys: SecretKeys,
+): Promise<OAuthTokens | undefined> {
   const tokens = sessionData(req)?.resourceTokens;
   const token = tokens !== undefined && Object.hasOwn(tokens, key) ? tokens[key] : undefined;
-  return typeof token?.accessToken === 'string' ? token : undefined;
+  return token === undefined ? undefined : openTokens(keys, token);
 }
 
 /**
@@ -153,20 +189,23 @@ export async function storeResourceToken(
   key: string,
   token: OAuthTokens,
   refreshToken: string | undefined,
+  keys: SecretKeys,
 ): Promise<void> {
   const stored = sessionData(req) ?? {};
-  const { refreshToken: _spent, ...tokens } = stored.tokens ?? ({} as OAuthTokens);
+  const current = await openTokens(keys, stored.tokens);
+  let tokens: OAuthStoredTokens | undefined;
+  if (current !== undefined) {
+    const { refreshToken: _spent, ...rest } = current;
+    tokens = await sealTokens(keys, {
+      ...rest,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+    });
+  }
+  const sealed = await sealTokens(keys, token);
   req.session.oauth = {
     ...stored,
-    ...(stored.tokens === undefined
-      ? {}
-      : {
-          tokens: {
-            ...tokens,
-            ...(refreshToken === undefined ? {} : { refreshToken }),
-          } as OAuthTokens,
-        }),
-    resourceTokens: { ...stored.resourceTokens, [key]: token },
+    ...(tokens === undefined ? {} : { tokens }),
+    resourceTokens: { ...stored.resourceTokens, [key]: sealed },
   };
   await saveSession(req);
 }
@@ -175,9 +214,15 @@ export async function storeResourceToken(
  * Marks the session's access token as expired (an API refused it), so the next use renews it;
  * only while it is still that token. Saved at once: the renewal reads the session again.
  */
-export async function expireAccessToken(req: Request, accessToken: string): Promise<void> {
+export async function expireAccessToken(
+  req: Request,
+  accessToken: string,
+  keys: SecretKeys,
+): Promise<void> {
   const stored = sessionData(req);
-  if (stored?.tokens?.accessToken !== accessToken) return;
+  if (stored?.tokens === undefined) return;
+  if ((await openTokens(keys, stored.tokens))?.accessToken !== accessToken) return;
+  // Only the clear expiry changes: it wins over the sealed one when the tokens are opened.
   req.session.oauth = { ...stored, tokens: { ...stored.tokens, expiresAt: Date.now() - 1 } };
   await saveSession(req);
 }

@@ -7,6 +7,8 @@ import session from 'express-session';
 import type { CookieOptions, Store } from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
+import { openTokens } from '../../src/session/sealed-tokens.js';
+import { createSecretKeys } from '../../src/session/secret-keys.js';
 
 /** Options without baseURL (and secret), for each form the middleware accepts. */
 type WithoutBaseURL<T> = T extends unknown
@@ -111,10 +113,30 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       res.json(await req.oauth.fetchUserInfo());
     }),
   );
+  // The session as the tests inspect it: the tokens decrypted (they are sealed at rest), and the
+  // stored form itself under `raw`.
+  const keys = createSecretKeys(
+    typeof oauth.secret === 'string' ? [oauth.secret] : (oauth.secret ?? [TEST_SECRET]),
+  );
   app.get(
     '/session',
     handler(async (req, res) => {
-      res.json({ id: req.sessionID, oauth: req.session.oauth ?? null });
+      const raw = req.session.oauth;
+      if (raw === undefined) {
+        res.json({ id: req.sessionID, oauth: null });
+        return;
+      }
+      const { tokens, resourceTokens, ...rest } = raw;
+      const opened: Record<string, unknown> = { ...rest };
+      if (tokens !== undefined) opened.tokens = await openTokens(keys, tokens);
+      if (resourceTokens !== undefined) {
+        opened.resourceTokens = Object.fromEntries(
+          await Promise.all(
+            Object.entries(resourceTokens).map(async ([k, v]) => [k, await openTokens(keys, v)]),
+          ),
+        );
+      }
+      res.json({ id: req.sessionID, oauth: opened, raw });
     }),
   );
   app.get(
