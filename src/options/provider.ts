@@ -69,6 +69,8 @@ export interface ResolvedOidcProvider extends ResolvedClient {
   /** `undefined`: as the provider's metadata requires. */
   readonly pushedAuthorizationRequests: boolean | undefined;
   readonly requestObjects: boolean;
+  /** `undefined`: as the provider's metadata offers. */
+  readonly responseMode: 'query' | 'form_post' | undefined;
 }
 
 export interface ResolvedOAuth2Provider extends ResolvedClient {
@@ -114,6 +116,7 @@ const OIDC_KEYS = [
   'verifyIdTokenSignature',
   'pushedAuthorizationRequests',
   'requestObjects',
+  'responseMode',
   ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOidcProvider)[];
 const OAUTH2_KEYS = [
@@ -388,5 +391,11 @@ export function resolveProviderOptions(
             false,
           ),
     requestObjects: readRequestObjects(prefix, input),
+    responseMode: readResponseMode(prefix, input.responseMode),
   };
+}
+
+function readResponseMode(prefix: string, value: unknown): 'query' | 'form_post' | undefined {
+  if (value === undefined || value === 'query' || value === 'form_post') return value;
+  throw invalid(`${prefix}responseMode`, '"query" or "form_post"');
 }

@@ -44,6 +44,11 @@ export interface OAuthProviderClient {
    * known without decrypting the tokens), or the adapter has a refresh().
    */
   canRefresh(hasRefreshToken: boolean): boolean;
+  /**
+   * How the provider sends the browser back to the callback; absent: always `'query'`. A
+   * `'form_post'` provider's callback is a cross-site POST.
+   */
+  responseMode?(): Promise<'query' | 'form_post'>;
   /** Renews the tokens; rejects with an OAuthError (`OAUTH_SUBJECT_MISMATCH`, `OAUTH_INVALID_GRANT`, ...). */
   refresh(
     authentication: OAuthAuthentication,

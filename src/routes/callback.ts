@@ -10,6 +10,7 @@ import { indexForBackchannelLogout } from '../session/logout-index.js';
 import { establishSession, readSignIn } from '../session/sign-in.js';
 import { pendingLoginSettings, takePendingLogin } from '../session/pending-login-cookie.js';
 import type { OAuthTransaction } from '../session/transactions.js';
+import { readCallbackForm } from './callback-form.js';
 import { parseCallbackQuery } from './callback-query.js';
 import { handleError } from './handle-error.js';
 
@@ -104,11 +105,24 @@ async function completeCallback(
   res: Response,
 ): Promise<void> {
   const started = performance.now();
+  // form_post providers answer with a cross-site POST; the others only ever redirect (GET).
+  // Asked only for a POST: a GET callback never waits for the provider's metadata.
   if (req.method !== 'GET') {
-    res.setHeader('Allow', 'GET');
-    throw new OAuthError('the callback accepts only GET', { code: 'OAUTH_METHOD_NOT_ALLOWED' });
+    const formPost = req.method === 'POST' && (await provider.responseMode?.()) === 'form_post';
+    if (!formPost) {
+      const configured = provider.settings.kind === 'oidc' && provider.settings.responseMode;
+      res.setHeader('Allow', configured === 'form_post' ? 'GET, POST' : 'GET');
+      throw new OAuthError('the callback accepts only GET (and POST for a form_post provider)', {
+        code: 'OAUTH_METHOD_NOT_ALLOWED',
+      });
+    }
   }
-  const query = parseCallbackQuery(req.originalUrl, provider.codeFlow);
+  // The answer holds nothing to cache, whatever it is.
+  res.setHeader('Cache-Control', 'no-store');
+  const query = parseCallbackQuery(
+    req.method === 'POST' ? `?${await readCallbackForm(req)}` : req.originalUrl,
+    provider.codeFlow,
+  );
   const state = query.get('state');
   let transaction: OAuthTransaction;
   try {

@@ -99,6 +99,7 @@ async function beginLogin(
   const state = randomState();
   const codeVerifier = randomPKCECodeVerifier();
   const nonce = provider.usesNonce ? randomNonce() : undefined;
+  const delivery = (await provider.responseMode?.()) ?? 'query';
   const url = await provider.authorizationUrl({
     state,
     codeChallenge: await calculatePKCECodeChallenge(codeVerifier),
@@ -121,7 +122,7 @@ async function beginLogin(
       ...(flow.acr === undefined ? {} : { acr: flow.acr }),
       ...maxAgeOf(params),
     },
-    'query',
+    delivery,
   );
   res.setHeader('Cache-Control', 'no-store');
   res.redirect(303, url.href);
