@@ -8,6 +8,7 @@ import { browser, startLogin } from '../helpers/login.js';
 import type { Agent } from '../helpers/login.js';
 import { completeLogin, startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
 import type { TestProvider } from '../helpers/oidc-provider.js';
+import { startScriptedProvider } from '../helpers/scripted-provider.js';
 
 let op: TestProvider;
 let app: TestApp;
@@ -135,4 +136,31 @@ describe("responseMode: 'form_post'", () => {
     expect(response.headers.allow).toBe('GET');
     expect(response.body.code).toBe('OAUTH_METHOD_NOT_ALLOWED');
   });
+});
+
+describe('responseMode by default', () => {
+  it.each([
+    [['form_post'], 'form_post'],
+    [['query', 'form_post'], null],
+  ])(
+    'is form_post only for a provider whose response_modes_supported is %j',
+    async (offered, expected) => {
+      const provider = await startScriptedProvider();
+      provider.script.discovery = { set: { response_modes_supported: offered } };
+      const scripted = await startTestApp({
+        oauth: () => ({
+          issuer: provider.issuer,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+        }),
+      });
+      try {
+        const authorization = await startLogin(browser(scripted.url));
+        expect(authorization.searchParams.get('response_mode')).toBe(expected);
+      } finally {
+        await scripted.close();
+        await provider.close();
+      }
+    },
+  );
 });
