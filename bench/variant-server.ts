@@ -137,6 +137,7 @@ async function mount(): Promise<void> {
         clientId: process.env.BENCH_BEARER_CLIENT_ID ?? '',
         clientSecret: process.env.BENCH_BEARER_CLIENT_SECRET ?? '',
         baseURL: `http://127.0.0.1`,
+        secret: 'bench-session-secret-that-is-long-enough',
         logger: false,
       });
       app.get(
@@ -220,11 +221,12 @@ async function mount(): Promise<void> {
  */
 function oursOptions(fetchUserInfo: boolean): OAuthMiddlewareOptions {
   const provider = { issuer, clientId, clientSecret, scope: SCOPE, fetchUserInfo };
-  if (providerCount <= 1) return { ...provider, baseURL, logger: false };
+  const shared = { baseURL, secret: 'bench-session-secret-that-is-long-enough', logger: false };
+  if (providerCount <= 1) return { ...provider, ...shared };
   const providers = Object.fromEntries(
     Array.from({ length: providerCount }, (_, i) => [`p${i}`, provider]),
   );
-  return { providers, defaultProvider: 'p0', baseURL, logger: false };
+  return { providers, defaultProvider: 'p0', ...shared } as OAuthMiddlewareOptions;
 }
 
 /**

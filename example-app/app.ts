@@ -237,6 +237,10 @@ async function buildApp(
 ): Promise<express.Express> {
   const secureCookies = baseURL.startsWith('https:');
   const recentSignIn = readRecentSignIn(env);
+  // One secret for the session cookie and the relying party's encryption (pending logins, tokens
+  // at rest): the middleware derives its own keys from it. A random one per start signs everyone
+  // out on restart, which is fine for a demo; production needs a fixed SESSION_SECRET.
+  const secret = env.SESSION_SECRET || randomBytes(32).toString('hex');
   const context = (req: Request): PageContext => ({
     user: req.oauthUser,
     providers: setup.providers,
@@ -246,6 +250,7 @@ async function buildApp(
   const logger = developmentLogger();
   const relyingParty = oauthMiddleware({
     baseURL,
+    secret,
     ...setup.middleware,
     postLogoutRedirect: '/',
     clockTolerance: CLOCK_TOLERANCE,
@@ -327,13 +332,12 @@ async function buildApp(
   app.use(express.static(PUBLIC_DIR, { index: false }));
 
   // 3. Sessions: in Redis with REDIS_URL (session-store.ts), else in the per-process memory
-  //    store. A random secret per start signs everyone out on restart, which is fine for a
-  //    demo; production needs a fixed SESSION_SECRET and Redis (docs/production.md).
+  //    store; production needs a fixed SESSION_SECRET and Redis (docs/production.md).
   app.use(
     session({
       store: sessions.store,
       name: 'example.sid',
-      secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
+      secret,
       resave: false,
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies },

@@ -11,7 +11,8 @@
  *   OIDC_CLIENT_SECRET   ...and this secret
  *   BASE_URL             where the app is reached (default http://localhost:PORT)
  *   OIDC_SCOPE           scopes to ask for (default "openid profile email")
- *   SESSION_SECRET       signs the session cookie (default: random at every start)
+ *   SESSION_SECRET       signs the session cookie and encrypts pending logins and tokens; at
+ *                        least 32 characters (default: random at every start)
  *   REDIS_URL            keep sessions in Redis, e.g. redis://localhost:6379 (default: in memory);
  *                        instances with the same REDIS_URL and SESSION_SECRET share them
  *   EXAMPLE_RECENT_SIGN_IN_SECONDS

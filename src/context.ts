@@ -168,7 +168,13 @@ export class OAuthContext {
       );
       if (!refused || !isReplayable(request.body)) return error.response;
       // The API no longer accepts a token the session still trusted: renew it, try once more.
-      if (target === undefined) await expireAccessToken(this.#req, first.token.accessToken);
+      if (target === undefined) {
+        await expireAccessToken(
+          this.#req,
+          first.token.accessToken,
+          this.#runtime.options.secretKeys,
+        );
+      }
       const second = await this.#token(target, first.token.accessToken);
       try {
         return await this.#send(second, url, request);
@@ -257,7 +263,8 @@ export class OAuthContext {
    * provider's own browser session is left to the logout route.
    */
   async logout(): Promise<void> {
-    const signIn = readAuthentication(this.#req);
+    // Decrypted before the session goes: the tokens are revoked after it.
+    const signIn = await readAuthentication(this.#req, this.#runtime.options.secretKeys);
     // Another tenant's sign-in in a shared session is not this tenant's to end.
     if (!signedInElsewhere(this.#req)) await destroySession(this.#req);
     this.#req.oauthUser = undefined;

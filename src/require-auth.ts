@@ -16,7 +16,7 @@ import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
 import { startLogin } from './routes/login.js';
 import { markStepUp, stepUpTried } from './session/sign-in.js';
-import type { OAuthAuthentication } from './session/sign-in.js';
+import type { OAuthAuthentication, SignInSummary } from './session/sign-in.js';
 
 export type { RequireAuthOptions } from './options/require-auth.js';
 
@@ -27,7 +27,10 @@ function forbidden(reason: string): OAuthError {
 }
 
 /** The scope or claim rule the sign-in fails, if any. */
-function unmetRule(rules: ResolvedRequireAuth, { user, tokens }: OAuthAuthentication) {
+function unmetRule(
+  rules: ResolvedRequireAuth,
+  { user, tokens }: SignInSummary | OAuthAuthentication,
+) {
   const scope = missingScope(tokens.scope, rules.scopes);
   if (scope !== undefined) return forbidden(`lacks the scope "${scope}"`);
   const claim = unmetClaim(user.claims, rules.claims);

@@ -213,6 +213,17 @@ export interface OAuthOidcProvider extends OAuthProviderCommon {
    */
   pushedAuthorizationRequests?: boolean;
   /**
+   * How the provider sends the browser back: `'query'` (a GET with the code in the URL) or
+   * `'form_post'` (an auto-submitted cross-site POST, which some providers require, for example
+   * to post the user's name on the first sign-in). The callback then accepts POST for this
+   * provider only, with the same checks, and its pending-login cookie is `SameSite=None; Secure`
+   * (a plain-http `baseURL`, for local development, leaves `SameSite` out). Default: `'form_post'`
+   * when the provider's `response_modes_supported` offers only that, `'query'` otherwise.
+   *
+   * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+   */
+  responseMode?: 'query' | 'form_post';
+  /**
    * Send the authorization request as a request object signed with `clientPrivateKey` (RFC
    * 9101), by value or, with pushed authorization requests, inside the pushed request.
    * Default `false`.

@@ -86,6 +86,8 @@ export interface ResolvedOidcProvider extends ResolvedClient {
   readonly requireIssuerParameter: boolean;
   /** `profile: 'fapi2'`: the algorithms ID and logout tokens may be signed with. */
   readonly signingAlgorithms: readonly string[] | undefined;
+  /** `undefined`: as the provider's metadata offers. */
+  readonly responseMode: 'query' | 'form_post' | undefined;
 }
 
 export interface ResolvedOAuth2Provider extends ResolvedClient {
@@ -135,6 +137,7 @@ const OIDC_KEYS = [
   'dpop',
   'profile',
   'allowLoopbackHttpInTests',
+  'responseMode',
   ...CLIENT_KEYS,
 ] as const satisfies readonly (keyof OAuthOidcProvider)[];
 const OAUTH2_KEYS = [
@@ -434,5 +437,11 @@ export function resolveProviderOptions(
     dpop: readBoolean(`${prefix}dpop`, input.dpop, false),
     requireIssuerParameter: false,
     signingAlgorithms: undefined,
+    responseMode: readResponseMode(prefix, input.responseMode),
   });
+}
+
+function readResponseMode(prefix: string, value: unknown): 'query' | 'form_post' | undefined {
+  if (value === undefined || value === 'query' || value === 'form_post') return value;
+  throw invalid(`${prefix}responseMode`, '"query" or "form_post"');
 }

@@ -1,6 +1,8 @@
 import type { OAuthRefreshLock } from '../refresh/locks.js';
 import { createMemoryRefreshLock } from '../refresh/locks.js';
 import type { Request } from 'express';
+import { createSecretKeys, readSecrets } from '../session/secret-keys.js';
+import type { SecretKeys } from '../session/secret-keys.js';
 import { readLogger } from './logger.js';
 import type { ResolvedLogger } from './logger.js';
 import { readAllow, readIdleDuration, readLogoutParams } from './policy.js';
@@ -36,6 +38,8 @@ import type {
 /** The options after validation and defaults; internal. */
 export interface ResolvedOptions {
   readonly baseURL: URL;
+  /** Seals pending-login cookies and the tokens in the session. */
+  readonly secretKeys: SecretKeys;
   readonly routes: ResolvedRoutes;
   readonly postLogoutRedirectUri: string;
   /** Milliseconds. */
@@ -77,6 +81,7 @@ export interface ResolvedOptions {
 
 const SHARED_KEYS = [
   'baseURL',
+  'secret',
   'routes',
   'postLogoutRedirect',
   'timeout',
@@ -232,6 +237,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   const routes = withJwksRoute(declared, providers);
   return {
     baseURL,
+    secretKeys: createSecretKeys(readSecrets(input.secret)),
     routes,
     postLogoutRedirectUri: resolvePostLogout(input.postLogoutRedirect, baseURL),
     timeout: readNumber('timeout', input.timeout, 10_000, 1),

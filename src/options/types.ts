@@ -150,6 +150,21 @@ export interface OAuthSharedOptions {
   /** Route paths, relative to where the middleware is mounted. */
   routes?: OAuthRoutes;
   /**
+   * The secret that encrypts the pending-login cookies and the tokens kept in the session: at
+   * least 32 random characters, the same on every instance. A list rotates it: the first value
+   * encrypts, every value decrypts. The keys are derived from it with HKDF, one per purpose, so
+   * express-session's own `secret` may be passed here too.
+   *
+   * @example
+   * ```ts
+   * app.use(session({ secret: process.env.SESSION_SECRET, resave: false, saveUninitialized: false }));
+   * app.use(oauthMiddleware({ secret: process.env.SESSION_SECRET, ...options }));
+   * // Rotating: the new value first, the old one kept until every cookie and session sealed with it is gone.
+   * app.use(oauthMiddleware({ secret: [process.env.NEW_SECRET, process.env.OLD_SECRET], ...options }));
+   * ```
+   */
+  secret: string | readonly string[];
+  /**
    * Path or absolute URL (same origin as `baseURL`) the provider sends the user to after logout.
    * Default `/`.
    */

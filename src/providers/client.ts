@@ -39,8 +39,16 @@ export interface OAuthProviderClient {
     state: string,
     transaction: OAuthTransaction,
   ): Promise<OAuthAuthentication>;
-  /** Whether these tokens can be renewed without the user: a refresh token, or an adapter's refresh(). */
-  canRefresh(tokens: OAuthTokens): boolean;
+  /**
+   * Whether a sign-in can be renewed without the user: it has a refresh token (`hasRefreshToken`,
+   * known without decrypting the tokens), or the adapter has a refresh().
+   */
+  canRefresh(hasRefreshToken: boolean): boolean;
+  /**
+   * How the provider sends the browser back to the callback; absent: always `'query'`. A
+   * `'form_post'` provider's callback is a cross-site POST.
+   */
+  responseMode?(): Promise<'query' | 'form_post'>;
   /** Renews the tokens; rejects with an OAuthError (`OAUTH_SUBJECT_MISMATCH`, `OAUTH_INVALID_GRANT`, ...). */
   refresh(
     authentication: OAuthAuthentication,

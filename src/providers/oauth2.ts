@@ -127,7 +127,7 @@ export function createOAuth2Provider(
       };
     },
 
-    canRefresh: (tokens) => tokens.refreshToken !== undefined,
+    canRefresh: (hasRefreshToken) => hasRefreshToken,
 
     async refresh(authentication, parameters): Promise<OAuthAuthentication> {
       const refreshToken = authentication.tokens.refreshToken;

@@ -224,10 +224,17 @@ export function createOidcProvider(
     codeFlow: true,
     observer: http.observer,
 
+    async responseMode() {
+      return responseModeOf(provider.responseMode, (await getConfiguration()).serverMetadata());
+    },
+
     async authorizationUrl(request): Promise<URL> {
       const config = await getConfiguration();
+      const formPost =
+        responseModeOf(provider.responseMode, config.serverMetadata()) === 'form_post';
       const params = {
         ...request.params,
+        ...(formPost ? { response_mode: 'form_post' } : {}),
         scope: provider.scope.split(' ').join(provider.quirks.scopeSeparator),
         redirect_uri: provider.redirectUri,
         response_type: 'code',
@@ -316,7 +323,7 @@ export function createOidcProvider(
       };
     },
 
-    canRefresh: (tokens) => tokens.refreshToken !== undefined,
+    canRefresh: (hasRefreshToken) => hasRefreshToken,
 
     async refresh(authentication, parameters): Promise<OAuthAuthentication> {
       const refreshToken = authentication.tokens.refreshToken;
@@ -431,4 +438,19 @@ export function createOidcProvider(
       return server;
     },
   };
+}
+
+/**
+ * The response mode: the configured one, else `form_post` when the provider offers only that
+ * (its `response_modes_supported` lacks `query`), else `query`.
+ */
+function responseModeOf(
+  configured: 'query' | 'form_post' | undefined,
+  metadata: { response_modes_supported?: unknown },
+): 'query' | 'form_post' {
+  if (configured !== undefined) return configured;
+  const offered = metadata.response_modes_supported;
+  return Array.isArray(offered) && offered.includes('form_post') && !offered.includes('query')
+    ? 'form_post'
+    : 'query';
 }

@@ -24,12 +24,12 @@ function loginRequired(): OAuthError {
  * The session's tokens after someone else's refresh, or `refreshed: false` while that has not
  * happened: the tokens being renewed changed (rotation), or the access token is valid again.
  */
-function sessionNow(
+async function sessionNow(
   runtime: OAuthRuntime,
   req: Request,
   spent: string,
-): { current: OAuthAuthentication; refreshed: boolean } {
-  const current = readAuthentication(req);
+): Promise<{ current: OAuthAuthentication; refreshed: boolean }> {
+  const current = await readAuthentication(req, runtime.options.secretKeys);
   if (current === undefined) throw loginRequired();
   const leeway = runtime.options.refreshLeeway * 1000;
   const refreshed =
@@ -63,10 +63,10 @@ export async function refreshAcrossInstances(
       wait.ended();
       try {
         if (!(await reloadSession(req))) throw loginRequired();
-        const { current, refreshed: already } = sessionNow(runtime, req, spent);
+        const { current, refreshed: already } = await sessionNow(runtime, req, spent);
         if (already) return current;
         const refreshed = await refreshWithEvents(provider.name, () => provider.refresh(current));
-        await updateAuthentication(req, refreshed);
+        await updateAuthentication(req, refreshed, options.secretKeys);
         await notify(options, 'onRefresh', options.onRefresh, {
           provider: provider.name,
           user: refreshed.user,
@@ -82,7 +82,7 @@ export async function refreshAcrossInstances(
     wait.began();
     await sleep(POLL_MS);
     if (!(await reloadSession(req))) throw loginRequired();
-    const { current, refreshed } = sessionNow(runtime, req, spent);
+    const { current, refreshed } = await sessionNow(runtime, req, spent);
     if (refreshed) wait.ended();
     if (refreshed) return current;
     if (Date.now() > deadline) {

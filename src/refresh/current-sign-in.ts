@@ -7,10 +7,11 @@ import { revokeTokens, sessionEnded } from '../policy/session-end.js';
 import {
   clearAuthentication,
   readAuthentication,
+  readSignIn,
   readSignInTimes,
   updateAuthentication,
 } from '../session/sign-in.js';
-import type { OAuthAuthentication } from '../session/sign-in.js';
+import type { OAuthAuthentication, SignInSummary } from '../session/sign-in.js';
 import { sessionKey } from '../session/store.js';
 import { refreshAcrossInstances } from './across-instances.js';
 import { renewalKey, tokenState } from './expiry.js';
@@ -23,12 +24,12 @@ import { lifetimeOver } from './lifetime.js';
  * and `requireAuth()` all ask here.
  */
 
-/** What the session says right now, before any provider is asked. */
+/** What the session says right now, before any provider is asked or any token decrypted. */
 export type SignInCheck =
-  | { readonly state: 'fresh'; readonly signIn: OAuthAuthentication }
+  | { readonly state: 'fresh'; readonly signIn: SignInSummary }
   | {
       readonly state: 'renew';
-      readonly signIn: OAuthAuthentication;
+      readonly signIn: SignInSummary;
       readonly provider: OAuthProviderClient;
       /** False while the access token still works: a failed renewal then keeps serving it. */
       readonly expired: boolean;
@@ -37,7 +38,7 @@ export type SignInCheck =
       readonly state: 'none';
       readonly why: string;
       /** A sign-in whose lifetime is over: still in the session until it is ended. */
-      readonly over?: OAuthAuthentication;
+      readonly over?: SignInSummary;
     };
 
 /**
@@ -74,9 +75,12 @@ export function endsSignIn(error: unknown, during: 'refresh' | 'userinfo'): bool
   return (during === 'refresh' ? ENDS_AFTER_REFRESH : ENDS_AFTER_USERINFO).has(error.code);
 }
 
-/** The synchronous part of the decision; cheap enough for every request. */
+/**
+ * The synchronous part of the decision; cheap enough for every request: it reads the user and
+ * the tokens' clear expiry, and decrypts nothing.
+ */
 export function inspectSignIn(runtime: OAuthRuntime, req: Request, now = Date.now()): SignInCheck {
-  const signIn = readAuthentication(req);
+  const signIn = readSignIn(req, runtime.options.secretKeys);
   if (signIn === undefined) return { state: 'none', why: 'no user is signed in' };
   const over = lifetimeOver(runtime.options, readSignInTimes(req), now);
   if (over !== undefined) return { state: 'none', why: over, over: signIn };
@@ -87,7 +91,7 @@ export function inspectSignIn(runtime: OAuthRuntime, req: Request, now = Date.no
   const state = tokenState(signIn.tokens, now, runtime.options.refreshLeeway * 1000);
   if (state === 'valid') return { state: 'fresh', signIn };
   // Without a way to renew, the user stays signed in until the token really expires.
-  if (!provider.canRefresh(signIn.tokens)) {
+  if (!provider.canRefresh(signIn.tokens.refreshable)) {
     return state === 'due'
       ? { state: 'fresh', signIn }
       : { state: 'none', why: 'the access token expired and cannot be refreshed' };
@@ -121,16 +125,24 @@ export async function currentSignIn(
   runtime: OAuthRuntime,
   req: Request,
 ): Promise<OAuthAuthentication | OAuthError> {
+  const { secretKeys } = runtime.options;
   const check = inspectSignIn(runtime, req);
   if (check.state === 'none') {
     if (check.over !== undefined) {
+      // Decrypted before the session goes: the tokens are revoked after it.
+      const over = await readAuthentication(req, secretKeys);
       await endSignIn(req);
-      await sessionEnded(runtime, check.over, 'lifetime');
+      if (over !== undefined) await sessionEnded(runtime, over, 'lifetime');
     }
     return loginRequired(check.why);
   }
-  if (check.state === 'fresh') return check.signIn;
-  const spent = renewalKey(check.signIn.tokens);
+  // The one place a request's tokens are decrypted: a handler or guard asked for them.
+  const signIn = await readAuthentication(req, secretKeys);
+  if (signIn === undefined) {
+    return loginRequired('the session tokens cannot be decrypted with the configured secret');
+  }
+  if (check.state === 'fresh') return signIn;
+  const spent = renewalKey(signIn.tokens);
   try {
     const renewed = await runtime.refresher.run(
       sessionKey(req),
@@ -145,8 +157,10 @@ export async function currentSignIn(
       },
     );
     // A request that shared another request's refresh still holds the old tokens.
-    if (readAuthentication(req)?.tokens.accessToken !== renewed.tokens.accessToken) {
-      await updateAuthentication(req, renewed);
+    if (
+      (await readAuthentication(req, secretKeys))?.tokens.accessToken !== renewed.tokens.accessToken
+    ) {
+      await updateAuthentication(req, renewed, secretKeys);
     }
     req.oauthUser = renewed.user;
     return renewed;
@@ -155,7 +169,7 @@ export async function currentSignIn(
       await endSignIn(req);
       // A refresh that named someone else: the session's own tokens are revoked too.
       if ((error as OAuthError).code === 'OAUTH_SUBJECT_MISMATCH') {
-        await revokeTokens(runtime, check.signIn);
+        await revokeTokens(runtime, signIn);
       }
       const refusal = error as OAuthError;
       // A refused grant just means "log in again"; a refresh that named someone else, or a
@@ -165,7 +179,7 @@ export async function currentSignIn(
         : refusal;
     }
     // Renewing early failed but the access token still works: keep using it until it expires.
-    if (!check.expired) return check.signIn;
+    if (!check.expired) return signIn;
     throw error;
   }
 }

@@ -11,7 +11,11 @@ const MAX_LEEWAY_SHARE = 0.5;
  * its lifetime: a provider whose tokens live 20 s would otherwise have them renewed on every
  * request with the default 30 s leeway. A token without a known expiry is valid until refused.
  */
-export function tokenState(tokens: OAuthTokens, now: number, leewayMs: number): TokenState {
+export function tokenState(
+  tokens: Pick<OAuthTokens, 'expiresAt' | 'issuedAt'>,
+  now: number,
+  leewayMs: number,
+): TokenState {
   const { expiresAt, issuedAt } = tokens;
   if (expiresAt === undefined) return 'valid';
   if (expiresAt <= now) return 'expired';

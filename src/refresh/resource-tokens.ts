@@ -72,7 +72,8 @@ export async function resourceAccessToken(
   // A token the API just refused is not reused, however long it has left.
   const reusable = (token: OAuthTokens | undefined): token is OAuthTokens =>
     usable(runtime, token) && token.accessToken !== refused;
-  const cached = readResourceToken(req, key);
+  const keys = runtime.options.secretKeys;
+  const cached = await readResourceToken(req, key, keys);
   if (reusable(cached)) return cached;
   const spent = signIn.tokens.refreshToken;
   if (spent === undefined) {
@@ -90,9 +91,9 @@ export async function resourceAccessToken(
         code: 'OAUTH_LOGIN_REQUIRED',
       });
     }
-    const fresh = readResourceToken(req, key);
+    const fresh = await readResourceToken(req, key, keys);
     if (reusable(fresh)) return fresh;
-    const current = readAuthentication(req) ?? signIn;
+    const current = (await readAuthentication(req, keys)) ?? signIn;
     const requestedAt = Date.now();
     const answer = await provider.refresh(current, {
       resource: request.resource,
@@ -105,7 +106,7 @@ export async function resourceAccessToken(
       ...(expiresAt === undefined ? {} : { expiresAt, issuedAt: requestedAt }),
       ...(scope === undefined ? {} : { scope }),
     };
-    await storeResourceToken(req, key, token, answer.tokens.refreshToken);
+    await storeResourceToken(req, key, token, answer.tokens.refreshToken, keys);
     return token;
   });
 }

@@ -7,32 +7,34 @@ import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
 import { checkDeliveredAcr, checkDeliveredAuthTime } from '../policy/step-up.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
-import { establishSession, readAuthentication } from '../session/sign-in.js';
-import { saveSession } from '../session/store.js';
-import { takeTransaction } from '../session/transactions.js';
+import { establishSession, readSignIn } from '../session/sign-in.js';
+import { pendingLoginSettings, takePendingLogin } from '../session/pending-login-cookie.js';
 import type { OAuthTransaction } from '../session/transactions.js';
+import { readCallbackForm } from './callback-form.js';
 import { parseCallbackQuery } from './callback-query.js';
 import { handleError } from './handle-error.js';
 
-/** The pending login this callback completes, taken out of the session before it is checked. */
-function takePendingLogin(
+/** The pending login this callback completes, taken out of its cookie before it is checked. */
+async function takeCallbackLogin(
+  runtime: OAuthRuntime,
   req: Request,
+  res: Response,
   state: string | null,
-  maxTransactions: number,
-): OAuthTransaction {
+): Promise<OAuthTransaction> {
+  const { maxTransactions } = runtime.options;
   if (state === null || state === '') {
     throw new OAuthError('the callback carries no "state"; start the login again', {
       code: 'OAUTH_STATE_MISSING',
     });
   }
   // Delete the transaction before validating it, so a replayed callback cannot reuse it.
-  const taken = takeTransaction(req, state);
+  const taken = await takePendingLogin(pendingLoginSettings(runtime.options), req, res, state);
   if (taken.found) return taken.transaction;
-  // Nothing in the session changes here: a forged callback (or an error response carrying a
-  // foreign state) must not log anyone out.
+  // Nothing in the session changes here, nor is the store written: a forged callback (or an
+  // error response carrying a foreign state) must not log anyone out, nor cost anything.
   if (taken.dropped) {
     throw new OAuthError(
-      `the callback "state" belongs to a login dropped because more than ${maxTransactions} were started in this browser session (maxTransactions)`,
+      `the callback "state" belongs to a login dropped because more than ${maxTransactions} were started in this browser (maxTransactions)`,
       { code: 'OAUTH_STATE_MISMATCH', cause: { droppedBy: 'maxTransactions', maxTransactions } },
     );
   }
@@ -95,11 +97,11 @@ function isSilentRefusal(error: unknown): boolean {
 }
 
 /** A spent or unknown `state` in a browser whose session already holds a signed-in user. */
-function isReloadWhileSignedIn(error: unknown, req: Request): boolean {
+function isReloadWhileSignedIn(error: unknown, req: Request, runtime: OAuthRuntime): boolean {
   return (
     error instanceof OAuthError &&
     (error.code === 'OAUTH_NO_TRANSACTION' || error.code === 'OAUTH_STATE_MISMATCH') &&
-    readAuthentication(req) !== undefined &&
+    readSignIn(req, runtime.options.secretKeys) !== undefined &&
     req.accepts(['json', 'html']) === 'html'
   );
 }
@@ -111,17 +113,30 @@ async function completeCallback(
   res: Response,
 ): Promise<void> {
   const started = performance.now();
+  // form_post providers answer with a cross-site POST; the others only ever redirect (GET).
+  // Asked only for a POST: a GET callback never waits for the provider's metadata.
   if (req.method !== 'GET') {
-    res.setHeader('Allow', 'GET');
-    throw new OAuthError('the callback accepts only GET', { code: 'OAUTH_METHOD_NOT_ALLOWED' });
+    const formPost = req.method === 'POST' && (await provider.responseMode?.()) === 'form_post';
+    if (!formPost) {
+      const configured = provider.settings.kind === 'oidc' && provider.settings.responseMode;
+      res.setHeader('Allow', configured === 'form_post' ? 'GET, POST' : 'GET');
+      throw new OAuthError('the callback accepts only GET (and POST for a form_post provider)', {
+        code: 'OAUTH_METHOD_NOT_ALLOWED',
+      });
+    }
   }
-  const query = parseCallbackQuery(req.originalUrl, provider.codeFlow);
+  // The answer holds nothing to cache, whatever it is.
+  res.setHeader('Cache-Control', 'no-store');
+  const query = parseCallbackQuery(
+    req.method === 'POST' ? `?${await readCallbackForm(req)}` : req.originalUrl,
+    provider.codeFlow,
+  );
   const state = query.get('state');
   let transaction: OAuthTransaction;
   try {
-    transaction = takePendingLogin(req, state, runtime.options.maxTransactions);
+    transaction = await takeCallbackLogin(runtime, req, res, state);
   } catch (error) {
-    if (!isReloadWhileSignedIn(error, req)) throw error;
+    if (!isReloadWhileSignedIn(error, req, runtime)) throw error;
     // A signed-in user who reloads the callback (or comes back to it through history) has
     // nothing to fix: send them on, and change nothing in the session.
     res.setHeader('Cache-Control', 'no-store');
@@ -142,15 +157,14 @@ async function completeCallback(
     );
     checkDeliveredAcr(transaction.acr, validated.user);
     const authentication = await decideSignIn(runtime, provider, req, validated);
-    await establishSession(req, authentication);
+    await establishSession(req, authentication, runtime.options.secretKeys);
     await indexForBackchannelLogout(runtime, req, authentication);
     publish('loginSuccess', () => ({
       provider: provider.name,
       durationMs: performance.now() - started,
     }));
   } catch (error) {
-    // The consumed transaction must stay consumed even though the login failed.
-    await saveSession(req).catch(() => undefined);
+    // The consumed pending login is already cleared in the browser: nothing to write to the store.
     if (transaction.silent === true && isSilentRefusal(error)) {
       // A silent login the provider cannot complete without the user: back where they were
       // going, still signed out, and no second attempt in this browser session.

@@ -14,8 +14,7 @@ import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { markStepUp } from '../session/sign-in.js';
 import { markSilentLogin } from '../session/silent-marker.js';
-import { saveSession } from '../session/store.js';
-import { addTransaction } from '../session/transactions.js';
+import { addPendingLogin, pendingLoginSettings } from '../session/pending-login-cookie.js';
 import { handleError } from './handle-error.js';
 import { safeReturnTo } from './return-to.js';
 
@@ -55,7 +54,8 @@ function maxAgeOf(params: Readonly<Record<string, string>>): { maxAge?: number }
 
 /**
  * Starts the authorization code flow: a transaction with state, PKCE S256 and (for OpenID Connect)
- * nonce is stored in the session under its state, then the browser goes to the provider.
+ * nonce is kept in an encrypted cookie named after its state, then the browser goes to the
+ * provider. Nothing is written to the session store.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4 (PKCE)
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
@@ -99,14 +99,18 @@ async function beginLogin(
   const state = randomState();
   const codeVerifier = randomPKCECodeVerifier();
   const nonce = provider.usesNonce ? randomNonce() : undefined;
+  const delivery = (await provider.responseMode?.()) ?? 'query';
   const url = await provider.authorizationUrl({
     state,
     codeChallenge: await calculatePKCECodeChallenge(codeVerifier),
     params,
     ...(nonce === undefined ? {} : { nonce }),
   });
-  addTransaction(
+  // The pending login goes into a cookie of its own: starting a login writes nothing to the store.
+  await addPendingLogin(
+    pendingLoginSettings(options),
     req,
+    res,
     state,
     {
       codeVerifier,
@@ -119,11 +123,8 @@ async function beginLogin(
       ...maxAgeOf(params),
       ...(runtime.tenant === undefined ? {} : { tenant: runtime.tenant }),
     },
-    options.transactionMaxAge * 1000,
-    options.maxTransactions,
+    delivery,
   );
-  // Saved before the redirect: with a remote store, the callback could otherwise outrun the write.
-  await saveSession(req);
   res.setHeader('Cache-Control', 'no-store');
   res.redirect(303, url.href);
   publish('loginStart', () => ({

@@ -18,7 +18,7 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
     });
   }
   assertSameOrigin(req, options.baseURL.origin);
-  const authentication = readAuthentication(req);
+  const authentication = await readAuthentication(req, options.secretKeys);
   // Read before the session goes: a function may look at the request.
   const extraParams = options.logoutParams(req);
   // Another tenant's sign-in in a shared session is not this tenant's to end.

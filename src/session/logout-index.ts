@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { runExclusive } from '../refresh/exclusive.js';
 import type { OAuthRuntime } from '../runtime.js';
+import { openTokens } from './sealed-tokens.js';
 import type { OAuthAuthentication } from './sign-in.js';
 
 /**
@@ -151,7 +152,7 @@ export async function endIndexedSessions(
         kept[sessionId] = entry;
         continue;
       }
-      const ending = await endedSignIn(store, sessionId);
+      const ending = await endedSignIn(runtime, store, sessionId);
       await call((done) => store.destroy(sessionId, done));
       ended += 1;
       if (ending !== undefined) endings.push(ending);
@@ -166,13 +167,14 @@ export async function endIndexedSessions(
 
 /** The sign-in a stored session holds, read before the session is destroyed. */
 async function endedSignIn(
+  runtime: OAuthRuntime,
   store: Store,
   sessionId: string,
 ): Promise<OAuthAuthentication | undefined> {
   const stored = (await call<SessionData | null>((done) => store.get(sessionId, done))) as
     { oauth?: { user?: unknown; tokens?: unknown } } | null | undefined;
   const user = stored?.oauth?.user as OAuthAuthentication['user'] | undefined;
-  const tokens = stored?.oauth?.tokens as OAuthAuthentication['tokens'] | undefined;
-  if (typeof user?.sub !== 'string' || typeof tokens?.accessToken !== 'string') return undefined;
-  return { user, tokens };
+  if (typeof user?.sub !== 'string') return undefined;
+  const tokens = await openTokens(runtime.options.secretKeys, stored?.oauth?.tokens);
+  return tokens === undefined ? undefined : { user, tokens };
 }

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
+import { openTokens, sealTokens, summarizeTokens } from './sealed-tokens.js';
+import type { OAuthStoredTokens, TokenSummary } from './sealed-tokens.js';
+import type { SecretKeys } from './secret-keys.js';
 import type { OAuthTokens } from './tokens.js';
-import type { OAuthTransaction } from './transactions.js';
 import { regenerateSession, saveSession } from './store.js';
 import { requestTenant } from './tenant.js';
 import type { OAuthUser } from './user.js';
@@ -8,20 +10,16 @@ import type { OAuthUser } from './user.js';
 /**
  * What the middleware keeps in `req.session.oauth`, and the sign-in it holds. The files of
  * session/ are the only ones that read or write the session, so every rule about it
- * (regeneration, single-use transactions, what a signed-in session holds) lives there.
+ * (regeneration, what a signed-in session holds; pending logins live in cookies) lives there.
  */
 export interface OAuthSessionData {
-  /** Pending logins keyed by their `state`, so several tabs can each log in at once. */
-  transactions?: Record<string, OAuthTransaction>;
-  /**
-   * States of pending logins that `maxTransactions` pushed out (the newest few), so their
-   * callback can say why it failed rather than look like a forged one.
-   */
-  droppedStates?: string[];
   /** The signed-in user; absent until a callback completes and after logout. */
   user?: OAuthUser;
-  /** The signed-in user's tokens; present exactly when `user` is. */
-  tokens?: OAuthTokens;
+  /**
+   * The signed-in user's tokens, encrypted with the configured `secret` (only their expiry in
+   * clear); present exactly when `user` is. `req.oauth` hands them out decrypted.
+   */
+  tokens?: OAuthStoredTokens;
   /** Epoch milliseconds of the sign-in, for `absoluteDuration`. */
   signedInAt?: number;
   /** Epoch milliseconds of the provider's `session_expiry`, when it sent one. */
@@ -31,7 +29,7 @@ export interface OAuthSessionData {
   /** A step-up was tried since the last sign-in: a second shortfall is refused, not retried. */
   stepUpTried?: boolean;
   /** Access tokens for other APIs (RFC 8707), keyed by resource and scope; never the refresh token. */
-  resourceTokens?: Record<string, OAuthTokens>;
+  resourceTokens?: Record<string, OAuthStoredTokens>;
   /** Providers per tenant: the tenant the user signed in on; the sign-in counts there only. */
   tenant?: string;
 }
@@ -48,19 +46,27 @@ export function sessionData(req: Request): OAuthSessionData | undefined {
   return typeof value === 'object' && value !== null ? (value as OAuthSessionData) : undefined;
 }
 
+/** A signed-in session as every request reads it: the user, and of the tokens only their expiry. */
+export interface SignInSummary {
+  readonly user: OAuthUser;
+  readonly tokens: TokenSummary;
+}
+
 /**
- * The signed-in user and tokens, when the session holds a well-formed sign-in of this request's
- * tenant: a sign-in made on another tenant reads as nobody, everywhere.
+ * The signed-in user and the clear part of the tokens, without decrypting anything, when the
+ * session holds a well-formed sign-in of this request's tenant (a sign-in made on another tenant
+ * reads as nobody, everywhere); undefined also when the tokens were sealed with a secret no longer
+ * configured: such a session proves nothing.
  */
-export function readAuthentication(req: Request): OAuthAuthentication | undefined {
+export function readSignIn(req: Request, keys: SecretKeys): SignInSummary | undefined {
   const stored = sessionData(req);
   const user = stored?.user;
-  const tokens = stored?.tokens;
+  const tokens = summarizeTokens(keys, stored?.tokens);
   if (
     stored?.tenant !== requestTenant(req) ||
     typeof user?.sub !== 'string' ||
     typeof user.provider !== 'string' ||
-    typeof tokens?.accessToken !== 'string'
+    tokens === undefined
   ) {
     return undefined;
   }
@@ -77,19 +83,36 @@ export function signedInElsewhere(req: Request): boolean {
 }
 
 /**
+ * The signed-in user and the decrypted tokens, for the handlers that send or renew them; undefined
+ * without a well-formed sign-in, or when the tokens cannot be decrypted (sealed with a secret no
+ * longer configured): such a session proves nothing.
+ */
+export async function readAuthentication(
+  req: Request,
+  keys: SecretKeys,
+): Promise<OAuthAuthentication | undefined> {
+  const signIn = readSignIn(req, keys);
+  if (signIn === undefined) return undefined;
+  const tokens = await openTokens(keys, sessionData(req)?.tokens);
+  return tokens === undefined ? undefined : { user: signIn.user, tokens };
+}
+
+/**
  * Signs the user in: a new session id (so an id planted before login is worthless), the user and
- * tokens, and the other tabs' pending logins carried over; then saved before the redirect.
+ * tokens; then saved before the redirect. (Other tabs' pending logins are cookies: they stay.)
  */
 export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
+  keys: SecretKeys,
   now = Date.now(),
 ): Promise<void> {
-  const pending = sessionData(req)?.transactions;
+  // Sealed first: nothing may fail between the regeneration and the save.
+  const tokens = await sealTokens(keys, authentication.tokens);
   await regenerateSession(req);
   const next: OAuthSessionData = {
     user: authentication.user,
-    tokens: authentication.tokens,
+    tokens,
     signedInAt: now,
     lastSeenAt: now,
   };
@@ -100,7 +123,6 @@ export async function establishSession(
   if (typeof sessionExpiry === 'number' && Number.isFinite(sessionExpiry)) {
     next.sessionEndsAt = sessionExpiry * 1000;
   }
-  if (pending !== undefined && Object.keys(pending).length > 0) next.transactions = pending;
   req.session.oauth = next;
   await saveSession(req);
 }
@@ -109,20 +131,22 @@ export async function establishSession(
 export async function updateAuthentication(
   req: Request,
   authentication: OAuthAuthentication,
+  keys: SecretKeys,
 ): Promise<void> {
+  const tokens = await sealTokens(keys, authentication.tokens);
   req.session.oauth = {
     ...sessionData(req),
     user: authentication.user,
-    tokens: authentication.tokens,
+    tokens,
   };
   await saveSession(req);
 }
 
-/** Forgets the signed-in user but keeps the session (and its pending logins). */
+/** Forgets the signed-in user but keeps the session. */
 export async function clearAuthentication(req: Request): Promise<void> {
   const stored = sessionData(req);
   if (stored?.user === undefined && stored?.tokens === undefined) return;
-  req.session.oauth = stored.transactions ? { transactions: stored.transactions } : {};
+  req.session.oauth = {};
   await saveSession(req);
 }
 
@@ -166,10 +190,14 @@ export function markStepUp(req: Request, tried: boolean): void {
 }
 
 /** A token obtained for another API, when the session holds one under that key. */
-export function readResourceToken(req: Request, key: string): OAuthTokens | undefined {
+export async function readResourceToken(
+  req: Request,
+  key: string,
+  keys: SecretKeys,
+): Promise<OAuthTokens | undefined> {
   const tokens = sessionData(req)?.resourceTokens;
   const token = tokens !== undefined && Object.hasOwn(tokens, key) ? tokens[key] : undefined;
-  return typeof token?.accessToken === 'string' ? token : undefined;
+  return token === undefined ? undefined : openTokens(keys, token);
 }
 
 /**
@@ -181,20 +209,23 @@ export async function storeResourceToken(
   key: string,
   token: OAuthTokens,
   refreshToken: string | undefined,
+  keys: SecretKeys,
 ): Promise<void> {
   const stored = sessionData(req) ?? {};
-  const { refreshToken: _spent, ...tokens } = stored.tokens ?? ({} as OAuthTokens);
+  const current = await openTokens(keys, stored.tokens);
+  let tokens: OAuthStoredTokens | undefined;
+  if (current !== undefined) {
+    const { refreshToken: _spent, ...rest } = current;
+    tokens = await sealTokens(keys, {
+      ...rest,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+    });
+  }
+  const sealed = await sealTokens(keys, token);
   req.session.oauth = {
     ...stored,
-    ...(stored.tokens === undefined
-      ? {}
-      : {
-          tokens: {
-            ...tokens,
-            ...(refreshToken === undefined ? {} : { refreshToken }),
-          } as OAuthTokens,
-        }),
-    resourceTokens: { ...stored.resourceTokens, [key]: token },
+    ...(tokens === undefined ? {} : { tokens }),
+    resourceTokens: { ...stored.resourceTokens, [key]: sealed },
   };
   await saveSession(req);
 }
@@ -203,9 +234,15 @@ export async function storeResourceToken(
  * Marks the session's access token as expired (an API refused it), so the next use renews it;
  * only while it is still that token. Saved at once: the renewal reads the session again.
  */
-export async function expireAccessToken(req: Request, accessToken: string): Promise<void> {
+export async function expireAccessToken(
+  req: Request,
+  accessToken: string,
+  keys: SecretKeys,
+): Promise<void> {
   const stored = sessionData(req);
-  if (stored?.tokens?.accessToken !== accessToken) return;
+  if (stored?.tokens === undefined) return;
+  if ((await openTokens(keys, stored.tokens))?.accessToken !== accessToken) return;
+  // Only the clear expiry changes: it wins over the sealed one when the tokens are opened.
   req.session.oauth = { ...stored, tokens: { ...stored.tokens, expiresAt: Date.now() - 1 } };
   await saveSession(req);
 }

@@ -1,7 +1,7 @@
-import type { Request } from 'express';
-import { sessionData } from './sign-in.js';
-
-/** A login that has been started and not yet completed, stored in the session keyed by `state`. */
+/**
+ * A login that has been started and not yet completed. It is kept in an encrypted cookie of its
+ * own, named after its `state` (see pending-login-cookie.ts), never in the session store.
+ */
 export interface OAuthTransaction {
   /**
    * The PKCE code verifier, sent with the code at the token endpoint; its S256 challenge went in
@@ -32,24 +32,7 @@ export interface OAuthTransaction {
   readonly tenant?: string;
 }
 
-/**
- * Drops expired transactions and keeps at most `max` of the newest, so a browser opening login
- * pages over and over cannot grow its session without bound.
- */
-export function pruneTransactions(
-  transactions: Readonly<Record<string, OAuthTransaction>>,
-  now: number,
-  maxAgeMs: number,
-  max: number,
-): Record<string, OAuthTransaction> {
-  const live = Object.entries(transactions)
-    .filter(([, tx]) => isTransaction(tx) && now - tx.createdAt < maxAgeMs)
-    .sort(([, a], [, b]) => b.createdAt - a.createdAt)
-    .slice(0, max);
-  return Object.fromEntries(live);
-}
-
-/** Sessions are stored data: a store may hand back anything, so the shape is checked on read. */
+/** A cookie comes from the browser: even once decrypted, its shape is checked on read. */
 export function isTransaction(value: unknown): value is OAuthTransaction {
   if (typeof value !== 'object' || value === null) return false;
   const tx = value as Record<string, unknown>;
@@ -64,52 +47,4 @@ export function isTransaction(value: unknown): value is OAuthTransaction {
     (tx.tenant === undefined || typeof tx.tenant === 'string') &&
     (tx.acr === undefined || (Array.isArray(tx.acr) && tx.acr.every((v) => typeof v === 'string')))
   );
-}
-
-/** Records a new pending login, dropping expired ones and the oldest beyond `max`. */
-export function addTransaction(
-  req: Request,
-  state: string,
-  transaction: OAuthTransaction,
-  maxAgeMs: number,
-  max: number,
-): void {
-  const stored = sessionData(req) ?? {};
-  const now = transaction.createdAt;
-  const all = { ...stored.transactions, [state]: transaction };
-  const pending = pruneTransactions(all, now, maxAgeMs, max);
-  // Remember what the limit dropped (not what expired), so its callback can say so.
-  const dropped = Object.entries(all)
-    .filter(([key, tx]) => !Object.hasOwn(pending, key) && isTransaction(tx))
-    .filter(([, tx]) => now - tx.createdAt < maxAgeMs)
-    .map(([key]) => key);
-  const earlier = Array.isArray(stored.droppedStates) ? stored.droppedStates : [];
-  const droppedStates = [...dropped, ...earlier.filter((s) => typeof s === 'string')].slice(0, max);
-  req.session.oauth = {
-    ...stored,
-    transactions: pending,
-    ...(droppedStates.length === 0 ? {} : { droppedStates }),
-  };
-}
-
-/** What the session said about a callback's `state`. */
-export type TakenTransaction =
-  | { found: true; transaction: OAuthTransaction }
-  | { found: false; anyPending: boolean; dropped: boolean };
-
-/**
- * Removes the transaction for `state` and returns it. Deleting it before it is validated means a
- * replayed callback finds nothing to reuse, whatever happens next.
- */
-export function takeTransaction(req: Request, state: string): TakenTransaction {
-  const stored = sessionData(req);
-  const pending = stored?.transactions ?? {};
-  const transaction = Object.hasOwn(pending, state) ? pending[state] : undefined;
-  if (!isTransaction(transaction)) {
-    const dropped = Array.isArray(stored?.droppedStates) && stored.droppedStates.includes(state);
-    return { found: false, anyPending: Object.keys(pending).length > 0, dropped };
-  }
-  const rest = Object.fromEntries(Object.entries(pending).filter(([key]) => key !== state));
-  req.session.oauth = { ...stored, transactions: rest };
-  return { found: true, transaction };
 }

@@ -13,6 +13,7 @@ import { makeTestCertificates } from '../helpers/certificates.js';
 import type { TestCertificate, TestCertificates } from '../helpers/certificates.js';
 import { startScriptedProvider } from '../helpers/scripted-provider.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 let certs: TestCertificates;
 const client = (name: string): TestCertificate => certs.clients[name] as TestCertificate;
@@ -40,6 +41,7 @@ beforeAll(async () => {
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   app.use(
     oauthMiddleware({
+      secret: TEST_SECRET,
       issuer: provider.issuer,
       clientId: provider.clientId,
       clientSecret: provider.clientSecret,

@@ -22,6 +22,7 @@ import { oauthMiddleware, requireBearer } from '../../src/index.js';
 import { loadOidcProvider, quietly } from '../helpers/oidc-provider/notices.js';
 import { serverLifecycle } from '../helpers/oidc-provider/server-lifecycle.js';
 import { createDpopKey, dpopProof, expectRefused } from './harness.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 const JWT_API = 'https://orders.api.example.test';
 const OPAQUE_API = 'https://billing.api.example.test';
@@ -112,6 +113,7 @@ describe('requireBearer() against oidc-provider', () => {
     );
     app.use(
       oauthMiddleware({
+        secret: TEST_SECRET,
         issuer: op.issuer,
         clientId: 'resource-server',
         clientSecret: SECRET,

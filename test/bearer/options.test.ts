@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { requireBearer } from '../../src/index.js';
 import { signAccessToken, startBearerApp } from './harness.js';
 import type { RequireBearerOptions } from '../../src/index.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 const create = (options: unknown) => () => requireBearer(options as RequireBearerOptions);
 
@@ -108,6 +109,7 @@ describe('requireBearer({ middleware })', () => {
     const provider = await startScriptedProvider();
     try {
       const oauth = oauthMiddleware({
+        secret: TEST_SECRET,
         issuer: provider.issuer,
         clientId: provider.clientId,
         clientSecret: provider.clientSecret,

@@ -11,7 +11,7 @@ import type {
   OAuthErrorPageContext,
   OAuthMiddlewareOptions,
 } from '../../src/index.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser } from '../helpers/login.js';
 import { startScriptedProvider } from '../helpers/scripted-provider.js';
@@ -161,6 +161,7 @@ describe('pages option validation', () => {
   const base = {
     providers: { corp: { issuer: 'https://op.example.com', clientId: 'c', clientSecret: 's' } },
     baseURL: 'https://app.example.com',
+    secret: TEST_SECRET,
   };
   const create = (pages: unknown) => () =>
     oauthMiddleware({ ...base, pages } as unknown as OAuthMiddlewareOptions);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import { signIn, startOpenIdProvider } from '../../src/testing/index.js';
 import type { OpenIdTestProvider } from '../../src/testing/index.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 let provider: OpenIdTestProvider;
 
@@ -31,6 +32,7 @@ function app(mount: string, store: session.Store) {
     session({ secret: 'request-path-secret', resave: false, saveUninitialized: false, store }),
   );
   const router = oauthMiddleware({
+    secret: TEST_SECRET,
     issuer: provider.issuer,
     clientId: provider.clientId,
     clientSecret: provider.clientSecret,
@@ -75,6 +77,7 @@ describe('the request path', () => {
   it('is a plain middleware function carrying the URLs to register', () => {
     const server = express();
     const oauth = oauthMiddleware({
+      secret: TEST_SECRET,
       issuer: provider.issuer,
       clientId: provider.clientId,
       clientSecret: provider.clientSecret,

@@ -3,7 +3,7 @@ import { oauthMiddleware } from '../../src/index.js';
 import { startOpenIdProvider } from '../../src/testing/index.js';
 import { clientOf } from '../helpers/scripted-provider.js';
 import { browser } from '../helpers/login.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 
 describe('a missing express-session', () => {
   it('is reported with the line to add, never as a crash', async () => {
@@ -77,6 +77,7 @@ describe('router.ready()', () => {
     const provider = await startOpenIdProvider();
     try {
       const up = oauthMiddleware({
+        secret: TEST_SECRET,
         ...clientOf(provider),
         baseURL: 'http://127.0.0.1',
         logger: false,
@@ -84,6 +85,7 @@ describe('router.ready()', () => {
       await expect(up.ready()).resolves.toBeUndefined();
       expect(provider.count('/.well-known/openid-configuration')).toBe(1);
       const down = oauthMiddleware({
+        secret: TEST_SECRET,
         issuer: 'http://127.0.0.1:9',
         clientId: 'c',
         clientSecret: 's',

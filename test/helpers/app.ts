@@ -7,9 +7,19 @@ import session from 'express-session';
 import type { CookieOptions, Store } from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
+import { openTokens } from '../../src/session/sealed-tokens.js';
+import { createSecretKeys } from '../../src/session/secret-keys.js';
 
-/** Options without baseURL, for each form the middleware accepts. */
-type WithoutBaseURL<T> = T extends unknown ? Omit<T, 'baseURL'> & { baseURL?: string } : never;
+/** Options without baseURL (and secret), for each form the middleware accepts. */
+type WithoutBaseURL<T> = T extends unknown
+  ? Omit<T, 'baseURL' | 'secret'> & { baseURL?: string; secret?: string | readonly string[] }
+  : never;
+
+/**
+ * The secret of every fixture app, as instances behind one load balancer share it (and the same
+ * value as express-session's, as the README's quick start does).
+ */
+export const TEST_SECRET = 'test-session-secret-that-is-long-enough';
 
 /** The Express app under test, on a free loopback port. */
 export interface TestApp {
@@ -63,7 +73,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     app.use(
       session({
         ...(options.store === undefined ? {} : { store: options.store }),
-        secret: 'test-session-secret-that-is-long-enough',
+        secret: TEST_SECRET,
         resave: false,
         saveUninitialized: false,
         cookie: options.cookie ?? { httpOnly: true, sameSite: 'lax' },
@@ -72,6 +82,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   }
   const oauth = options.oauth(url);
   const router = oauthMiddleware({
+    secret: TEST_SECRET,
     logger: {
       warn: (message) => logs.push(`warn: ${message}`),
       error: (message, error) => logs.push(`error: ${message} ${String(error)}`),
@@ -102,10 +113,30 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       res.json(await req.oauth.fetchUserInfo());
     }),
   );
+  // The session as the tests inspect it: the tokens decrypted (they are sealed at rest), and the
+  // stored form itself under `raw`.
+  const keys = createSecretKeys(
+    typeof oauth.secret === 'string' ? [oauth.secret] : (oauth.secret ?? [TEST_SECRET]),
+  );
   app.get(
     '/session',
     handler(async (req, res) => {
-      res.json({ id: req.sessionID, oauth: req.session.oauth ?? null });
+      const raw = req.session.oauth;
+      if (raw === undefined) {
+        res.json({ id: req.sessionID, oauth: null });
+        return;
+      }
+      const { tokens, resourceTokens, ...rest } = raw;
+      const opened: Record<string, unknown> = { ...rest };
+      if (tokens !== undefined) opened.tokens = await openTokens(keys, tokens);
+      if (resourceTokens !== undefined) {
+        opened.resourceTokens = Object.fromEntries(
+          await Promise.all(
+            Object.entries(resourceTokens).map(async ([k, v]) => [k, await openTokens(keys, v)]),
+          ),
+        );
+      }
+      res.json({ id: req.sessionID, oauth: opened, raw });
     }),
   );
   app.get(
@@ -114,6 +145,12 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       await req.oauth.login({ returnTo: '/from-custom', authorizationParams: { prompt: 'login' } });
     }),
   );
+  // The application's own use of the session (a cart, a preference): a session that exists before
+  // any login, as the one an attacker would plant (session fixation).
+  app.get('/remember', (req, res) => {
+    Object.assign(req.session, { remembered: true });
+    res.json({ id: req.sessionID });
+  });
   app.post(
     '/local-logout',
     handler(async (req, res) => {

@@ -11,6 +11,7 @@ import type { TestApp } from '../helpers/app.js';
 import { browser, loginThroughProvider } from '../helpers/login.js';
 import { CookieJar, startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
 import type { TestProvider } from '../helpers/oidc-provider.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
@@ -113,7 +114,12 @@ describe('client_secret_jwt', () => {
 });
 
 describe('client keys are checked at creation', () => {
-  const base = { issuer: 'https://op.example', clientId: 'c', baseURL: 'https://app.example' };
+  const base = {
+    issuer: 'https://op.example',
+    clientId: 'c',
+    baseURL: 'https://app.example',
+    secret: TEST_SECRET,
+  };
 
   it.each([
     [{ tokenEndpointAuthMethod: 'private_key_jwt' }, '"options.clientPrivateKey" is required'],

@@ -5,7 +5,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { startScriptedProvider } from '../helpers/scripted-provider.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
@@ -24,14 +24,15 @@ const base = {
   clientId: 'app',
   clientSecret: 'app-secret-0123456789abcdefghijklmnop',
   baseURL: 'https://app.example',
+  secret: TEST_SECRET,
 };
 
 describe('the dpop option', () => {
   it('accepts a boolean, in the single form and per provider', () => {
-    const { baseURL, ...provider } = base;
+    const { baseURL, secret, ...provider } = base;
     expect(() => oauthMiddleware({ ...base, dpop: true })).not.toThrow();
     expect(() =>
-      oauthMiddleware({ baseURL, providers: { bank: { ...provider, dpop: false } } }),
+      oauthMiddleware({ baseURL, secret, providers: { bank: { ...provider, dpop: false } } }),
     ).not.toThrow();
   });
 

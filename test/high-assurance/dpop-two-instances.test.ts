@@ -124,9 +124,13 @@ describe.skipIf(!hasRedis)('DPoP sessions shared by two instances in one Redis',
     const callback = await completeLogin(login.headers.location as string);
     const landed = await browser.get(a, pathOf(callback));
     expect(landed.status, landed.text).toBe(303);
+    // The tokens and the key are sealed in the store: read them opened, through the app.
+    const opened = (await browser.get(b, '/session')).body;
+    const session = opened.oauth as { tokens: { tokenType: string; dpopKey: { jwk: JWK } } };
     const sid = sessionIdOf(browser.cookie('connect.sid'))!;
-    const stored = JSON.parse((await b.sessions.client.get(`${PREFIX}${sid}`))!);
-    return stored.oauth as { tokens: { tokenType: string; dpopKey: { jwk: JWK } } };
+    const raw = (await b.sessions.client.get(`${PREFIX}${sid}`))!;
+    expect(raw).not.toContain(session.tokens.dpopKey.jwk.d);
+    return session;
   }
 
   it('signs in on A and calls the API through B, with the key A made', async () => {

@@ -138,10 +138,13 @@ describe.skipIf(!hasRedis)("profile: 'fapi2' with DPoP, two instances on one Red
     const landed = await browser.get(a, pathOf(callback));
     expect(landed.status, landed.text).toBe(303);
 
-    const sid = sessionIdOf(browser.cookie('connect.sid'))!;
-    const stored = JSON.parse((await b.sessions.client.get(`${PREFIX}${sid}`))!) as {
+    // The tokens and the key are sealed in the store: read them opened, through the app.
+    const stored = (await browser.get(b, '/session')).body as {
       oauth: { tokens: { tokenType: string; dpopKey: { jwk: JWK } } };
     };
+    const sid = sessionIdOf(browser.cookie('connect.sid'))!;
+    const raw = (await b.sessions.client.get(`${PREFIX}${sid}`))!;
+    expect(raw).not.toContain(stored.oauth.tokens.dpopKey.jwk.d);
     expect(stored.oauth.tokens.tokenType).toBe('dpop');
     const { kty, crv, x, y } = stored.oauth.tokens.dpopKey.jwk;
     const jkt = await calculateJwkThumbprint({ kty, crv, x, y } as JWK, 'sha256');

@@ -23,7 +23,7 @@ import {
 import type { OAuthProviderRequestEvent } from '../../src/index.js';
 import { makeSelfSignedCertificate, makeTestCertificates } from '../helpers/certificates.js';
 import type { TestCertificate, TestCertificates } from '../helpers/certificates.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, loginThroughProvider, startLogin } from '../helpers/login.js';
 import { CookieJar, TEST_ACCOUNTS } from '../helpers/oidc-provider.js';
@@ -195,6 +195,7 @@ function mountApi(listening: Listening, issuer: string): void {
   resourceServer.use(
     oauthMiddleware({
       baseURL: listening.origin,
+      secret: TEST_SECRET,
       issuer,
       clientId: 'orders-api',
       // The API reaches the provider's JWKS with the same CA; its own certificate is the server's.

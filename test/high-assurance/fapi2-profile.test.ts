@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import { checkResponseIssuer } from '../../src/providers/authorization-response.js';
+import { TEST_SECRET } from '../helpers/app.js';
 import { makeSelfSignedCertificate } from '../helpers/certificates.js';
 
 const rsa = () =>
@@ -19,6 +20,7 @@ const clientCertificate = { cert: certificate.cert, key: certificate.key };
 /** A provider that meets the profile with private_key_jwt and DPoP. */
 const conforming = {
   baseURL: 'https://broker.example',
+  secret: TEST_SECRET,
   issuer: 'https://bank.example',
   clientId: 'broker',
   profile: 'fapi2',
@@ -111,8 +113,8 @@ describe("profile: 'fapi2' refuses every weaker setting", () => {
   });
 
   it('names the provider the rule applies to in the multi-provider form', () => {
-    const { baseURL, ...provider } = conforming;
-    const error = refusal({ baseURL, providers: { bank: { ...provider, dpop: false } } });
+    const { baseURL, secret, ...provider } = conforming;
+    const error = refusal({ baseURL, secret, providers: { bank: { ...provider, dpop: false } } });
     expect(error.message).toContain('"providers.bank.dpop: true"');
   });
 });

@@ -6,10 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import { checkMetadataTransport } from '../../src/providers/plain-http.js';
 import { makeSelfSignedCertificate } from '../helpers/certificates.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 const alice = makeSelfSignedCertificate('alice');
 const mallory = makeSelfSignedCertificate('mallory');
-const base = { baseURL: 'https://app.example', issuer: 'https://op.example', clientId: 'c' };
+const base = {
+  baseURL: 'https://app.example',
+  secret: TEST_SECRET,
+  issuer: 'https://op.example',
+  clientId: 'c',
+};
 
 describe('clientCertificate is checked at creation', () => {
   it.each([

@@ -9,6 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError, oauthMiddleware } from '../../src/index.js';
 import type { OAuthFetch } from '../../src/index.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 function hasOpenssl(): boolean {
   try {
@@ -120,6 +121,7 @@ describe.skipIf(!hasOpenssl())('a provider served over HTTPS by a private CA', (
 
   function middleware(fetch?: OAuthFetch) {
     return oauthMiddleware({
+      secret: TEST_SECRET,
       baseURL: 'http://127.0.0.1:3000',
       issuer,
       clientId: 'client',

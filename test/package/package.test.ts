@@ -65,6 +65,7 @@ const usage = `
     clientId: 'client',
     clientSecret: 'secret',
     baseURL: 'https://app.example.com',
+    secret: 'a-random-secret-of-at-least-32-characters',
   });
   let typo;
   try { oauthMiddleware({ issuer: 'https://op.example.com', clientID: 'x', baseURL: 'https://app.example.com' }); }
@@ -148,12 +149,13 @@ describe('the packed package', () => {
 import session from 'express-session';
 import { oauthMiddleware, requireAuth, OAuthError } from 'express-oauth-rp';
 const app = express();
-app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
-app.use(oauthMiddleware({ issuer: 'https://op', clientId: 'c', clientSecret: 's', baseURL: 'https://app' }));
+const secret = 'a-random-secret-of-at-least-32-characters';
+app.use(session({ secret, resave: false, saveUninitialized: false }));
+app.use(oauthMiddleware({ issuer: 'https://op', clientId: 'c', clientSecret: 's', baseURL: 'https://app', secret }));
 app.get('/me', requireAuth(), async (req, res) => {
   const sub: string | undefined = req.oauthUser?.sub;
   const token: string = await req.oauth.getAccessToken();
-  const pending = req.session.oauth?.transactions;
+  const pending = req.session.oauth?.signedInAt;
   res.json({ sub, token: token.length, pending, code: new OAuthError('x', { code: 'OAUTH_FORBIDDEN' }).code });
 });
 `,

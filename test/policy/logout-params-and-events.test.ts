@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import type { OAuthLogoutEvent, OAuthRefreshEvent } from '../../src/index.js';
-import { withTestApp } from '../helpers/app.js';
+import { withTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
 import { authorize, startScriptedProvider } from '../helpers/scripted-provider.js';
@@ -77,6 +77,7 @@ describe('logoutParams', () => {
     (name) => {
       expect(() =>
         oauthMiddleware({
+          secret: TEST_SECRET,
           ...client(),
           baseURL: 'http://127.0.0.1',
           logoutParams: { [name]: 'x' },

@@ -5,7 +5,7 @@ import { oauthMiddleware } from '../../src/index.js';
 import type { OAuthAdapter, OAuthOAuth2Provider } from '../../src/index.js';
 import { startGenericPhpSimulator } from '../../simulators/generic-php.js';
 import type { GenericPhpSimulator } from '../../simulators/generic-php.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
 import type { Agent } from '../helpers/login.js';
@@ -390,6 +390,7 @@ describe('several providers at once', () => {
 
   it('gives each provider its own redirect URI to register', () => {
     const router = oauthMiddleware({
+      secret: TEST_SECRET,
       baseURL: 'https://app.example.com/auth',
       providers: {
         php: phpByHand(sim),

@@ -90,10 +90,14 @@ describe.skipIf(!hasRedis)('two instances sharing sessions in one Redis', () => 
 
   it('changes the session id at login, in Redis too', async () => {
     const browser = new LoadBalancedBrowser();
-    const login = await browser.get(a, '/login');
+    // A session the application made before the login (logins themselves write none).
+    await browser.get(a, '/remember');
     const before = sessionIdOf(browser.cookie('connect.sid'))!;
-    const pending = JSON.parse((await a.sessions.client.get(`${PREFIX}${before}`))!);
-    expect(Object.keys(pending.oauth.transactions)).toHaveLength(1);
+    const stored = await a.sessions.client.get(`${PREFIX}${before}`);
+    const login = await browser.get(a, '/login');
+    // The pending login is a cookie: the session in Redis is as the application left it.
+    expect(await a.sessions.client.get(`${PREFIX}${before}`)).toBe(stored);
+    expect(JSON.parse(stored!).oauth).toBeUndefined();
 
     const callback = await completeLogin(login.headers.location as string, { account: 'bob' });
     expect((await browser.get(b, pathOf(callback))).status).toBe(303);

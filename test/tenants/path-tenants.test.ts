@@ -7,11 +7,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthMiddleware, requireAuth } from '../../src/index.js';
 import { browser, pathOf } from '../helpers/login.js';
 import { completeLogin, startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
 import type { TestProvider } from '../helpers/oidc-provider.js';
+import { TEST_SECRET } from '../helpers/app.js';
+import { pendingLoginCookies } from './tenant-app.js';
 
 const TENANTS = ['acme', 'globex'];
 
@@ -40,6 +43,7 @@ describe('providers per tenant, chosen by path, sharing one session cookie', () 
       '/t/:tenant',
       oauthMiddleware({
         baseURL: origin,
+        secret: TEST_SECRET,
         logger: false,
         providers: {
           resolve(req) {
@@ -98,7 +102,15 @@ describe('providers per tenant, chosen by path, sharing one session cookie', () 
     const callback = await completeLogin(new URL(login.headers.location as string));
     idp.resetCounts();
     const moved = `/t/globex/callback/idp${callback.search}`;
-    const refused = await agent.get(moved).set('Accept', 'application/json');
+    // The pending-login cookie is scoped to acme's callback path: globex never receives it.
+    const unseen = await agent.get(moved).set('Accept', 'application/json');
+    expect(unseen.status).toBe(400);
+    expect(unseen.body.code).toBe('OAUTH_NO_TRANSACTION');
+    // Copied there by hand, it is refused as another tenant's.
+    const refused = await request(origin)
+      .get(moved)
+      .set('Cookie', pendingLoginCookies(login.headers['set-cookie']))
+      .set('Accept', 'application/json');
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('OAUTH_TENANT_MISMATCH');
     expect(idp.count('/token')).toBe(0);

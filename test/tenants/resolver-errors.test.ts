@@ -7,7 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import type { OAuthTenantProviders, OAuthError } from '../../src/index.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 
 const ISSUER = 'https://idp.tenants.test';
@@ -160,7 +160,12 @@ describe('providers per tenant: the resolver option at creation', () => {
   const create =
     (providers: unknown, extra: Record<string, unknown> = {}) =>
     () =>
-      oauthMiddleware({ baseURL: 'https://app.example.com', providers, ...extra } as never);
+      oauthMiddleware({
+        baseURL: 'https://app.example.com',
+        secret: TEST_SECRET,
+        providers,
+        ...extra,
+      } as never);
 
   it.each([
     [{ resolve, cacheSize: 0 }, '"options.providers.cacheSize" must be a finite number >= 1'],

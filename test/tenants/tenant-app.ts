@@ -14,6 +14,7 @@ import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddleware, OAuthSharedOptions, OAuthTenantProviders } from '../../src/index.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 export interface TenantApp {
   /** Tenant A's origin, e.g. `http://127.0.0.1:PORT`. */
@@ -69,6 +70,7 @@ export async function startTenantApp(options: TenantAppOptions): Promise<TenantA
     }),
   );
   const middleware = oauthMiddleware({
+    secret: TEST_SECRET,
     baseURL: a,
     logger: {
       warn: (message) => logs.push(`warn: ${message}`),
@@ -126,6 +128,17 @@ export async function startTenantApp(options: TenantAppOptions): Promise<TenantA
 }
 
 /** The session cookie (`name=value`) a response set. */
+/**
+ * The pending-login cookies a login response set (sealed, scoped to the callback path), as a
+ * Cookie header: what a browser, or an attacker who copied them, sends with a callback.
+ */
+export function pendingLoginCookies(setCookie: string | string[] | undefined): string {
+  const all = Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [setCookie];
+  const pending = all.filter((value) => value.startsWith('oauth_login'));
+  if (pending.length === 0) throw new Error('no pending-login cookie was set');
+  return pending.map((value) => value.split(';')[0]!).join('; ');
+}
+
 export function sessionCookie(setCookie: string | string[] | undefined): string {
   const all = Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [setCookie];
   const cookie = all.find((value) => value.startsWith('connect.sid='));

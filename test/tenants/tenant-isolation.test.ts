@@ -11,7 +11,7 @@ import { browser, pathOf, startLogin } from '../helpers/login.js';
 import { completeLogin, startTestProvider } from '../helpers/oidc-provider.js';
 import type { TestProvider } from '../helpers/oidc-provider.js';
 import { TEST_CLIENT } from '../helpers/oidc-provider.js';
-import { sessionCookie, startTenantApp } from './tenant-app.js';
+import { pendingLoginCookies, sessionCookie, startTenantApp } from './tenant-app.js';
 import type { TenantApp } from './tenant-app.js';
 
 describe('providers per tenant: two tenants, two providers, two hostnames', () => {
@@ -156,8 +156,8 @@ describe('providers per tenant: two tenants, two providers, two hostnames', () =
     const agent = browser(app.a);
     const start = await agent.get('/login/idp');
     expect(start.status).toBe(303);
-    const cookie = sessionCookie(start.headers['set-cookie']);
-    const started = (await agent.get('/session')).body;
+    // The pending login is a cookie of A's host; an attacker copies it to B with the callback.
+    const cookie = pendingLoginCookies(start.headers['set-cookie']);
     const callback = await completeLogin(new URL(start.headers.location as string));
     idpA.resetCounts();
     const onB = await request(app.b)
@@ -168,8 +168,6 @@ describe('providers per tenant: two tenants, two providers, two hostnames', () =
     expect(onB.body.code).toBe('OAUTH_TENANT_MISMATCH');
     expect(idpA.count('/token')).toBe(0);
     expect(idpB.count('/token')).toBe(0);
-    expect(Object.keys(started.oauth.transactions)).toHaveLength(1);
-    expect(Object.values(started.oauth.transactions)[0]).toMatchObject({ tenant: 'a' });
   });
 
   it('gives a request for an unknown host 404 OAUTH_UNKNOWN_TENANT', async () => {

@@ -10,8 +10,9 @@ import type { OpenIdTestProvider } from 'express-oauth-rp/testing';
 
 function createApp(oauth: { issuer: string; clientId: string; clientSecret: string }) {
   const app = express();
-  app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false }));
-  app.use(oauthMiddleware({ ...oauth, baseURL: 'http://127.0.0.1', logger: false }));
+  const secret = 'a-random-secret-of-at-least-32-characters';
+  app.use(session({ secret, resave: false, saveUninitialized: false }));
+  app.use(oauthMiddleware({ ...oauth, secret, baseURL: 'http://127.0.0.1', logger: false }));
   app.get('/me', requireAuth(), (req, res) => {
     res.json(req.oauthUser);
   });

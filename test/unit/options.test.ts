@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import type { OAuthOptions } from '../../src/index.js';
+import { TEST_SECRET } from '../helpers/app.js';
 
 const valid: OAuthOptions = {
   issuer: 'https://op.example.com',
   clientId: 'client',
   clientSecret: 'secret',
   baseURL: 'https://app.example.com',
+  secret: TEST_SECRET,
 };
 
 function create(options: Record<string, unknown>): () => unknown {

@@ -59,6 +59,10 @@ export async function completeLogin(
       next = { url: location, method: 'GET' };
       continue;
     }
+    // form_post: the provider's page posts the answer back; returned as a URL with the form
+    // fields as its query, for the test to POST them.
+    const posted = response.status === 200 ? parseFormPost(body, next.url) : undefined;
+    if (posted !== undefined && isBackToClient(posted)) return posted;
     const prompt = response.status === 200 ? parseInteraction(body, next.url) : undefined;
     if (prompt === undefined) {
       const hint = loginSubmitted
@@ -229,4 +233,25 @@ function unescapeHtml(value: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+function decodeEntities(value: string): string {
+  return value
+    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** oidc-provider's form_post page: its form's action, with the hidden fields as the query. */
+function parseFormPost(body: string, base: URL): URL | undefined {
+  const form = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(body);
+  if (form === null || body.includes('name="prompt"')) return undefined;
+  const url = new URL(decodeEntities(form[1]!), base);
+  for (const input of body.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/gi)) {
+    url.searchParams.append(decodeEntities(input[1]!), decodeEntities(input[2]!));
+  }
+  return url;
 }
