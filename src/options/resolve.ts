@@ -13,6 +13,7 @@ import {
   isRecord,
   readBoolean,
   readFunction,
+  readMaxResponseBytes,
   readNumber,
   readOptionsObject,
   readString,
@@ -22,6 +23,7 @@ import {
 import { resolvePostLogout, resolveRoutes, routeUrl } from './routes.js';
 import type { ResolvedRoutes } from './routes.js';
 import { readTelemetry } from './telemetry.js';
+import { DEFAULT_STORE_TIMEOUT } from '../session/store.js';
 import type {
   OAuthErrorHandler,
   OAuthFetch,
@@ -38,6 +40,10 @@ export interface ResolvedOptions {
   readonly postLogoutRedirectUri: string;
   /** Milliseconds. */
   readonly timeout: number;
+  /** Bytes a provider response may have. */
+  readonly maxResponseBytes: number;
+  /** Milliseconds a session-store call may take. */
+  readonly storeTimeout: number;
   /** Seconds. */
   readonly clockTolerance: number;
   /** Seconds. */
@@ -76,6 +82,8 @@ const SHARED_KEYS = [
   'routes',
   'postLogoutRedirect',
   'timeout',
+  'maxResponseBytes',
+  'storeTimeout',
   'clockTolerance',
   'transactionMaxAge',
   'maxTransactions',
@@ -221,6 +229,8 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     routes,
     postLogoutRedirectUri: resolvePostLogout(input.postLogoutRedirect, baseURL),
     timeout: readNumber('timeout', input.timeout, 10_000, 1),
+    maxResponseBytes: readMaxResponseBytes(input.maxResponseBytes),
+    storeTimeout: readNumber('storeTimeout', input.storeTimeout, DEFAULT_STORE_TIMEOUT, 1),
     clockTolerance: readNumber('clockTolerance', input.clockTolerance, 60, 0),
     transactionMaxAge: readNumber('transactionMaxAge', input.transactionMaxAge, 600, 1),
     maxTransactions: Math.floor(readNumber('maxTransactions', input.maxTransactions, 5, 1)),
