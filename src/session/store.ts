@@ -38,21 +38,37 @@ export function useStoreTimeout(req: Request, timeout: number): void {
 }
 
 /**
- * The store did not answer within `storeTimeout`. The session is let go for the rest of the
- * request: express-session would otherwise save or touch it as the response ends and hold the
- * 503 until the store answers, and it sets no cookie either, so the browser keeps the session it
- * had. Nothing is cleared: a store that comes back finds the session as it was.
+ * The store did not answer within `timeout` milliseconds (no `cause`), or failed (`cause`, from
+ * {@link boundSessionStore}): 503, to be tried again in about that time.
  */
-function storeUnavailable(req: Request | undefined, operation: string, timeout: number) {
+export function storeUnavailableError(
+  operation: string,
+  timeout: number,
+  cause?: unknown,
+): OAuthError {
+  const message =
+    cause === undefined
+      ? `the session store did not ${operation} the session within ${timeout} ms ("storeTimeout")`
+      : `the session store failed to ${operation} the session`;
+  return new OAuthError(message, {
+    code: 'OAUTH_STORE_UNAVAILABLE',
+    retryAfter: Math.max(1, Math.ceil(timeout / 1000)),
+    cause: cause ?? { operation, timeout },
+  });
+}
+
+/**
+ * The session is let go for the rest of a request whose store is unavailable: express-session
+ * would otherwise save or touch it as the response ends and hold the 503 until the store answers,
+ * and it sets no cookie either, so the browser keeps the session it had. Nothing is cleared: a
+ * store that comes back finds the session as it was.
+ */
+function letSessionGo(req: Request | undefined): void {
   if (req !== undefined) (req as { session?: unknown }).session = undefined;
-  return new OAuthError(
-    `the session store did not ${operation} the session within ${timeout} ms ("storeTimeout")`,
-    {
-      code: 'OAUTH_STORE_UNAVAILABLE',
-      retryAfter: Math.max(1, Math.ceil(timeout / 1000)),
-      cause: { operation, timeout },
-    },
-  );
+}
+
+function isStoreUnavailable(error: unknown): error is OAuthError {
+  return error instanceof OAuthError && error.code === 'OAUTH_STORE_UNAVAILABLE';
 }
 
 /**
@@ -69,13 +85,18 @@ export function boundStoreCall<T>(
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
-      reject(storeUnavailable(req, operation, timeout));
+      letSessionGo(req);
+      reject(storeUnavailableError(operation, timeout));
     }, timeout);
     run((err, value) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (err) reject(sessionError(operation, err));
+      if (isStoreUnavailable(err)) {
+        // boundSessionStore() already gave up on the store.
+        letSessionGo(req);
+        reject(err);
+      } else if (err) reject(sessionError(operation, err));
       else resolve(value);
     });
   });

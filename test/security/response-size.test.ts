@@ -158,7 +158,6 @@ describe('discovery and JWKS answers over the limit', () => {
       provider.script.discovery = {
         body: paddedTo(1024 * 1024 + 1) as (honest: JsonObject) => Json,
       };
-      const h = { provider, app, close: () => app.close() };
       expectRefusal(await browser(app.url).get('/login'), TOO_LARGE);
       expectLogged(app.logs, 'discovery', 1024 * 1024);
     } finally {
