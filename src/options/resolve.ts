@@ -168,7 +168,8 @@ function resolveProviders(
     const single = Object.fromEntries(
       Object.entries(input).filter(([key]) => !(SHARED_KEYS as readonly string[]).includes(key)),
     );
-    rejectUnknownKeys(single, [...PROVIDER_KEYS, ...MULTI_KEYS], '');
+    // The shared keys were taken out above; they stay known here for the typo hints.
+    rejectUnknownKeys(single, [...PROVIDER_KEYS, ...MULTI_KEYS, ...SHARED_KEYS], '');
     providers.set(
       DEFAULT_PROVIDER,
       resolveProviderOptions(DEFAULT_PROVIDER, '', single, routeUrl(baseURL, callback)),
