@@ -15,7 +15,7 @@ import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionSettingWarnings } from './session/settings-warnings.js';
 import { readSignInTimes, recordSeen } from './session/sign-in.js';
-import { assertSession, useStoreTimeout } from './session/store.js';
+import { assertSession, boundRefreshLock, useStoreTimeout } from './session/store.js';
 
 /**
  * The middleware `oauthMiddleware()` returns: a plain Express middleware function, with the URLs
@@ -93,7 +93,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
     options: resolved,
     providers: new ProviderRegistry(resolved),
     refresher: new RefreshCoordinator(),
-    refreshLock: resolved.refreshLock,
+    refreshLock: boundRefreshLock(resolved.refreshLock, resolved.storeTimeout),
     loginPath:
       routes.login === false
         ? undefined

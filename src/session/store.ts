@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { OAuthError } from '../errors.js';
+import type { OAuthRefreshLock } from '../refresh/locks.js';
 
 /**
  * express-session's callback API as promises, with one error for every store failure. Only the
@@ -100,6 +101,32 @@ export function boundStoreCall<T>(
       else resolve(value);
     });
   });
+}
+
+/**
+ * `lock` with each call bounded by `timeout` milliseconds, like every store call: a lock kept in a
+ * frozen Redis gives `OAUTH_STORE_UNAVAILABLE` instead of a request that waits for it. A lock taken
+ * after the caller gave up expires at its TTL.
+ */
+export function boundRefreshLock(lock: OAuthRefreshLock, timeout: number): OAuthRefreshLock {
+  const bounded = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(storeUnavailableError(operation, timeout)), timeout);
+      call().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error as Error);
+        },
+      );
+    });
+  return {
+    acquire: (key: string, ttlMs: number) => bounded('lock', () => lock.acquire(key, ttlMs)),
+    release: (key: string, token: string) => bounded('unlock', () => lock.release(key, token)),
+  };
 }
 
 function timeoutOf(req: Request): number {

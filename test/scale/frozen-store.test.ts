@@ -7,7 +7,8 @@
  */
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { boundSessionStore } from '../../src/index.js';
+import { boundSessionStore, createRedisRefreshLock } from '../../src/index.js';
+import { boundRefreshLock } from '../../src/session/store.js';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser } from '../helpers/login.js';
@@ -99,6 +100,21 @@ describe.skipIf(!hasRedis)('a frozen session store', () => {
       thaw();
       await plain.close();
     }
+  });
+
+  it('bounds the refresh lock kept in the frozen Redis by the store timeout', async () => {
+    const lock = boundRefreshLock(createRedisRefreshLock(sessions.client), STORE_TIMEOUT);
+    const token = await lock.acquire('frozen-lock', 10_000);
+    expect(token).toBeDefined();
+    freeze();
+    await expect(lock.acquire('another-lock', 10_000)).rejects.toMatchObject({
+      code: 'OAUTH_STORE_UNAVAILABLE',
+      status: 503,
+      retryAfter: STORE_TIMEOUT / 1000,
+    });
+    thaw();
+    await lock.release('frozen-lock', token as string);
+    expect(await lock.acquire('frozen-lock', 10_000)).toBeDefined();
   });
 
   it('logs out nobody when the store freezes during a logout, and logs out once it is back', async () => {
