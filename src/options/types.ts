@@ -165,7 +165,7 @@ export interface OAuthSharedOptions {
   maxResponseBytes?: number;
   /**
    * Milliseconds each session-store call the middleware makes (save, regenerate, destroy, reload)
-   * may take. A store that does not answer in time fails the request with 503
+   * and each call to `refreshLock` may take. A store that does not answer in time fails the request with 503
    * `OAUTH_STORE_UNAVAILABLE` and `Retry-After`, and nothing in the session is cleared. Default
    * `5000`. express-session loads the session before the middleware runs: bound that read in the
    * store's client (see docs/production.md).
