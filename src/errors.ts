@@ -90,6 +90,11 @@ export const OAuthErrorCodes = {
   /** The session store failed to save, regenerate or destroy the session. */
   SESSION_ERROR: 'OAUTH_SESSION_ERROR',
   /**
+   * The session store did not answer within `storeTimeout` (503, with `Retry-After`). Nothing in
+   * the session was cleared, and the browser keeps its session cookie.
+   */
+  STORE_UNAVAILABLE: 'OAUTH_STORE_UNAVAILABLE',
+  /**
    * The token endpoint rejected the server's own credentials (token client); not retried until the
    * cool-down.
    */
@@ -202,6 +207,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
   OAUTH_SUBJECT_MISMATCH: 401,
   OAUTH_SESSION_MISSING: 500,
   OAUTH_SESSION_ERROR: 500,
+  OAUTH_STORE_UNAVAILABLE: 503,
   OAUTH_CREDENTIALS_REJECTED: 503,
   OAUTH_INTERNAL_ERROR: 500,
   OAUTH_LOGOUT_TOKEN_INVALID: 400,

@@ -93,6 +93,10 @@ export type { OAuthErrorCode, OAuthErrorOptions } from './errors.js';
 export { createMemoryRefreshLock, createRedisRefreshLock } from './refresh/locks.js';
 export type { OAuthRedisLockClient, OAuthRefreshLock } from './refresh/locks.js';
 
+// The session store
+export { boundSessionStore } from './session/bounded-store.js';
+export type { OAuthBoundedStoreOptions } from './session/bounded-store.js';
+
 // Server-to-server tokens
 export { algoreg, createTokenClient } from './token-client/index.js';
 export type { AlgoregOptions } from './token-client/index.js';

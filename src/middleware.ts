@@ -15,7 +15,7 @@ import { createRuntime } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionSettingWarnings } from './session/settings-warnings.js';
 import { readSignInTimes, recordSeen } from './session/sign-in.js';
-import { assertSession } from './session/store.js';
+import { assertSession, useStoreTimeout } from './session/store.js';
 import { bindTenant } from './session/tenant.js';
 import { TenantRuntimes } from './tenants/runtimes.js';
 
@@ -114,6 +114,7 @@ export function oauthMiddleware(options: OAuthMiddlewareOptions): OAuthMiddlewar
       handleError(resolved, error, req, res, next);
       return;
     }
+    useStoreTimeout(req, resolved.storeTimeout);
     if (!settingsChecked) {
       settingsChecked = true;
       for (const warning of sessionSettingWarnings(req, resolved)) resolved.logger.warn(warning);

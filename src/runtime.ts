@@ -1,6 +1,7 @@
 import type { ResolvedOptions } from './options/resolve.js';
 import { routeUrl } from './options/routes.js';
 import { IssuerCache } from './providers/issuer-cache.js';
+import { boundRefreshLock } from './session/store.js';
 import { ProviderRegistry } from './providers/registry.js';
 import type { OAuthRefreshLock } from './refresh/locks.js';
 import { RefreshCoordinator } from './refresh/single-flight.js';
@@ -38,7 +39,9 @@ export function createRuntime(
     providers: new ProviderRegistry(options, issuers),
     issuers,
     refresher: shared?.runtime.refresher ?? new RefreshCoordinator(),
-    refreshLock: shared?.runtime.refreshLock ?? options.refreshLock,
+    // Its calls are store calls: bounded by storeTimeout like the session's own.
+    refreshLock:
+      shared?.runtime.refreshLock ?? boundRefreshLock(options.refreshLock, options.storeTimeout),
     loginPath: login === false ? undefined : new URL(routeUrl(options.baseURL, login)).pathname,
     ...(shared === undefined ? {} : { tenant: shared.tenant }),
   };

@@ -1,5 +1,6 @@
 import { codedTypeError } from '../errors.js';
 import type { CodedTypeError } from '../errors.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../providers/bounded-body.js';
 import { checkOptionTransport } from '../providers/plain-http.js';
 import { suggestName } from './suggest-name.js';
 
@@ -110,6 +111,18 @@ export function readNumber(name: string, value: unknown, fallback: number, min: 
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw invalid(name, `a finite number >= ${min}`);
+  }
+  return value;
+}
+
+/**
+ * `maxResponseBytes` of the middleware and of the token client: whole bytes, at least 1 KiB (less
+ * would refuse honest discovery documents and key sets). Default 1 MiB.
+ */
+export function readMaxResponseBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1024) {
+    throw invalid('maxResponseBytes', 'a whole number of bytes >= 1024 (default 1048576, 1 MiB)');
   }
   return value;
 }

@@ -15,6 +15,7 @@ import {
   isRecord,
   readBoolean,
   readFunction,
+  readMaxResponseBytes,
   readNumber,
   readOptionsObject,
   readString,
@@ -26,6 +27,7 @@ import type { ResolvedRoutes } from './routes.js';
 import { readTelemetry } from './telemetry.js';
 import { readTenantProviders } from './tenant.js';
 import type { ResolvedTenants } from './tenant.js';
+import { DEFAULT_STORE_TIMEOUT } from '../session/store.js';
 import type {
   OAuthErrorHandler,
   OAuthFetch,
@@ -44,6 +46,10 @@ export interface ResolvedOptions {
   readonly postLogoutRedirectUri: string;
   /** Milliseconds. */
   readonly timeout: number;
+  /** Bytes a provider response may have. */
+  readonly maxResponseBytes: number;
+  /** Milliseconds a session-store call may take. */
+  readonly storeTimeout: number;
   /** Seconds. */
   readonly clockTolerance: number;
   /** Seconds. */
@@ -85,6 +91,8 @@ const SHARED_KEYS = [
   'routes',
   'postLogoutRedirect',
   'timeout',
+  'maxResponseBytes',
+  'storeTimeout',
   'clockTolerance',
   'transactionMaxAge',
   'maxTransactions',
@@ -170,7 +178,8 @@ export function resolveProviders(
     const single = Object.fromEntries(
       Object.entries(input).filter(([key]) => !(SHARED_KEYS as readonly string[]).includes(key)),
     );
-    rejectUnknownKeys(single, [...PROVIDER_KEYS, ...MULTI_KEYS], '');
+    // The shared keys were taken out above; they stay known here for the typo hints.
+    rejectUnknownKeys(single, [...PROVIDER_KEYS, ...MULTI_KEYS, ...SHARED_KEYS], '');
     providers.set(
       DEFAULT_PROVIDER,
       resolveProviderOptions(DEFAULT_PROVIDER, '', single, routeUrl(baseURL, callback)),
@@ -241,6 +250,8 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     routes,
     postLogoutRedirectUri: resolvePostLogout(input.postLogoutRedirect, baseURL),
     timeout: readNumber('timeout', input.timeout, 10_000, 1),
+    maxResponseBytes: readMaxResponseBytes(input.maxResponseBytes),
+    storeTimeout: readNumber('storeTimeout', input.storeTimeout, DEFAULT_STORE_TIMEOUT, 1),
     clockTolerance: readNumber('clockTolerance', input.clockTolerance, 60, 0),
     transactionMaxAge: readNumber('transactionMaxAge', input.transactionMaxAge, 600, 1),
     maxTransactions: Math.floor(readNumber('maxTransactions', input.maxTransactions, 5, 1)),

@@ -169,8 +169,24 @@ export interface OAuthSharedOptions {
    * Default `/`.
    */
   postLogoutRedirect?: string;
-  /** Milliseconds every provider request may take. Default `10000`. */
+  /** Milliseconds every provider request may take, its body included. Default `10000`. */
   timeout?: number;
+  /**
+   * Bytes a provider response may have (discovery, JWKS, PAR, token, userinfo, revocation,
+   * introspection, adapters' requests). A larger one is cancelled as soon as it passes the limit
+   * (at once when its `Content-Length` says so) and the flow fails with `OAUTH_INVALID_RESPONSE`,
+   * whose `cause` is `{ endpoint, limit }`. Default `1048576` (1 MiB), at least `1024`. The
+   * application's own API calls through `req.oauth.fetch()` are not limited.
+   */
+  maxResponseBytes?: number;
+  /**
+   * Milliseconds each session-store call the middleware makes (save, regenerate, destroy, reload)
+   * and each call to `refreshLock` may take. A store that does not answer in time fails the request with 503
+   * `OAUTH_STORE_UNAVAILABLE` and `Retry-After`, and nothing in the session is cleared. Default
+   * `5000`. express-session loads the session before the middleware runs: bound that read in the
+   * store's client (see docs/production.md).
+   */
+  storeTimeout?: number;
   /** Seconds of clock difference tolerated when checking token timestamps. Default `60`. */
   clockTolerance?: number;
   /** Seconds a pending login stays valid. Default `600`. */

@@ -5,6 +5,8 @@ import type { ResolvedProvider, ResolvedQuirks } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { OAuthFetch } from '../options/types.js';
 import { withClientCertificate } from './mtls-fetch.js';
+import { boundResponse } from './bounded-body.js';
+import type { ResponseBound } from './bounded-body.js';
 import { refusePlainHttp } from './plain-http.js';
 import { shapeTokenRequest, shapeTokenResponse } from './token-shape.js';
 
@@ -21,17 +23,23 @@ export interface ProviderHttpOptions {
   readonly observer?: ProviderObserver | undefined;
   /** What every request of this `fetch` is for, where its URL cannot tell (adapters). */
   readonly kind?: OAuthEndpointKind | undefined;
+  /**
+   * Bytes a response body may have (`maxResponseBytes`); `undefined` hands the body over unread,
+   * for the application's own API calls, which are not provider answers.
+   */
+  readonly maxResponseBytes?: number | undefined;
 }
 
 /** The `fetch` and the observer of one provider: what every one of its requests goes through. */
 export function providerTransport(
   options: ResolvedOptions,
   provider: ResolvedProvider,
-): { fetch: OAuthFetch | undefined; observer: ProviderObserver } {
+): { fetch: OAuthFetch | undefined; observer: ProviderObserver; maxResponseBytes: number } {
   const certificate = provider.kind === 'custom' ? undefined : provider.clientCertificate;
   return {
     fetch: withClientCertificate(certificate, provider.fetch ?? options.fetch),
     observer: new ProviderObserver(provider.name),
+    maxResponseBytes: options.maxResponseBytes,
   };
 }
 
@@ -41,6 +49,17 @@ function send(options: ProviderHttpOptions, url: URL, init: RequestInit): Promis
   const { observer } = options;
   if (observer === undefined) return request();
   return observer.observe(url, init.method ?? 'GET', request, options.kind);
+}
+
+/** What a response is read against: its endpoint, the limit, and the request's timeout. */
+function boundOf(
+  options: ProviderHttpOptions,
+  url: URL,
+  init: { signal?: AbortSignal | null | undefined },
+  limit: number,
+): ResponseBound {
+  const endpoint = options.kind ?? options.observer?.kindOf(url) ?? 'other';
+  return { endpoint, limit, signal: init.signal };
 }
 
 /**
@@ -62,30 +81,44 @@ function isTokenRequest(
 /**
  * The `fetch` openid-client is given (its `customFetch` hook) for one provider: plain http is
  * refused off loopback even where openid-client's `allowInsecureRequests` had to be turned on for a
- * loopback issuer, and the token request and response are shaped by the provider's quirks.
+ * loopback issuer, every provider answer is read through `maxResponseBytes` before openid-client
+ * sees it, and the token request and response are shaped by the provider's quirks. The only
+ * requests of openid-client to no endpoint of the provider (`other`) are the application's API
+ * calls (`req.oauth.fetch()`), whose bodies are the application's to read.
  */
 export function createProviderFetch(options: ProviderHttpOptions): CustomFetch {
   return async (url, init) => {
     const target = new URL(url);
     refusePlainHttp(target, options.allowInsecureHttp);
+    const limit = options.maxResponseBytes;
+    const bound = limit === undefined ? undefined : boundOf(options, target, init, limit);
     const quirks = options.quirks;
     if (quirks === undefined || !isTokenRequest(target, init.method, init.body, options)) {
-      return send(options, target, init as RequestInit);
+      const response = await send(options, target, init as RequestInit);
+      return bound === undefined || bound.endpoint === 'other'
+        ? response
+        : boundResponse(response, bound);
     }
     const response = await send(options, target, shapeTokenRequest(init, quirks) as RequestInit);
-    return shapeTokenResponse(response, quirks);
+    return shapeTokenResponse(response, quirks, bound);
   };
 }
 
-/** `fetch` for adapters and profile calls: the same plain-http policy, and the timeout. */
+/**
+ * `fetch` for adapters, profile calls and the JWKS: the same plain-http policy, and the timeout,
+ * which covers the body too when it is read through `maxResponseBytes`.
+ */
 export function createTimedFetch(
   options: ProviderHttpOptions,
 ): (url: string | URL, init?: RequestInit) => Promise<Response> {
-  return (url, init) => {
+  return async (url, init) => {
     const target = new URL(url);
     refusePlainHttp(target, options.allowInsecureHttp);
     const timeout = AbortSignal.timeout(options.timeout);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return send(options, target, { redirect: 'manual', ...init, signal });
+    const response = await send(options, target, { redirect: 'manual', ...init, signal });
+    const limit = options.maxResponseBytes;
+    if (limit === undefined) return response;
+    return boundResponse(response, boundOf(options, target, { signal }, limit));
   };
 }

@@ -1,4 +1,6 @@
 import type { ResolvedQuirks } from '../options/provider.js';
+import { readBoundedBody, responseWithBody } from './bounded-body.js';
+import type { ResponseBound } from './bounded-body.js';
 
 /**
  * Token requests and responses reshaped the way a provider's quirks say, before openid-client
@@ -34,34 +36,34 @@ export function shapeTokenRequest<T extends { body?: unknown; headers?: unknown 
 }
 
 /**
- * The JSON object a response carries, read from a clone so the response itself stays unread;
- * undefined when it carries anything else (which is then left for openid-client to report).
+ * The JSON object a body already read carries; undefined when it carries anything else (which is
+ * then left for openid-client to report).
  */
-export async function peekJsonObject(
-  response: Response,
-): Promise<Record<string, unknown> | undefined> {
-  if (!/json/i.test(response.headers.get('content-type') ?? '')) return undefined;
-  let body: unknown;
+export function jsonObjectOf(
+  headers: Headers,
+  body: Uint8Array,
+): Record<string, unknown> | undefined {
+  if (!/json/i.test(headers.get('content-type') ?? '')) return undefined;
+  let value: unknown;
   try {
-    body = await response.clone().json();
+    value = JSON.parse(new TextDecoder().decode(body));
   } catch {
     return undefined;
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  return { ...(body as Record<string, unknown>) };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
 }
 
-/** A response with the same status and headers as `response` and `body` as its JSON. */
-export function withJsonBody(response: Response, body: Record<string, unknown>): Response {
-  const headers = new Headers(response.headers);
-  // The body is re-encoded as plain JSON: its old length and compression no longer apply.
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  return new Response(JSON.stringify(body), {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
+/**
+ * A token response's body, read once: through the limit when there is one, whole otherwise (a
+ * test or a caller that bounds elsewhere).
+ */
+export async function readTokenBody(
+  response: Response,
+  bound: ResponseBound | undefined,
+): Promise<Uint8Array> {
+  if (bound !== undefined) return readBoundedBody(response, bound);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /**
@@ -72,9 +74,11 @@ export function withJsonBody(response: Response, body: Record<string, unknown>):
 export async function shapeTokenResponse(
   response: Response,
   quirks: ResolvedQuirks,
+  bound?: ResponseBound,
 ): Promise<Response> {
-  const shaped = await peekJsonObject(response);
-  if (shaped === undefined) return response;
+  const body = await readTokenBody(response, bound);
+  const shaped = jsonObjectOf(response.headers, body);
+  if (shaped === undefined) return responseWithBody(response, body);
   let changed = false;
   if (typeof shaped.error === 'string' && quirks.errorCodes[shaped.error] !== undefined) {
     shaped.error = quirks.errorCodes[shaped.error];
@@ -94,5 +98,5 @@ export async function shapeTokenResponse(
       changed = true;
     }
   }
-  return changed ? withJsonBody(response, shaped) : response;
+  return responseWithBody(response, changed ? JSON.stringify(shaped) : body);
 }

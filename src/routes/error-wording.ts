@@ -153,6 +153,12 @@ export const ERROR_WORDING: Readonly<Record<OAuthErrorCode, ErrorWording>> = {
     message: 'Your session could not be saved. Please try again in a moment.',
     ...HOME,
   },
+  OAUTH_STORE_UNAVAILABLE: {
+    title: 'This site is briefly unavailable',
+    message:
+      'Your session could not be reached just now; nothing was lost. Please try again in a moment.',
+    ...TRY_AGAIN,
+  },
   OAUTH_CREDENTIALS_REJECTED: {
     title: 'A service this site uses refused it',
     message: 'Nothing is wrong with your account; the site’s owners need to fix this.',

@@ -5,6 +5,7 @@ import { runExclusive } from '../refresh/exclusive.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { openTokens } from './sealed-tokens.js';
 import type { OAuthAuthentication } from './sign-in.js';
+import { boundStoreCall } from './store.js';
 
 /**
  * Which sessions belong to which provider user, kept in the session store itself so that a
@@ -49,27 +50,31 @@ function recordKey(
   return `oauth-index:${kind}:${digest}`;
 }
 
-function call<T>(run: (done: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    run((err, value) =>
-      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value),
-    );
-  });
+/** The store calls of the index, bounded by `storeTimeout` like every other. */
+function caller(runtime: OAuthRuntime) {
+  return <T>(operation: string, run: (done: (err: unknown, value?: T) => void) => void) =>
+    boundStoreCall<T>(runtime.options.storeTimeout, operation, run);
 }
+type Call = ReturnType<typeof caller>;
 
-async function readRecord(store: Store, key: string): Promise<Record<string, IndexEntry>> {
-  const record = await call<SessionData | null>((done) => store.get(key, done));
+async function readRecord(
+  call: Call,
+  store: Store,
+  key: string,
+): Promise<Record<string, IndexEntry>> {
+  const record = await call<SessionData | null>('read', (done) => store.get(key, done));
   const entries = (record as unknown as Partial<IndexRecord> | null | undefined)?.oauthIndex;
   return typeof entries === 'object' && entries !== null ? { ...entries } : {};
 }
 
 async function writeRecord(
+  call: Call,
   store: Store,
   key: string,
   entries: Record<string, IndexEntry>,
 ): Promise<void> {
   if (Object.keys(entries).length === 0) {
-    await call((done) => store.destroy(key, done));
+    await call('destroy', (done) => store.destroy(key, done));
     return;
   }
   const record: IndexRecord = {
@@ -79,7 +84,7 @@ async function writeRecord(
     },
     oauthIndex: entries,
   };
-  await call((done) => store.set(key, record as unknown as SessionData, done));
+  await call('save', (done) => store.set(key, record as unknown as SessionData, done));
 }
 
 function newest(entries: Record<string, IndexEntry>): Record<string, IndexEntry> {
@@ -114,12 +119,13 @@ export async function indexForBackchannelLogout(
   const keys = [recordKey('sub', iss, authentication.user.sub, runtime.tenant)];
   if (typeof sid === 'string') keys.push(recordKey('sid', iss, sid, runtime.tenant));
   const store = req.sessionStore;
+  const call = caller(runtime);
   try {
     for (const key of keys) {
       await runExclusive(runtime, key, 'session index', async () => {
-        const entries = await readRecord(store, key);
+        const entries = await readRecord(call, store, key);
         entries[req.sessionID] = entry;
-        await writeRecord(store, key, newest(entries));
+        await writeRecord(call, store, key, newest(entries));
       });
     }
   } catch (error) {
@@ -143,8 +149,9 @@ export async function endIndexedSessions(
       ? recordKey('sid', logout.issuer, logout.sid, runtime.tenant)
       : recordKey('sub', logout.issuer, logout.sub ?? '', runtime.tenant);
   const endings: OAuthAuthentication[] = [];
+  const call = caller(runtime);
   const ended = await runExclusive(runtime, key, 'session index', async () => {
-    const entries = await readRecord(store, key);
+    const entries = await readRecord(call, store, key);
     const kept: Record<string, IndexEntry> = {};
     let ended = 0;
     for (const [sessionId, entry] of Object.entries(entries)) {
@@ -152,12 +159,12 @@ export async function endIndexedSessions(
         kept[sessionId] = entry;
         continue;
       }
-      const ending = await endedSignIn(runtime, store, sessionId);
-      await call((done) => store.destroy(sessionId, done));
+      const ending = await endedSignIn(runtime, call, store, sessionId);
+      await call('destroy', (done) => store.destroy(sessionId, done));
       ended += 1;
       if (ending !== undefined) endings.push(ending);
     }
-    await writeRecord(store, key, kept);
+    await writeRecord(call, store, key, kept);
     return ended;
   });
   // Outside the lock: revoking and telling onLogout may take a provider round trip each.
@@ -168,10 +175,11 @@ export async function endIndexedSessions(
 /** The sign-in a stored session holds, read before the session is destroyed. */
 async function endedSignIn(
   runtime: OAuthRuntime,
+  call: Call,
   store: Store,
   sessionId: string,
 ): Promise<OAuthAuthentication | undefined> {
-  const stored = (await call<SessionData | null>((done) => store.get(sessionId, done))) as
+  const stored = (await call<SessionData | null>('read', (done) => store.get(sessionId, done))) as
     { oauth?: { user?: unknown; tokens?: unknown } } | null | undefined;
   const user = stored?.oauth?.user as OAuthAuthentication['user'] | undefined;
   if (typeof user?.sub !== 'string') return undefined;

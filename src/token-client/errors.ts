@@ -1,7 +1,7 @@
 import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { OAuthErrorCode } from '../errors.js';
-import { innermostMessage, responseInChain } from '../providers/error-chain.js';
+import { causeChain, innermostMessage, responseInChain } from '../providers/error-chain.js';
 import { toOAuthError } from '../providers/error-mapping.js';
 import { credentialsVerdict } from './quirks.js';
 import type { ResolvedQuirks } from './quirks.js';
@@ -179,6 +179,9 @@ export function rateLimitedError(
 export function tokenEndpointError(error: unknown, context: TokenEndpointContext): OAuthError {
   if (error instanceof OAuthError) return error;
   const mapped = toOAuthError(error, 'token');
+  // The package's own verdict under openid-client's wrapper (an oversized or stalled answer)
+  // already names the endpoint and the fix.
+  if (causeChain(error).includes(mapped)) return mapped;
   const { endpoint } = context;
   const provider = { error: mapped.error, errorDescription: mapped.errorDescription };
   const details = { code: mapped.code, ...provider, cause: error };

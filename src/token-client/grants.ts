@@ -8,7 +8,8 @@ import {
 import type { ClientAuth, CustomFetch } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import { clientAuthentication as sharedClientAuthentication } from '../providers/client-auth.js';
-import { jsonTokenRequest, peekJsonObject, withJsonBody } from '../providers/token-shape.js';
+import { readBoundedBody, responseWithBody } from '../providers/bounded-body.js';
+import { jsonObjectOf, jsonTokenRequest } from '../providers/token-shape.js';
 import type { AttemptGate, IssuedToken } from './cache.js';
 import {
   credentialsRejectedError,
@@ -47,16 +48,21 @@ function clientAuthentication(options: ResolvedGrantOptions): ClientAuth {
  * `id_token` is dropped, since this client never uses one and could not validate it against the
  * issuer it had to make up.
  */
-async function normaliseTokenResponse(response: Response): Promise<Response> {
-  const fields = response.status === 200 ? await peekJsonObject(response) : undefined;
-  if (fields === undefined) return response;
-  if (fields.token_type !== undefined && fields.id_token === undefined) return response;
+function normaliseTokenResponse(response: Response, body: Uint8Array): Response {
+  const fields = response.status === 200 ? jsonObjectOf(response.headers, body) : undefined;
+  if (fields === undefined) return responseWithBody(response, body);
+  if (fields.token_type !== undefined && fields.id_token === undefined) {
+    return responseWithBody(response, body);
+  }
   fields.token_type ??= 'Bearer';
   delete fields.id_token;
-  return withJsonBody(response, fields);
+  return responseWithBody(response, JSON.stringify(fields));
 }
 
-/** The `customFetch` of the token requests: the user's `fetch`, the body format, the repairs. */
+/**
+ * The `customFetch` of the token requests: the user's `fetch`, the body format, the response read
+ * once through `maxResponseBytes` (and the request's timeout), the repairs.
+ */
 function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
   return async (url, init) => {
     const send = options.fetch ?? fetch;
@@ -66,7 +72,13 @@ function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
       options.tokenRequestFormat === 'json'
         ? (jsonTokenRequest(init) as RequestInit)
         : (init as RequestInit);
-    return normaliseTokenResponse(await send(url, request));
+    const response = await send(url, request);
+    const bound = {
+      endpoint: 'token',
+      limit: options.maxResponseBytes,
+      signal: init.signal,
+    } as const;
+    return normaliseTokenResponse(response, await readBoundedBody(response, bound));
   };
 }
 

@@ -4,6 +4,7 @@ import {
   isRecord,
   readBoolean,
   readFunction,
+  readMaxResponseBytes,
   readNumber,
   readOptionalString,
   readString,
@@ -42,6 +43,8 @@ export interface ResolvedGrantOptions extends ResolvedCommon {
   readonly tokenRequestFormat: 'json' | 'form';
   /** Milliseconds. */
   readonly timeout: number;
+  /** Bytes a token response may have. */
+  readonly maxResponseBytes: number;
   /** Seconds. */
   readonly refreshLeeway: number;
 }
@@ -73,6 +76,7 @@ const TOKEN_COMMON = [
   'tokenParams',
   'tokenRequestFormat',
   'timeout',
+  'maxResponseBytes',
   'refreshLeeway',
   'clientId',
   'clientSecret',
@@ -246,6 +250,7 @@ function readGrantOptions(
     // RFC 6749 §4.3 and §4.4 are form-encoded; a provider that wants JSON says so in its preset.
     tokenRequestFormat: readFormat(input.tokenRequestFormat, 'form'),
     timeout: readNumber('timeout', input.timeout, 10_000, 1),
+    maxResponseBytes: readMaxResponseBytes(input.maxResponseBytes),
     refreshLeeway: readNumber('refreshLeeway', input.refreshLeeway, 60, 0),
   };
 }

@@ -70,6 +70,11 @@ export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions 
   /** Milliseconds a token request may take. Default `10000`. */
   timeout?: number;
   /**
+   * Bytes a token response may have; a larger one is cancelled as soon as it passes the limit and
+   * the request fails with `OAUTH_INVALID_RESPONSE`. Default `1048576` (1 MiB), at least `1024`.
+   */
+  maxResponseBytes?: number;
+  /**
    * Seconds before its expiry at which the token is renewed (at most half its lifetime). Default
    * `60`.
    */

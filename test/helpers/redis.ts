@@ -39,6 +39,8 @@ export interface RedisServer {
   /** e.g. redis://127.0.0.1:PORT */
   url: string;
   port: number;
+  /** The redis-server process, e.g. to freeze it with SIGSTOP. */
+  pid: number;
   /** Kills the server and removes its directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -165,7 +167,7 @@ async function startOnce(port: number): Promise<RedisServer> {
     }
     await delay(20);
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid as number, stop };
 }
 
 export type RedisClient = ReturnType<typeof createClient>;

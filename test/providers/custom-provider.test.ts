@@ -335,6 +335,24 @@ describe('a hand-written adapter (type "custom")', () => {
     await expectRefused(agent, response, 503, 'OAUTH_PROVIDER_UNAVAILABLE');
   });
 
+  it("refuses an answer to the adapter's context.fetch over maxResponseBytes (1 MiB)", async () => {
+    const { agent, callback } = await authorize('tickets');
+    const huge = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ access: 'x'.repeat(1024 * 1024) }));
+    });
+    await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve));
+    try {
+      misbehave.exchangeUrl = `http://127.0.0.1:${(huge.address() as AddressInfo).port}/exchange`;
+      const response = await agent.get(pathOf(callback));
+      await expectRefused(agent, response, 502, 'OAUTH_INVALID_RESPONSE');
+      expect(response.body.message).toMatch(/ is larger than 1048576 bytes \("maxResponseBytes"\)/);
+    } finally {
+      huge.closeAllConnections();
+      await new Promise<void>((resolve) => huge.close(() => resolve()));
+    }
+  });
+
   it("answers 503 OAUTH_RATE_LIMITED with Retry-After through the adapter context's json()", async () => {
     const { agent, callback } = await authorize('tickets');
     tickets.failNextExchange = 429;

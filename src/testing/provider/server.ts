@@ -298,14 +298,16 @@ class ScriptedProviderServer implements ScriptedProvider, ProviderState {
     if (script?.status !== undefined) reply.status = script.status;
     if (reply.location) reply.headers.location = reply.location.href;
     reply.headers = applyPatch(reply.headers, script?.headers);
-    this.#write(res, reply);
+    this.#write(res, reply, script?.stall === true);
   }
 
-  #write(res: ServerResponse, reply: Reply): void {
+  #write(res: ServerResponse, reply: Reply, stall = false): void {
     if (res.destroyed) return;
     const payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, reply.headers);
-    res.end(payload);
+    // A stalled answer keeps its socket open until stop()/close() destroys it.
+    if (stall) res.write(payload.slice(0, Math.floor(payload.length / 2)));
+    else res.end(payload);
   }
 }
 

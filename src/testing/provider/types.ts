@@ -92,6 +92,11 @@ export interface EndpointScript<Honest> {
   hang?: boolean;
   /** Destroy the socket without answering (connection reset, fetch fails with a TypeError). */
   drop?: boolean;
+  /**
+   * Send the status, the headers and the first half of the body, then nothing more (a provider
+   * that stalls mid-body); the socket is destroyed by `stop()` / `close()`.
+   */
+  stall?: boolean;
   /** The HTTP status to answer with instead of the honest one (e.g. `429`, `500`). */
   status?: number;
   /** Merged over the honest headers (names in lower case); `undefined` removes one. */
