@@ -11,10 +11,10 @@ import { boundSessionStore, createRedisRefreshLock } from '../../src/index.js';
 import { boundRefreshLock } from '../../src/session/store.js';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
-import { browser } from '../helpers/login.js';
+import { browser, pathOf } from '../helpers/login.js';
 import { connectSessionStore, requireRedis, startRedis } from '../helpers/redis.js';
 import type { RedisServer, RedisSessionStore } from '../helpers/redis.js';
-import { startScriptedProvider } from '../helpers/scripted-provider.js';
+import { authorize, startScriptedProvider } from '../helpers/scripted-provider.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
 import { expectRefusal, HOSTILE_TIMEOUT, oauthFor, signIn } from '../security/hostile-harness.js';
 import type { Agent, Hostile } from '../security/hostile-harness.js';
@@ -80,7 +80,7 @@ describe.skipIf(!hasRedis)('a frozen session store', () => {
     expect(me.body.sub).toBe(provider.subject);
   });
 
-  it("bounds the middleware's own store calls: a login started while frozen is a 503 with Retry-After", async () => {
+  it("bounds the middleware's own store calls: a login starts without the store, and its callback's save is a 503 with Retry-After", async () => {
     // The store without boundSessionStore(): only storeTimeout bounds what the middleware does.
     const plain = await startTestApp({
       oauth: oauthFor(provider, { ...HOSTILE_TIMEOUT, storeTimeout: STORE_TIMEOUT }),
@@ -88,12 +88,15 @@ describe.skipIf(!hasRedis)('a frozen session store', () => {
     });
     try {
       freeze();
-      // No session cookie yet: express-session reads nothing, and the middleware's save is the
-      // first store call.
-      const response = await request(plain.url).get('/login').timeout(REQUEST_DEADLINE);
+      // No session cookie yet: express-session reads nothing, and the pending login is a cookie.
+      const agent = browser(plain.url);
+      const login = await agent.get('/login').timeout(REQUEST_DEADLINE);
+      expect(login.status).toBe(303);
+      const callback = await authorize(provider, new URL(login.headers.location as string));
+      // Signing in writes the session: the first store call, bounded.
+      const response = await agent.get(pathOf(callback)).timeout(REQUEST_DEADLINE);
       expectRefusal(response, { status: 503, code: 'OAUTH_STORE_UNAVAILABLE' });
       expect(response.headers['retry-after']).toBe(String(STORE_TIMEOUT / 1000));
-      expect(response.headers['set-cookie']).toBeUndefined();
       thaw();
       await signIn({ provider, app: plain, close: () => plain.close() });
     } finally {
