@@ -303,8 +303,18 @@ export function resolveBearerOptions(value: unknown): ResolvedBearerOptions {
       throw invalid('issuer', 'an absolute http(s) URL', OWNER);
     }
   }
-  if (input.middleware !== undefined && runtimeOfMiddleware(input.middleware) === undefined) {
-    throw invalid('middleware', 'the function oauthMiddleware() returned', OWNER);
+  if (input.middleware !== undefined) {
+    const runtime = runtimeOfMiddleware(input.middleware);
+    if (runtime === undefined) {
+      throw invalid('middleware', 'the function oauthMiddleware() returned', OWNER);
+    }
+    // The tenant is chosen per request by the resolver, as the request passes the middleware.
+    if (runtime.options.tenants !== undefined) {
+      throw codedTypeError(
+        `"${OWNER}.middleware" cannot be a middleware with a providers resolver: the tenant of a request is known only once it has passed through oauthMiddleware(); mount the middleware before the API route and leave out "middleware"`,
+        'ERR_INVALID_ARG_VALUE',
+      );
+    }
   }
   return {
     middleware: input.middleware as OAuthMiddleware | undefined,

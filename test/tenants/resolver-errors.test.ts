@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oauthMiddleware } from '../../src/index.js';
+import { oauthMiddleware, requireBearer } from '../../src/index.js';
 import type { OAuthTenantProviders, OAuthError } from '../../src/index.js';
 import { startTestApp, TEST_SECRET } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
@@ -187,5 +187,12 @@ describe('providers per tenant: the resolver option at creation', () => {
 
   it('answers no redirect URIs before any tenant is known', () => {
     expect(create({ resolve })().redirectUris).toEqual({});
+  });
+
+  it('refuses requireBearer({ middleware }) with a middleware whose providers are resolved per request', () => {
+    const middleware = create({ resolve })();
+    expect(() => requireBearer({ middleware, audience: 'https://api.example.com' })).toThrow(
+      /cannot be a middleware with a providers resolver.*leave out "middleware"/,
+    );
   });
 });
