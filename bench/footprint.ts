@@ -42,12 +42,13 @@ export async function storedSession(app: ChildHandle, cookie: string): Promise<S
 function partsOf(data: Record<string, unknown>): Record<string, number> {
   const oauth = data.oauth as { user?: unknown; tokens?: Record<string, unknown> } | undefined;
   if (oauth !== undefined) {
-    const tokens = oauth.tokens ?? {};
+    // The ID, access and refresh tokens are sealed together at rest (one JWE); their expiry and
+    // scope stay in clear beside it.
+    const { sealed, ...clear } = oauth.tokens ?? {};
     return {
       'user (claims)': bytes(oauth.user),
-      'ID token': bytes(tokens.idToken),
-      'access token': bytes(tokens.accessToken),
-      'refresh token': bytes(tokens.refreshToken),
+      'sealed tokens (ID, access, refresh)': bytes(sealed),
+      'token expiry and scope': bytes(clear),
       'express-session cookie record': bytes(data.cookie),
     };
   }

@@ -221,7 +221,11 @@ async function mount(): Promise<void> {
  */
 function oursOptions(fetchUserInfo: boolean): OAuthMiddlewareOptions {
   const provider = { issuer, clientId, clientSecret, scope: SCOPE, fetchUserInfo };
-  const shared = { baseURL, secret: 'bench-session-secret-that-is-long-enough', logger: false };
+  const shared = {
+    baseURL,
+    secret: 'bench-session-secret-that-is-long-enough',
+    logger: false as const,
+  };
   if (providerCount <= 1) return { ...provider, ...shared };
   const providers = Object.fromEntries(
     Array.from({ length: providerCount }, (_, i) => [`p${i}`, provider]),
