@@ -5,7 +5,6 @@
  * own store calls are bounded by `storeTimeout`; the read express-session makes before any
  * middleware runs only by boundSessionStore().
  */
-import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { boundSessionStore, createRedisRefreshLock } from '../../src/index.js';
 import { boundRefreshLock } from '../../src/session/store.js';
