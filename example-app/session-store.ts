@@ -11,7 +11,7 @@
  */
 import { RedisStore } from 'connect-redis';
 import type { Store } from 'express-session';
-import { createRedisRefreshLock } from 'express-oauth-rp';
+import { boundSessionStore, createRedisRefreshLock } from 'express-oauth-rp';
 import type { OAuthRefreshLock } from 'express-oauth-rp';
 import { createClient } from 'redis';
 
@@ -82,7 +82,9 @@ export async function createSessionStore(env: NodeJS.ProcessEnv): Promise<Sessio
   }
   connected = true;
   return {
-    store: new RedisStore({ client, prefix: PREFIX }),
+    // A frozen Redis (connection open, no answers) gives 503s within 2 s instead of requests
+    // that hang inside express-session's own read (docs/production.md).
+    store: boundSessionStore(new RedisStore({ client, prefix: PREFIX }), { timeout: 2_000 }),
     refreshLock: createRedisRefreshLock(client, { prefix: 'example-app:refresh-lock:' }),
     description: `Redis at ${where}`,
     close: async () => {
