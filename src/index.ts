@@ -105,6 +105,7 @@ export type {
   OAuthClientCredentialsGrantOptions,
   OAuthPasswordGrantOptions,
   OAuthTokenClient,
+  OAuthTokenClientAuthMethod,
   OAuthTokenClientBaseOptions,
   OAuthTokenClientOptions,
   OAuthTokenClientQuirks,

@@ -7,7 +7,7 @@ import {
 } from './api-request.js';
 import { AttemptGate, TokenCache } from './cache.js';
 import { credentialsRejectedError, responseError } from './errors.js';
-import { createTokenRequest } from './grants.js';
+import { clientFetch, createTokenRequest } from './grants.js';
 import { resolveTokenClientOptions } from './options.js';
 import { credentialsVerdict } from './quirks.js';
 import type { ResolvedBasicOptions, ResolvedGrantOptions } from './options.js';
@@ -16,8 +16,9 @@ import type { OAuthTokenClient, OAuthTokenClientOptions } from './types.js';
 function createBearerClient(options: ResolvedGrantOptions): OAuthTokenClient {
   const gate = new AttemptGate();
   const cache = new TokenCache(createTokenRequest(options, gate), options.refreshLeeway);
-  const send = (url: URL, init: RequestInit): Promise<Response> =>
-    (options.fetch ?? fetch)(url, init);
+  // With a clientCertificate, API calls present it too: certificate-bound tokens need it.
+  const clientSend = clientFetch(options);
+  const send = (url: URL, init: RequestInit): Promise<Response> => clientSend(url.href, init);
   return {
     grant: options.grant,
     getAccessToken: () => cache.get(),
@@ -132,9 +133,28 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
  * const token = await api.getAccessToken();
  * ```
  *
+ * @example Client credentials without a shared secret: private_key_jwt, or mutual TLS
+ * ```ts
+ * const signed = createTokenClient({
+ *   grant: 'client_credentials',
+ *   tokenEndpoint: 'https://auth.example.com/oauth/token',
+ *   clientId: 'reporting',
+ *   clientPrivateKey: { key: process.env.REPORTING_KEY_PEM!, alg: 'PS256', kid: '2026-12' },
+ * });
+ * const bound = createTokenClient({
+ *   grant: 'client_credentials',
+ *   tokenEndpoint: 'https://mtls.auth.example.com/oauth/token',
+ *   apiBaseURL: 'https://api.example.com',
+ *   clientId: 'reporting',
+ *   clientCertificate: { cert: readFileSync('reporting.pem'), key: readFileSync('reporting.key') },
+ * });
+ * ```
+ *
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.3 | RFC 6749 §4.3 (password)}
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.4 | RFC 6749 §4.4 (client credentials)}
  * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-2.1 | RFC 6750 §2.1 (Bearer header)}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7523#section-2.2 | RFC 7523 §2.2 (private_key_jwt)}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705 | RFC 8705 (mutual TLS)}
  */
 export function createTokenClient(options: Readonly<OAuthTokenClientOptions>): OAuthTokenClient {
   const resolved = resolveTokenClientOptions(options);

@@ -9,7 +9,9 @@ import type { ClientAuth, CustomFetch } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import { clientAuthentication as sharedClientAuthentication } from '../providers/client-auth.js';
 import { readBoundedBody, responseWithBody } from '../providers/bounded-body.js';
+import { withClientCertificate } from '../providers/mtls-fetch.js';
 import { jsonObjectOf, jsonTokenRequest } from '../providers/token-shape.js';
+import type { OAuthFetch } from '../options/types.js';
 import type { AttemptGate, IssuedToken } from './cache.js';
 import {
   credentialsRejectedError,
@@ -39,7 +41,21 @@ function clientAuthentication(options: ResolvedGrantOptions): ClientAuth {
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     tokenEndpointAuthMethod: method,
+    clientKeys: options.clientKeys,
   });
+}
+
+/**
+ * The `fetch` of the token requests and of `client.fetch()`: the user's (or the global one), and
+ * with a `clientCertificate` one that presents it on every connection (RFC 8705), so the token
+ * endpoint can authenticate the client by it and bind the token to it, and the API can check that
+ * binding.
+ */
+export function clientFetch(options: ResolvedGrantOptions): OAuthFetch {
+  return (
+    withClientCertificate(options.clientCertificate, options.fetch) ??
+    ((url, init) => fetch(url, init))
+  );
 }
 
 /**
@@ -60,12 +76,12 @@ function normaliseTokenResponse(response: Response, body: Uint8Array): Response 
 }
 
 /**
- * The `customFetch` of the token requests: the user's `fetch`, the body format, the response read
+ * The `customFetch` of the token requests: {@link clientFetch}, the body format, the response read
  * once through `maxResponseBytes` (and the request's timeout), the repairs.
  */
 function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
+  const send = clientFetch(options);
   return async (url, init) => {
-    const send = options.fetch ?? fetch;
     // tokenRequestFormat "json" (Algoreg's preset): the parameters of the RFC 6749 form
     // openid-client builds, sent as one JSON object instead.
     const request =
@@ -84,12 +100,17 @@ function tokenEndpointFetch(options: ResolvedGrantOptions): CustomFetch {
 
 /**
  * The openid-client configuration of a token endpoint known by its URL alone. The password and
- * client credentials grants never look at the issuer (no ID token is validated), so the token
- * endpoint's origin stands in for it.
+ * client credentials grants never look at the issuer (no ID token is validated); openid-client
+ * makes it the `aud` of client assertions, so it is `clientAssertionAudience`, else the token
+ * endpoint's URL, the one identity of the provider this client knows (RFC 7523 §3 lets the
+ * provider accept it).
  */
 function createConfiguration(options: ResolvedGrantOptions): Configuration {
   const config = new Configuration(
-    { issuer: options.tokenEndpoint.origin, token_endpoint: options.tokenEndpoint.href },
+    {
+      issuer: options.clientAssertionAudience ?? options.tokenEndpoint.href,
+      token_endpoint: options.tokenEndpoint.href,
+    },
     options.clientId ?? UNSENT_CLIENT_ID,
     undefined,
     clientAuthentication(options),
@@ -99,6 +120,19 @@ function createConfiguration(options: ResolvedGrantOptions): Configuration {
   config.timeout = options.timeout / 1000;
   config[customFetch] = tokenEndpointFetch(options);
   return config;
+}
+
+/** What to check when the provider refuses the client, by how the client authenticated. */
+function clientCredentialToCheck(options: ResolvedGrantOptions): string {
+  switch (options.tokenEndpointAuthMethod) {
+    case 'private_key_jwt':
+      return '"options.clientPrivateKey" against the keys the provider has registered for the client';
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      return '"options.clientCertificate" against the subject or certificate the provider has registered for the client';
+    default:
+      return '"options.clientSecret"';
+  }
 }
 
 function credentialsContext(
@@ -111,7 +145,7 @@ function credentialsContext(
       by: 'the token endpoint',
       whose: `the client credentials of "${options.clientId}"`,
       account: options.clientId,
-      fix: 'check "options.clientId" and "options.clientSecret"',
+      fix: `check "options.clientId" and ${clientCredentialToCheck(options)}`,
       unlockHint: options.quirks.unlockHint,
     };
   }

@@ -9,6 +9,7 @@ export type {
   OAuthClientCredentialsGrantOptions,
   OAuthPasswordGrantOptions,
   OAuthTokenClient,
+  OAuthTokenClientAuthMethod,
   OAuthTokenClientBaseOptions,
   OAuthTokenClientOptions,
   OAuthTokenClientQuirks,

@@ -1,3 +1,6 @@
+import type { OAuthClientCertificate } from '../options/client-certificate.js';
+import type { OAuthClientKey } from '../options/client-keys.js';
+
 /**
  * What a provider means beyond the RFCs. A preset such as {@link algoreg} fills these in; set them
  * yourself only for a provider that has none. Every list is matched against the JSON `error` of
@@ -81,7 +84,68 @@ export interface OAuthTokenGrantBaseOptions extends OAuthTokenClientBaseOptions 
   refreshLeeway?: number;
   /** What the provider's answers mean beyond the RFCs; see {@link OAuthTokenClientQuirks}. */
   quirks?: OAuthTokenClientQuirks;
+  /**
+   * The client's private key for `'private_key_jwt'`: a private JWK, a PKCS#8 PEM string, a
+   * `KeyObject`, or `{ key, alg, kid }`; RS256, PS256 or ES256, as the middleware's option of the
+   * same name. Several for rotation: the first signs. The provider knows the public half from the
+   * client's registration (its `jwks` or `jwks_uri`). Alone, it selects `'private_key_jwt'`.
+   *
+   * @example
+   * ```ts
+   * clientPrivateKey: { key: process.env.REPORTING_KEY_PEM!, alg: 'PS256', kid: '2026-12' },
+   * ```
+   * @see {@link https://www.rfc-editor.org/rfc/rfc7523#section-2.2 | RFC 7523 §2.2}
+   */
+  clientPrivateKey?: OAuthClientKey | readonly OAuthClientKey[];
+  /**
+   * The `aud` of the client assertions of `'private_key_jwt'` and `'client_secret_jwt'`. Default:
+   * the token endpoint's URL, which RFC 7523 §3 lets a provider accept; set the provider's issuer
+   * identifier for one that accepts nothing else.
+   *
+   * @see {@link https://www.rfc-editor.org/rfc/rfc7523#section-3 | RFC 7523 §3}
+   */
+  clientAssertionAudience?: string;
+  /**
+   * The client's TLS certificate and key (RFC 8705), presented on every connection of the client:
+   * the token request, and the API calls of `client.fetch()`, so certificate-bound access tokens
+   * (`cnf.x5t#S256`) are accepted there. Needed by `'tls_client_auth'` and
+   * `'self_signed_tls_client_auth'`, which it selects when alone; with another method it still
+   * binds the tokens to the certificate. Give the token endpoint's mTLS alias
+   * (`mtls_endpoint_aliases.token_endpoint`) as `tokenEndpoint` when the provider has one.
+   * Checked at creation: the certificate must parse and the key must be its own. An own `fetch`
+   * receives the certificate's undici dispatcher as `init.dispatcher` and must pass it on.
+   *
+   * @example
+   * ```ts
+   * clientCertificate: {
+   *   cert: readFileSync('tls/reporting.pem', 'utf8'),
+   *   key: readFileSync('tls/reporting.key', 'utf8'),
+   *   ca: readFileSync('tls/bank-ca.pem', 'utf8'),
+   * },
+   * ```
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3 | RFC 8705 §3}
+   */
+  clientCertificate?: OAuthClientCertificate;
 }
+
+/**
+ * How a client authenticates at the token endpoint: with its secret (HTTP Basic, in the body, or
+ * signing a client assertion with it), with a client assertion signed by its private key, or with
+ * its TLS certificate (issued by a CA the provider trusts, or self-signed and registered).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 | RFC 6749 §2.3.1}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7523#section-2.2 | RFC 7523 §2.2}
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication | OpenID Connect Core §9}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+ */
+export type OAuthTokenClientAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth';
 
 /**
  * The resource owner password grant, for an API that issues tokens to a programmatic user.
@@ -105,10 +169,17 @@ export interface OAuthPasswordGrantOptions extends OAuthTokenGrantBaseOptions {
   password: string;
   /** Only if the token endpoint wants a client too; Algoreg does not. Never sent when omitted. */
   clientId?: string;
-  /** The client's secret, with `clientId`; without it the client is public (`none`). */
+  /**
+   * The client's secret, with `clientId`; without it (and without `clientPrivateKey` or
+   * `clientCertificate`) the client is public (`none`).
+   */
   clientSecret?: string;
-  /** Default `client_secret_basic` with a secret, `none` (client_id in the body) without. */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /**
+   * How the client, when there is one, authenticates. Default as with grant
+   * `'client_credentials'`, except that a `clientId` alone is a public client: `'none'`
+   * (`client_id` in the body).
+   */
+  tokenEndpointAuthMethod?: OAuthTokenClientAuthMethod | 'none';
 }
 
 /**
@@ -126,13 +197,19 @@ export interface OAuthClientCredentialsGrantOptions extends OAuthTokenGrantBaseO
    */
   clientId: string;
   /**
-   * The client secret the provider issued to the application.
+   * The client secret the provider issued to the application, for `client_secret_basic`,
+   * `client_secret_post` and `client_secret_jwt`. Not needed with `clientPrivateKey` or
+   * `clientCertificate`.
    *
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
    */
-  clientSecret: string;
-  /** Default `client_secret_basic`. */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  clientSecret?: string;
+  /**
+   * How the client authenticates at the token endpoint. Default `'client_secret_basic'` with a
+   * `clientSecret`, `'private_key_jwt'` with a `clientPrivateKey` alone, `'tls_client_auth'` with
+   * a `clientCertificate` alone.
+   */
+  tokenEndpointAuthMethod?: OAuthTokenClientAuthMethod;
 }
 
 /**

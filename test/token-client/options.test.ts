@@ -101,7 +101,12 @@ describe('createTokenClient() options', () => {
     expect(
       create({ grant: 'client_credentials', tokenEndpoint: 'https://x/t', clientId: 'c' }),
     ).toThrow(
-      expect.objectContaining(refused('"options.clientSecret" must be a non-empty string')),
+      expect.objectContaining(
+        refused(
+          /^"options.clientSecret" is required with grant "client_credentials"; or authenticate without a shared secret: set "options.clientPrivateKey" \(private_key_jwt\) or "options.clientCertificate" \(tls_client_auth\)$/,
+          'ERR_MISSING_OPTION',
+        ),
+      ),
     );
     expect(create({ ...password, clientSecret: 's' })).toThrow(
       expect.objectContaining(refused(/needs "options.clientId"/, 'ERR_MISSING_OPTION')),

@@ -72,6 +72,7 @@ export async function buildConfiguration(
     routes: { revocation: '/revoke', introspection: '/introspect' },
     ttl: {
       AccessToken: options.accessTokenTTL ?? 3600,
+      ClientCredentials: options.accessTokenTTL ?? 3600,
       IdToken: options.idTokenTTL ?? 3600,
       AuthorizationCode: 60,
       RefreshToken: 14 * DAY,
@@ -99,6 +100,7 @@ export async function buildConfiguration(
         ? {}
         : { resourceIndicators: resourceIndicators(options.resourceServers) }),
       userinfo: { enabled: true },
+      clientCredentials: { enabled: options.clientCredentials ?? false },
       backchannelLogout: { enabled: options.backchannelLogout ?? false },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },

@@ -44,6 +44,8 @@ export interface TestProviderOptions {
    * access token is also issued. Default false here so the RP sees them in the ID token.
    */
   conformIdTokenClaims?: boolean;
+  /** Enable `features.clientCredentials`, the grant of RFC 6749 §4.4 (default false). */
+  clientCredentials?: boolean;
   /** Enable `features.backchannelLogout` (default false). */
   backchannelLogout?: boolean;
   /** Refuse authorization requests that were not pushed first (RFC 9126; default false). */
