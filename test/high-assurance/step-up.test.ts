@@ -38,26 +38,19 @@ beforeAll(async () => {
     oauth: () => ({ ...client(), authorizationParams: { max_age: '60' } }),
   });
   // The same provider spoken to as plain OAuth 2.0: no ID token, so no auth_time and no acr.
+  const plain = {
+    type: 'oauth2' as const,
+    authorizationEndpoint: `${provider.issuer}/authorize`,
+    tokenEndpoint: `${provider.issuer}/token`,
+    profileEndpoint: `${provider.issuer}/userinfo`,
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret,
+  };
   plainApp = await startTestApp({
     oauth: () => ({
       providers: {
-        plain: {
-          type: 'oauth2',
-          authorizationEndpoint: `${provider.issuer}/authorize`,
-          tokenEndpoint: `${provider.issuer}/token`,
-          profileEndpoint: `${provider.issuer}/userinfo`,
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-        },
-        plainRecent: {
-          type: 'oauth2',
-          authorizationEndpoint: `${provider.issuer}/authorize`,
-          tokenEndpoint: `${provider.issuer}/token`,
-          profileEndpoint: `${provider.issuer}/userinfo`,
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-          authorizationParams: { max_age: '60' },
-        },
+        plain,
+        plainRecent: { ...plain, authorizationParams: { max_age: '60' } },
       },
     }),
     routes: (express) => {
