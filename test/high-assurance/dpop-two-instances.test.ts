@@ -4,12 +4,8 @@
  * DPoP-protected API (requireBearer() on a third server) with a proof made with the key A made;
  * after a refresh on A, B proves the refreshed tokens with the same key.
  */
-import type { RequestHandler } from 'express';
-import { calculateJwkThumbprint } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requireBearer } from '../../src/index.js';
-import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { pathOf } from '../helpers/login.js';
 import { completeLogin, startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
@@ -22,28 +18,15 @@ import {
   startRedisApp,
 } from '../helpers/redis.js';
 import type { RedisServer, RedisTestApp } from '../helpers/redis.js';
+import { API, callApiRoute, PUBLIC_URL, startOrdersApi, thumbprint } from './dpop-api.js';
 
 const hasRedis = await requireRedis();
 
-/** The load balancer's public URL: the one baseURL of both instances. Nothing listens there. */
-const PUBLIC_URL = 'http://localhost:8080';
 const PREFIX = 'sess:';
-const API = 'https://orders.api.example.test';
-
-const handler =
-  (fn: (...args: Parameters<RequestHandler>) => Promise<void>): RequestHandler =>
-  (req, res, next) => {
-    fn(req, res, next).catch(next);
-  };
 
 /** Moves Date (only Date) forward, for the instances, the API and the provider alike. */
 function advanceClock(seconds: number): void {
   vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + seconds * 1000 });
-}
-
-async function thumbprint(jwk: JWK): Promise<string> {
-  const { kty, crv, x, y } = jwk;
-  return calculateJwkThumbprint({ kty, crv, x, y } as JWK, 'sha256');
 }
 
 describe.skipIf(!hasRedis)('DPoP sessions shared by two instances in one Redis', () => {
@@ -60,23 +43,7 @@ describe.skipIf(!hasRedis)('DPoP sessions shared by two instances in one Redis',
       redirectUris: [`${PUBLIC_URL}/callback`],
       resourceServers: { [API]: { scope: 'orders:read' } },
     });
-    // The API: another service, which checks the proof and the token's binding to its key.
-    api = await startTestApp({
-      oauth: () => ({
-        issuer: op.issuer,
-        clientId: TEST_CLIENT.client_id,
-        clientSecret: TEST_CLIENT.client_secret,
-      }),
-      routes: (express) => {
-        express.get(
-          '/v1/orders',
-          requireBearer({ audience: API, scopes: 'orders:read', dpop: { required: true } }),
-          (req, res) => {
-            res.json({ sub: req.oauthUser?.sub, cnf: req.oauthUser?.claims.cnf });
-          },
-        );
-      },
-    });
+    api = await startOrdersApi(op.issuer);
     const instance = (): Promise<RedisTestApp> =>
       startRedisApp({
         redisUrl: redis.url,
@@ -91,15 +58,7 @@ describe.skipIf(!hasRedis)('DPoP sessions shared by two instances in one Redis',
           dpop: true,
           timeout: 5_000,
         }),
-        routes: (express) => {
-          express.get(
-            '/call-api',
-            handler(async (req, res) => {
-              const answer = await req.oauth.fetch(`${api.url}/v1/orders`, { resource: API });
-              res.status(answer.status).json(await answer.json());
-            }),
-          );
-        },
+        routes: callApiRoute(() => api),
       });
     a = await instance();
     b = await instance();

@@ -5,15 +5,12 @@
  * sessions in one Redis: the user signs in through A, and B calls a DPoP-protected API
  * (requireBearer() on a third server) through req.oauth.fetch() with the key A made.
  */
-import type { RequestHandler } from 'express';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBearer } from '../../src/index.js';
-import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { pathOf } from '../helpers/login.js';
-import { completeLogin, startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
+import { completeLogin, startTestProvider } from '../helpers/oidc-provider.js';
 import type { TestProvider } from '../helpers/oidc-provider.js';
 import {
   LoadBalancedBrowser,
@@ -23,19 +20,11 @@ import {
   startRedisApp,
 } from '../helpers/redis.js';
 import type { RedisServer, RedisTestApp } from '../helpers/redis.js';
+import { API, callApiRoute, PUBLIC_URL, startOrdersApi, thumbprint } from './dpop-api.js';
 
 const hasRedis = await requireRedis();
 
-/** The load balancer's public URL: the one baseURL of both instances. Nothing listens there. */
-const PUBLIC_URL = 'http://localhost:8080';
 const PREFIX = 'fapi:';
-const API = 'https://orders.api.example.test';
-
-const handler =
-  (fn: (...args: Parameters<RequestHandler>) => Promise<void>): RequestHandler =>
-  (req, res, next) => {
-    fn(req, res, next).catch(next);
-  };
 
 describe.skipIf(!hasRedis)("profile: 'fapi2' with DPoP, two instances on one Redis", () => {
   let redis: RedisServer;
@@ -67,23 +56,7 @@ describe.skipIf(!hasRedis)("profile: 'fapi2' with DPoP, two instances on one Red
         },
       ],
     });
-    // The API: another service, which checks the proof and the token's binding to its key.
-    api = await startTestApp({
-      oauth: () => ({
-        issuer: op.issuer,
-        clientId: TEST_CLIENT.client_id,
-        clientSecret: TEST_CLIENT.client_secret,
-      }),
-      routes: (express) => {
-        express.get(
-          '/v1/orders',
-          requireBearer({ audience: API, scopes: 'orders:read', dpop: { required: true } }),
-          (req, res) => {
-            res.json({ sub: req.oauthUser?.sub, cnf: req.oauthUser?.claims.cnf });
-          },
-        );
-      },
-    });
+    api = await startOrdersApi(op.issuer);
     const instance = (): Promise<RedisTestApp> =>
       startRedisApp({
         redisUrl: redis.url,
@@ -101,15 +74,7 @@ describe.skipIf(!hasRedis)("profile: 'fapi2' with DPoP, two instances on one Red
           authorizationParams: { resource: API },
           timeout: 5_000,
         }),
-        routes: (express) => {
-          express.get(
-            '/call-api',
-            handler(async (req, res) => {
-              const answer = await req.oauth.fetch(`${api.url}/v1/orders`, { resource: API });
-              res.status(answer.status).json(await answer.json());
-            }),
-          );
-        },
+        routes: callApiRoute(() => api),
       });
     a = await instance();
     b = await instance();
@@ -146,8 +111,7 @@ describe.skipIf(!hasRedis)("profile: 'fapi2' with DPoP, two instances on one Red
     const raw = (await b.sessions.client.get(`${PREFIX}${sid}`))!;
     expect(raw).not.toContain(stored.oauth.tokens.dpopKey.jwk.d);
     expect(stored.oauth.tokens.tokenType).toBe('dpop');
-    const { kty, crv, x, y } = stored.oauth.tokens.dpopKey.jwk;
-    const jkt = await calculateJwkThumbprint({ kty, crv, x, y } as JWK, 'sha256');
+    const jkt = await thumbprint(stored.oauth.tokens.dpopKey.jwk);
 
     const onB = await browser.get(b, '/call-api');
     expect(onB.status, onB.text).toBe(200);
