@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createMemoryRefreshLock, OAUTH_CHANNELS, subscribeOAuthEvents } from '../../src/index.js';
 import type { OAuthEventName, OAuthRefreshLock } from '../../src/index.js';
 import { startTestApp } from '../helpers/app.js';
+import { UNREACHABLE_ORIGIN } from '../helpers/unreachable.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
 import type { Agent } from '../helpers/login.js';
@@ -76,12 +77,13 @@ describe('events on node:diagnostics_channel', () => {
       backchannel_logout_uri: `${app.url}/backchannel-logout`,
       backchannel_logout_session_required: true,
     });
-    // A provider nobody answers at: the port of a server that was just closed.
-    const gone = await startTestProvider();
-    const goneIssuer = gone.issuer;
-    await gone.close();
+    // A provider nobody answers at.
     down = await startTestApp({
-      oauth: () => ({ issuer: goneIssuer, clientId: 'c', clientSecret: 'down-secret-value' }),
+      oauth: () => ({
+        issuer: UNREACHABLE_ORIGIN,
+        clientId: 'c',
+        clientSecret: 'down-secret-value',
+      }),
     });
     secrets.add('down-secret-value');
   });

@@ -5,15 +5,11 @@ import type { TestApp } from '../helpers/app.js';
 import { browser, loginThroughProvider } from '../helpers/login.js';
 import { startTestProvider, TEST_CLIENT } from '../helpers/oidc-provider.js';
 import type { TestProvider } from '../helpers/oidc-provider.js';
+import { UNREACHABLE_ORIGIN } from '../helpers/unreachable.js';
 
-/**
- * An issuer on a port nothing listens on: every request to it is refused (ECONNREFUSED). Port 2
- * is privileged, so no test server can be given it, and not on fetch's list of blocked ports (port
- * 1 is). Not a port just closed, which another test's server may be given next (it was, once: a
- * 404 on Node 24).
- */
+/** An issuer nothing answers at: every request to it is refused. */
 async function unreachableIssuer(): Promise<string> {
-  return 'http://127.0.0.1:2';
+  return UNREACHABLE_ORIGIN;
 }
 
 describe('logger option', () => {

@@ -6,6 +6,7 @@ import type { OAuthAdapter, OAuthOAuth2Provider } from '../../src/index.js';
 import { startGenericPhpSimulator } from '../../simulators/generic-php.js';
 import type { GenericPhpSimulator } from '../../simulators/generic-php.js';
 import { startTestApp, TEST_SECRET } from '../helpers/app.js';
+import { UNREACHABLE_ORIGIN } from '../helpers/unreachable.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
 import type { Agent } from '../helpers/login.js';
@@ -326,11 +327,7 @@ describe('a hand-written adapter (type "custom")', () => {
 
   it('answers 503 OAUTH_PROVIDER_UNAVAILABLE when the adapter cannot reach its provider', async () => {
     const { agent, callback } = await authorize('tickets');
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    misbehave.exchangeUrl = `http://127.0.0.1:${port}/exchange`;
+    misbehave.exchangeUrl = `${UNREACHABLE_ORIGIN}/exchange`;
     const response = await agent.get(pathOf(callback));
     await expectRefused(agent, response, 503, 'OAUTH_PROVIDER_UNAVAILABLE');
   });
