@@ -3,8 +3,8 @@
  * download: the executable is the system one (`CHROMIUM_PATH`, else /usr/bin/chromium, which
  * .ci/run installs with apt-get).
  *
- * Without it the browser tests say so in one line and are reported as skipped, so a fresh
- * machine is never silently green; with `REQUIRE_CHROMIUM=1` (as CI sets) they fail instead.
+ * Without it the browser tests fail with one test that names the package to install: a browser
+ * test that is not run is never reported as passed or skipped.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 
@@ -60,15 +60,9 @@ export function chromiumMissingReason(env: NodeJS.ProcessEnv = process.env): str
     : CHROMIUM_MISSING;
 }
 
-/** Set by CI, where a skipped browser test would hide a broken set-up. */
-export function chromiumRequired(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.REQUIRE_CHROMIUM === '1';
-}
-
 /**
- * `describe` for tests that need Chromium. With Chromium, it is `describe`. Without it, the
- * reason is printed once and every test is reported as skipped; or, when `REQUIRE_CHROMIUM=1`,
- * the block is replaced by one failing test carrying the reason.
+ * `describe` for tests that need Chromium. With Chromium, it is `describe`. Without it, the block
+ * is replaced by one failing test carrying the reason, which names the package to install.
  */
 export function describeWithChromium(name: string, body: () => void): void {
   if (findChromium() !== undefined) {
@@ -76,16 +70,11 @@ export function describeWithChromium(name: string, body: () => void): void {
     return;
   }
   const reason = chromiumMissingReason();
-  if (chromiumRequired()) {
-    describe(name, () => {
-      it('needs chromium (REQUIRE_CHROMIUM=1)', () => {
-        throw new Error(`${reason}; REQUIRE_CHROMIUM=1 forbids skipping`);
-      });
+  describe(name, () => {
+    it('needs chromium', () => {
+      throw new Error(reason);
     });
-    return;
-  }
-  console.warn(reason);
-  describe.skip(name, body);
+  });
 }
 
 /**
