@@ -100,7 +100,8 @@ function checkedKey(value: unknown): OAuthDPoPKey {
 
 interface ImportedKey {
   readonly keyPair: Promise<CryptoKeyPair>;
-  handle?: { readonly config: Configuration; readonly handle: DPoPHandle };
+  /** openid-client's proof maker for this key, and the configuration it was made for. */
+  prover?: { readonly config: Configuration; readonly dpop: DPoPHandle };
 }
 
 // Keyed by the stored key object, which a session store hands out anew for each request: the key
@@ -138,10 +139,10 @@ async function dpopHandle(config: Configuration, stored: unknown): Promise<DPoPH
       },
     );
   });
-  if (entry.handle?.config !== config) {
-    entry.handle = { config, handle: getDPoPHandle(config, keyPair) };
+  if (entry.prover?.config !== config) {
+    entry.prover = { config, dpop: getDPoPHandle(config, keyPair) };
   }
-  return entry.handle.handle;
+  return entry.prover.dpop;
 }
 
 /** A proof for every call with tokens bound to a DPoP key (RFC 9449 §7), none for Bearer ones. */
