@@ -1,10 +1,10 @@
 import type { CookieOptions, Request, Response } from 'express';
-import { parse } from 'cookie';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { routeUrl } from '../options/routes.js';
 import type { SecretKeys } from './secret-keys.js';
 import { isTransaction } from './transactions.js';
 import type { OAuthTransaction } from './transactions.js';
+import { appCookiePath, cookieValue, requestCookies } from './browser-cookies.js';
 
 /**
  * Pending logins live in the browser, not in the session store: a request to the login route
@@ -72,19 +72,6 @@ function tagOf(state: string): string | undefined {
   return STATE_SHAPE.test(state) ? state.slice(0, TAG_LENGTH) : undefined;
 }
 
-function cookiesOf(req: Request): Record<string, string | undefined> {
-  const header = req.headers.cookie;
-  return header === undefined ? {} : parse(header);
-}
-
-function own(cookies: Record<string, string | undefined>, name: string): string | undefined {
-  return Object.hasOwn(cookies, name) ? cookies[name] : undefined;
-}
-
-function appPath(baseURL: URL): string {
-  return baseURL.pathname.endsWith('/') ? baseURL.pathname : `${baseURL.pathname}/`;
-}
-
 function pendingOptions(
   settings: PendingLoginSettings,
   delivery: PendingLoginDelivery,
@@ -110,7 +97,7 @@ function indexOptions(settings: PendingLoginSettings): CookieOptions {
     httpOnly: true,
     secure: settings.baseURL.protocol === 'https:',
     sameSite: 'lax',
-    path: appPath(settings.baseURL),
+    path: appCookiePath(settings.baseURL),
     maxAge: (settings.maxAge + GRACE_SECONDS) * 1000,
   };
 }
@@ -153,8 +140,8 @@ export async function addPendingLogin(
   const tag = tagOf(state);
   if (tag === undefined) throw new TypeError('a state of the wrong shape');
   const sealed = await settings.keys.seal('pending-login', { v: VERSION, state, transaction });
-  const cookies = cookiesOf(req);
-  const previous = readIndex(own(cookies, INDEX), settings.max);
+  const cookies = requestCookies(req);
+  const previous = readIndex(cookieValue(cookies, INDEX), settings.max);
   const tags = [tag, ...previous.filter((t) => t !== tag)];
   for (const dropped of tags.slice(settings.max)) {
     res.cookie(`${PREFIX}${dropped}`, DROPPED, pendingOptions(settings, delivery));
@@ -183,9 +170,9 @@ export async function takePendingLogin(
   res: Response,
   state: string,
 ): Promise<TakenTransaction> {
-  const cookies = cookiesOf(req);
+  const cookies = requestCookies(req);
   const tag = tagOf(state);
-  const value = tag === undefined ? undefined : own(cookies, `${PREFIX}${tag}`);
+  const value = tag === undefined ? undefined : cookieValue(cookies, `${PREFIX}${tag}`);
   if (value === undefined || value === DROPPED) {
     const anyPending = Object.entries(cookies).some(
       ([name, v]) => name.startsWith(PREFIX) && v !== undefined && v !== DROPPED,
@@ -199,7 +186,7 @@ export async function takePendingLogin(
   // Clear the cookie before validating it, so a replayed callback cannot reuse it. Both
   // deliveries' attributes name the same cookie: a cookie is known by its name and path.
   res.clearCookie(`${PREFIX}${tag as string}`, forClearing(pendingOptions(settings, 'query')));
-  const index = own(cookies, INDEX);
+  const index = cookieValue(cookies, INDEX);
   if (index !== undefined) {
     // The index reaches the callback on a GET; a cross-site form_post leaves it to the next login.
     const rest = readIndex(index, settings.max).filter((t) => t !== tag);

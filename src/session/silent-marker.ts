@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { parse } from 'cookie';
+import { appCookiePath, cookieValue, requestCookies } from './browser-cookies.js';
 
 /**
  * "A silent login was tried in this browser session", kept in a cookie of its own rather than in
@@ -10,18 +10,16 @@ import { parse } from 'cookie';
 const COOKIE = 'oauth_silent';
 
 export function silentLoginTried(req: Request): boolean {
-  const header = req.headers.cookie;
-  return header !== undefined && parse(header)[COOKIE] === 'tried';
+  return cookieValue(requestCookies(req), COOKIE) === 'tried';
 }
 
 /** Marks the browser session (`true`), or clears the mark (`false`, an explicit login). */
 export function markSilentLogin(req: Request, res: Response, baseURL: URL, tried: boolean): void {
-  const path = baseURL.pathname.endsWith('/') ? baseURL.pathname : `${baseURL.pathname}/`;
   const options = {
     httpOnly: true,
     sameSite: 'lax' as const,
     secure: baseURL.protocol === 'https:',
-    path,
+    path: appCookiePath(baseURL),
   };
   if (tried) res.cookie(COOKIE, 'tried', options);
   else if (silentLoginTried(req)) res.clearCookie(COOKIE, options);
