@@ -31,25 +31,37 @@ const bytes = (value: unknown): number =>
     ? 0
     : Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value));
 
-/** Reads the stored session of a store-backed variant. */
-export async function storedSession(app: ChildHandle, cookie: string): Promise<Stored> {
-  const response = await fetch(new URL('/__bench/stored', app.url), { headers: { cookie } });
+/** Reads the stored session of a store-backed variant (or, with `entry`, the tokens' own entry). */
+export async function storedSession(
+  app: ChildHandle,
+  cookie: string,
+  entry?: 'tokens',
+): Promise<Stored> {
+  const url = new URL('/__bench/stored', app.url);
+  if (entry !== undefined) url.searchParams.set('entry', entry);
+  const response = await fetch(url, { headers: { cookie } });
   const stored = (await response.json()) as Stored | null;
-  if (stored === null) throw new Error(`${app.url} has no stored session for this cookie`);
+  if (stored === null)
+    throw new Error(`${app.url} has no stored ${entry ?? 'session'} for this cookie`);
   return stored;
 }
 
-function partsOf(data: Record<string, unknown>): Record<string, number> {
-  const oauth = data.oauth as { user?: unknown; tokens?: Record<string, unknown> } | undefined;
+function partsOf(
+  data: Record<string, unknown>,
+  tokenEntry: Stored | undefined,
+): Record<string, number> {
+  const oauth = data.oauth as { user?: unknown; tokens?: unknown } | undefined;
   if (oauth !== undefined) {
-    // The ID, access and refresh tokens are sealed together at rest (one JWE); their expiry and
-    // scope stay in clear beside it.
-    const { sealed, ...clear } = oauth.tokens ?? {};
+    // The ID, access and refresh tokens are sealed together (one JWE) in their own store entry,
+    // read only when a handler asks for a token; the session keeps their expiry and scope.
+    const { user, tokens, ...times } = oauth;
     return {
-      'user (claims)': bytes(oauth.user),
-      'sealed tokens (ID, access, refresh)': bytes(sealed),
-      'token expiry and scope': bytes(clear),
+      'user (claims)': bytes(user),
+      'token expiry and scope': bytes(tokens),
+      'sign-in times': bytes(times),
       'express-session cookie record': bytes(data.cookie),
+      'tokens entry, not read per request (sealed ID, access, refresh tokens)':
+        tokenEntry?.bytes ?? 0,
     };
   }
   const user = (data.passport as { user?: Record<string, unknown> } | undefined)?.user ?? {};
@@ -74,6 +86,8 @@ export async function storeFootprint(
   cookie: string,
 ): Promise<FootprintRow> {
   const stored = await storedSession(app, cookie);
+  const tokenEntry =
+    stored.data.oauth === undefined ? undefined : await storedSession(app, cookie, 'tokens');
   const { setCookies } = await checkSignedIn(app, cookie);
   return {
     variant,
@@ -81,7 +95,7 @@ export async function storeFootprint(
     cookieBytes: Buffer.byteLength(cookie),
     cookieHeaderBytes: Buffer.byteLength(`cookie: ${cookie}`),
     setCookieBytesPerRead: setCookies.reduce((sum, header) => sum + bytes(header), 0),
-    parts: partsOf(stored.data),
+    parts: partsOf(stored.data, tokenEntry),
   };
 }
 

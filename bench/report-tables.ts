@@ -152,7 +152,7 @@ export function footprintTable(rows: readonly FootprintRow[]): string {
   return table(
     [
       'variant',
-      'stored per session (bytes)',
+      'session entry, read per request (bytes)',
       'session cookies (bytes)',
       'Cookie header per request (bytes)',
       'Set-Cookie on a read-only GET (bytes)',

@@ -52,15 +52,17 @@ async function scaleStore(
     const cookies = await signInAll(provider, [floor, ours]);
     const oursCookie = cookies.get(ours)!;
     const floorCookie = await seedFloor(floor, ours, oursCookie);
-    // Every other session looks like this one, down to express-session's cookie record.
+    // Every other session looks like this one, down to express-session's cookie record, and has
+    // its tokens' own entry beside it, as ours does.
     const { data: other } = await storedSession(ours, oursCookie);
+    const { data: otherTokens } = await storedSession(ours, oursCookie, 'tokens');
     const points: ScalePoint[] = [];
     let inStore = 1;
     for (const target of options.settings.sessionCounts) {
       const more = Math.max(0, target - inStore);
       options.log(`scaling ${store}: seeding ${more} more sessions (${target} in all)`);
       await floor.seed(more, other);
-      await ours.seed(more, other);
+      await ours.seed(more, other, otherTokens);
       inStore = target;
       const [floorResult, oursResult] = await runPerRequest(
         [

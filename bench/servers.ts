@@ -21,8 +21,15 @@ export interface VariantHandle extends ChildHandle {
   profileStart(): Promise<void>;
   /** Stops it and writes it to `file` (a .cpuprofile). */
   profileStop(file: string): Promise<void>;
-  /** Writes `count` more sessions holding `data` into the child's store. */
-  seed(count: number, data: Record<string, unknown>): Promise<void>;
+  /**
+   * Writes `count` more sessions holding `data` into the child's store, each with `tokens` as its
+   * tokens' own entry (`oauth-tokens:<id>`) when given.
+   */
+  seed(
+    count: number,
+    data: Record<string, unknown>,
+    tokens?: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 export async function startProvider(): Promise<ProviderHandle> {
@@ -87,8 +94,8 @@ export async function startVariant(
     profileStop: async (file) => {
       await child.ask('profileStop', { file });
     },
-    seed: async (count, data) => {
-      await child.ask('seed', { count, data });
+    seed: async (count, data, tokens) => {
+      await child.ask('seed', { count, data, tokens });
     },
   };
 }

@@ -37,8 +37,11 @@ export interface CountedStore {
   countRequest(): void;
   /** The session exactly as the store holds it (serialised), or undefined. */
   raw(sid: string): Promise<string | undefined>;
-  /** Writes `count` more sessions holding `data`, as other signed-in users would have. */
-  seed(count: number, data: SessionData): Promise<void>;
+  /**
+   * Writes `count` more sessions holding `data`, as other signed-in users would have, each with
+   * `tokens` as its tokens' own entry when given.
+   */
+  seed(count: number, data: SessionData, tokens?: SessionData): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,10 +87,14 @@ async function memoryStore(): Promise<CountedStore> {
       stats.requests += 1;
     },
     raw: (sid) => Promise.resolve(sessions[sid]),
-    async seed(n, data) {
+    async seed(n, data, tokens) {
       const base = Object.keys(sessions).length;
       const json = JSON.stringify(data);
-      for (let i = 0; i < n; i++) sessions[`bench-seed-${base + i}`] = json;
+      const tokensJson = tokens === undefined ? undefined : JSON.stringify(tokens);
+      for (let i = 0; i < n; i++) {
+        sessions[`bench-seed-${base + i}`] = json;
+        if (tokensJson !== undefined) sessions[`oauth-tokens:bench-seed-${base + i}`] = tokensJson;
+      }
     },
     close: () => Promise.resolve(),
   };
@@ -125,13 +132,17 @@ async function redisStore(url: string, prefix: string): Promise<CountedStore> {
       stats.requests += 1;
     },
     raw: async (sid) => (await client.get(`${prefix}${sid}`)) ?? undefined,
-    async seed(n, data) {
+    async seed(n, data, tokens) {
       const json = JSON.stringify(data);
+      const tokensJson = tokens === undefined ? undefined : JSON.stringify(tokens);
       const base = Date.now().toString(36);
       for (let start = 0; start < n; start += SEED_BATCH) {
         const batch = client.multi();
         for (let i = start; i < Math.min(n, start + SEED_BATCH); i++) {
           batch.set(`${prefix}bench-seed-${base}-${i}`, json, { EX: 86_400 });
+          if (tokensJson !== undefined) {
+            batch.set(`${prefix}oauth-tokens:bench-seed-${base}-${i}`, tokensJson, { EX: 86_400 });
+          }
         }
         await batch.exec();
       }

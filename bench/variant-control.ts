@@ -40,8 +40,12 @@ export function serveVariant(port: number, counted: CountedStore, info: Record<s
           return null;
         }
         case 'seed': {
-          const { count, data } = payload as { count: number; data: SessionData };
-          await counted.seed(count, data);
+          const { count, data, tokens } = payload as {
+            count: number;
+            data: SessionData;
+            tokens?: SessionData;
+          };
+          await counted.seed(count, data, tokens);
           return null;
         }
         default:

@@ -84,9 +84,12 @@ function useSession(): void {
     }),
   );
   // The session exactly as the store holds it, for the footprint and to seed the floor.
+  // The session of the cookie as the store holds it; with ?entry=tokens, the tokens' own entry
+  // beside it (express-oauth-rp keeps them under oauth-tokens:<session id>).
   app.get('/__bench/stored', (req, res, next) => {
+    const key = req.query.entry === 'tokens' ? `oauth-tokens:${req.sessionID}` : req.sessionID;
     counted
-      .raw(req.sessionID)
+      .raw(key)
       .then(
         (raw) =>
           res.json(

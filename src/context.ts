@@ -13,10 +13,14 @@ import type { OAuthRuntime } from './runtime.js';
 import { publish } from './observability/events.js';
 import { sessionEnded } from './policy/session-end.js';
 import { startSilentLogin } from './policy/silent-login.js';
-import { expireAccessToken, readAuthentication, signedInElsewhere } from './session/sign-in.js';
+import {
+  destroySignedInSession,
+  expireAccessToken,
+  readAuthentication,
+  signedInElsewhere,
+} from './session/sign-in.js';
 import type { OAuthAuthentication } from './session/sign-in.js';
 import { markSilentLogin } from './session/silent-marker.js';
-import { destroySession } from './session/store.js';
 
 /** Which token `req.oauth.getAccessToken()` and `req.oauth.fetch()` use. */
 export interface OAuthResourceOptions {
@@ -169,11 +173,7 @@ export class OAuthContext {
       if (!refused || !isReplayable(request.body)) return error.response;
       // The API no longer accepts a token the session still trusted: renew it, try once more.
       if (target === undefined) {
-        await expireAccessToken(
-          this.#req,
-          first.token.accessToken,
-          this.#runtime.options.secretKeys,
-        );
+        await expireAccessToken(this.#req, first.token.accessToken, this.#runtime.options);
       }
       const second = await this.#token(target, first.token.accessToken);
       try {
@@ -266,7 +266,7 @@ export class OAuthContext {
     // Decrypted before the session goes: the tokens are revoked after it.
     const signIn = await readAuthentication(this.#req, this.#runtime.options.secretKeys);
     // Another tenant's sign-in in a shared session is not this tenant's to end.
-    if (!signedInElsewhere(this.#req)) await destroySession(this.#req);
+    if (!signedInElsewhere(this.#req)) await destroySignedInSession(this.#req);
     this.#req.oauthUser = undefined;
     // A user who just logged out is not signed straight back in by a silent login.
     markSilentLogin(this.#req, this.#res, this.#runtime.options.baseURL, true);

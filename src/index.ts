@@ -20,7 +20,7 @@ export type { OAuthLoginOptions } from './routes/login.js';
 export type { OAuthFetchInit, OAuthResourceOptions, OAuthSilentLoginOptions } from './context.js';
 export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
 export type { OAuthDPoPKey, OAuthTokens } from './session/tokens.js';
-export type { OAuthStoredTokens } from './session/sealed-tokens.js';
+export type { OAuthTokenSummary } from './session/token-summary.js';
 export type { OAuthTransaction } from './session/transactions.js';
 
 // Options

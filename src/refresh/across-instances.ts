@@ -66,7 +66,7 @@ export async function refreshAcrossInstances(
         const { current, refreshed: already } = await sessionNow(runtime, req, spent);
         if (already) return current;
         const refreshed = await refreshWithEvents(provider.name, () => provider.refresh(current));
-        await updateAuthentication(req, refreshed, options.secretKeys);
+        await updateAuthentication(req, refreshed, options);
         await notify(options, 'onRefresh', options.onRefresh, {
           provider: provider.name,
           user: refreshed.user,

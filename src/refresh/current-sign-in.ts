@@ -9,9 +9,12 @@ import {
   readAuthentication,
   readSignIn,
   readSignInTimes,
+  syncSummary,
   updateAuthentication,
 } from '../session/sign-in.js';
 import type { OAuthAuthentication, SignInSummary } from '../session/sign-in.js';
+import type { TokenSummary } from '../session/token-summary.js';
+import type { OAuthTokens } from '../session/tokens.js';
 import { sessionKey } from '../session/store.js';
 import { refreshAcrossInstances } from './across-instances.js';
 import { renewalKey, tokenState } from './expiry.js';
@@ -88,15 +91,43 @@ export function inspectSignIn(runtime: OAuthRuntime, req: Request, now = Date.no
   if (provider === undefined) {
     return { state: 'none', why: 'the session belongs to a provider that is no longer configured' };
   }
-  const state = tokenState(signIn.tokens, now, runtime.options.refreshLeeway * 1000);
-  if (state === 'valid') return { state: 'fresh', signIn };
+  const renewal = renewalOf(runtime, provider, signIn.tokens, now);
+  if (renewal.state === 'none') return renewal;
+  return renewal.state === 'renew' ? { ...renewal, signIn, provider } : { ...renewal, signIn };
+}
+
+type Renewal =
+  | { readonly state: 'fresh' }
+  | { readonly state: 'renew'; readonly expired: boolean }
+  | { readonly state: 'none'; readonly why: string };
+
+/** Whether tokens (their summary, or the tokens themselves) are good, due for renewal, or spent. */
+function renewalOf(
+  runtime: OAuthRuntime,
+  provider: OAuthProviderClient,
+  tokens: Pick<TokenSummary, 'expiresAt' | 'issuedAt' | 'refreshable'>,
+  now: number,
+): Renewal {
+  const state = tokenState(tokens, now, runtime.options.refreshLeeway * 1000);
+  if (state === 'valid') return { state: 'fresh' };
   // Without a way to renew, the user stays signed in until the token really expires.
-  if (!provider.canRefresh(signIn.tokens.refreshable)) {
+  if (!provider.canRefresh(tokens.refreshable)) {
     return state === 'due'
-      ? { state: 'fresh', signIn }
+      ? { state: 'fresh' }
       : { state: 'none', why: 'the access token expired and cannot be refreshed' };
   }
-  return { state: 'renew', signIn, provider, expired: state === 'expired' };
+  return { state: 'renew', expired: state === 'expired' };
+}
+
+/** What the renewal decision reads of decrypted tokens: the same as of the session's summary. */
+function summaryOf(
+  tokens: OAuthTokens,
+): Pick<TokenSummary, 'expiresAt' | 'issuedAt' | 'refreshable'> {
+  return {
+    expiresAt: tokens.expiresAt,
+    issuedAt: tokens.issuedAt,
+    refreshable: tokens.refreshToken !== undefined,
+  };
 }
 
 /** The error that sends the user to log in, built only when it is the answer. */
@@ -139,9 +170,20 @@ export async function currentSignIn(
   // The one place a request's tokens are decrypted: a handler or guard asked for them.
   const signIn = await readAuthentication(req, secretKeys);
   if (signIn === undefined) {
-    return loginRequired('the session tokens cannot be decrypted with the configured secret');
+    // Without its tokens (the store forgot them, or another secret sealed them) the session proves
+    // nothing more: it ends, so that pages stop showing a user whose tokens are gone.
+    await endSignIn(req);
+    return loginRequired(
+      'the session tokens are gone from the store or cannot be decrypted with the configured secret',
+    );
   }
   if (check.state === 'fresh') return signIn;
+  // The entry is the truth: another request may have renewed the tokens after this one read the
+  // session, and then there is nothing left to renew.
+  syncSummary(req, signIn.tokens, secretKeys);
+  const renewal = renewalOf(runtime, check.provider, summaryOf(signIn.tokens), Date.now());
+  if (renewal.state === 'fresh') return signIn;
+  if (renewal.state === 'none') return loginRequired(renewal.why);
   const spent = renewalKey(signIn.tokens);
   try {
     const renewed = await runtime.refresher.run(
@@ -160,7 +202,7 @@ export async function currentSignIn(
     if (
       (await readAuthentication(req, secretKeys))?.tokens.accessToken !== renewed.tokens.accessToken
     ) {
-      await updateAuthentication(req, renewed, secretKeys);
+      await updateAuthentication(req, renewed, runtime.options);
     }
     req.oauthUser = renewed.user;
     return renewed;
@@ -179,7 +221,7 @@ export async function currentSignIn(
         : refusal;
     }
     // Renewing early failed but the access token still works: keep using it until it expires.
-    if (!check.expired) return signIn;
+    if (!renewal.expired) return signIn;
     throw error;
   }
 }

@@ -106,7 +106,7 @@ export async function resourceAccessToken(
       ...(expiresAt === undefined ? {} : { expiresAt, issuedAt: requestedAt }),
       ...(scope === undefined ? {} : { scope }),
     };
-    await storeResourceToken(req, key, token, answer.tokens.refreshToken, keys);
+    await storeResourceToken(req, key, token, answer.tokens.refreshToken, runtime.options);
     return token;
   });
 }

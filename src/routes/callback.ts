@@ -157,7 +157,7 @@ async function completeCallback(
     );
     checkDeliveredAcr(transaction.acr, validated.user);
     const authentication = await decideSignIn(runtime, provider, req, validated);
-    await establishSession(req, authentication, runtime.options.secretKeys);
+    await establishSession(req, authentication, runtime.options);
     await indexForBackchannelLogout(runtime, req, authentication);
     publish('loginSuccess', () => ({
       provider: provider.name,

@@ -3,9 +3,12 @@ import { OAuthError } from '../errors.js';
 import { publish } from '../observability/events.js';
 import { sessionEnded } from '../policy/session-end.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { readAuthentication, signedInElsewhere } from '../session/sign-in.js';
+import {
+  destroySignedInSession,
+  readAuthentication,
+  signedInElsewhere,
+} from '../session/sign-in.js';
 import { markSilentLogin } from '../session/silent-marker.js';
-import { destroySession } from '../session/store.js';
 import { handleError } from './handle-error.js';
 import { assertSameOrigin } from './same-origin.js';
 
@@ -22,7 +25,7 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
   // Read before the session goes: a function may look at the request.
   const extraParams = options.logoutParams(req);
   // Another tenant's sign-in in a shared session is not this tenant's to end.
-  if (!signedInElsewhere(req)) await destroySession(req);
+  if (!signedInElsewhere(req)) await destroySignedInSession(req);
   req.oauthUser = undefined;
   // A user who just logged out is not signed straight back in by a silent login.
   markSilentLogin(req, res, options.baseURL, true);

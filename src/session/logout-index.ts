@@ -3,9 +3,11 @@ import type { Request } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { runExclusive } from '../refresh/exclusive.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { openTokens } from './sealed-tokens.js';
-import type { OAuthAuthentication } from './sign-in.js';
+import { storedAuthentication } from './sign-in.js';
+import type { OAuthAuthentication, OAuthSessionData } from './sign-in.js';
 import { boundStoreCall } from './store.js';
+import { destroyTokenEntry, readTokenEntry } from './token-entry.js';
+import { readTokenSummary } from './token-summary.js';
 
 /**
  * Which sessions belong to which provider user, kept in the session store itself so that a
@@ -160,6 +162,7 @@ export async function endIndexedSessions(
         continue;
       }
       const ending = await endedSignIn(runtime, call, store, sessionId);
+      await destroyTokenEntry({ store, sessionId, timeout: runtime.options.storeTimeout });
       await call('destroy', (done) => store.destroy(sessionId, done));
       ended += 1;
       if (ending !== undefined) endings.push(ending);
@@ -180,9 +183,14 @@ async function endedSignIn(
   sessionId: string,
 ): Promise<OAuthAuthentication | undefined> {
   const stored = (await call<SessionData | null>('read', (done) => store.get(sessionId, done))) as
-    { oauth?: { user?: unknown; tokens?: unknown } } | null | undefined;
-  const user = stored?.oauth?.user as OAuthAuthentication['user'] | undefined;
-  if (typeof user?.sub !== 'string') return undefined;
-  const tokens = await openTokens(runtime.options.secretKeys, stored?.oauth?.tokens);
-  return tokens === undefined ? undefined : { user, tokens };
+    { oauth?: OAuthSessionData } | null | undefined;
+  const user = stored?.oauth?.user;
+  if (typeof user?.sub !== 'string' || typeof user.provider !== 'string') return undefined;
+  const keys = runtime.options.secretKeys;
+  if (readTokenSummary(keys, stored?.oauth?.tokens) === undefined) return undefined;
+  const record = await readTokenEntry(
+    { store, sessionId, timeout: runtime.options.storeTimeout },
+    keys,
+  );
+  return storedAuthentication(user, record);
 }

@@ -82,19 +82,17 @@ export interface SecretKeys {
    * else (tampered, truncated, sealed for another purpose or with a secret no longer configured).
    */
   open(purpose: SealPurpose, sealed: string): Promise<unknown>;
+  /** The id of the key that seals for `purpose` now (the first secret's). */
+  sealingKeyId(purpose: SealPurpose): string;
   /**
-   * Whether `sealed` names one of the configured keys for `purpose`, without decrypting anything:
-   * its protected header is one of the few this app writes. A value sealed with a retired secret
-   * is known to be unreadable before any request needs it.
+   * Whether `id` names one of the configured keys for `purpose`, without decrypting anything: a
+   * value sealed with a retired secret is known to be unreadable before any request needs it.
    */
-  sealedWithKnownKey(purpose: SealPurpose, sealed: string): boolean;
+  knowsKey(purpose: SealPurpose, id: string): boolean;
 }
 
 const encoder = new TextEncoder();
 
-function protectedHeader(kid: string): string {
-  return Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid })).toString('base64url');
-}
 const decoder = new TextDecoder();
 
 export function createSecretKeys(secrets: readonly string[]): SecretKeys {
@@ -106,11 +104,6 @@ export function createSecretKeys(secrets: readonly string[]): SecretKeys {
     );
   }
   const keysFor = (purpose: SealPurpose): readonly DerivedKey[] => keys.get(purpose) ?? [];
-  // The protected header is the same for every value one key seals: its encoded form names it.
-  const headers = new Map<SealPurpose, ReadonlySet<string>>();
-  for (const [purpose, derived] of keys) {
-    headers.set(purpose, new Set(derived.map((key) => protectedHeader(key.id))));
-  }
   return {
     async seal(purpose, payload) {
       const [current] = keysFor(purpose);
@@ -119,9 +112,13 @@ export function createSecretKeys(secrets: readonly string[]): SecretKeys {
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: current.id })
         .encrypt(current.key);
     },
-    sealedWithKnownKey(purpose, sealed) {
-      const end = sealed.indexOf('.');
-      return end > 0 && (headers.get(purpose)?.has(sealed.slice(0, end)) ?? false);
+    sealingKeyId(purpose) {
+      const [current] = keysFor(purpose);
+      if (current === undefined) throw new Error('no sealing key');
+      return current.id;
+    },
+    knowsKey(purpose, id) {
+      return keysFor(purpose).some((key) => key.id === id);
     },
     async open(purpose, sealed) {
       if (typeof sealed !== 'string' || sealed.length > MAX_SEALED_LENGTH) return undefined;

@@ -1,9 +1,16 @@
 import type { Request } from 'express';
-import { openTokens, sealTokens, summarizeTokens } from './sealed-tokens.js';
-import type { OAuthStoredTokens, TokenSummary } from './sealed-tokens.js';
 import type { SecretKeys } from './secret-keys.js';
+import { destroySession, regenerateSession, saveSession } from './store.js';
+import {
+  destroyTokenEntry,
+  readTokenEntry,
+  requestTokenEntry,
+  writeTokenEntry,
+} from './token-entry.js';
+import type { TokenRecord } from './token-entry.js';
+import { readTokenSummary, summarizeForSession, summaryDescribes } from './token-summary.js';
+import type { OAuthTokenSummary, TokenSummary } from './token-summary.js';
 import type { OAuthTokens } from './tokens.js';
-import { regenerateSession, saveSession } from './store.js';
 import { requestTenant } from './tenant.js';
 import type { OAuthUser } from './user.js';
 
@@ -16,10 +23,12 @@ export interface OAuthSessionData {
   /** The signed-in user; absent until a callback completes and after logout. */
   user?: OAuthUser;
   /**
-   * The signed-in user's tokens, encrypted with the configured `secret` (only their expiry in
-   * clear); present exactly when `user` is. `req.oauth` hands them out decrypted.
+   * What every request checks of the signed-in user's tokens (their expiry, the granted scope);
+   * present exactly when `user` is. The tokens themselves are sealed with the configured `secret`
+   * in their own store entry, `oauth-tokens:<session id>`, which `req.oauth` reads, decrypted,
+   * only when a handler asks for a token.
    */
-  tokens?: OAuthStoredTokens;
+  tokens?: OAuthTokenSummary;
   /** Epoch milliseconds of the sign-in, for `absoluteDuration`. */
   signedInAt?: number;
   /** Epoch milliseconds of the provider's `session_expiry`, when it sent one. */
@@ -28,8 +37,6 @@ export interface OAuthSessionData {
   lastSeenAt?: number;
   /** A step-up was tried since the last sign-in: a second shortfall is refused, not retried. */
   stepUpTried?: boolean;
-  /** Access tokens for other APIs (RFC 8707), keyed by resource and scope; never the refresh token. */
-  resourceTokens?: Record<string, OAuthStoredTokens>;
   /** Providers per tenant: the tenant the user signed in on; the sign-in counts there only. */
   tenant?: string;
 }
@@ -61,7 +68,7 @@ export interface SignInSummary {
 export function readSignIn(req: Request, keys: SecretKeys): SignInSummary | undefined {
   const stored = sessionData(req);
   const user = stored?.user;
-  const tokens = summarizeTokens(keys, stored?.tokens);
+  const tokens = readTokenSummary(keys, stored?.tokens);
   if (
     stored?.tenant !== requestTenant(req) ||
     typeof user?.sub !== 'string' ||
@@ -83,9 +90,24 @@ export function signedInElsewhere(req: Request): boolean {
 }
 
 /**
- * The signed-in user and the decrypted tokens, for the handlers that send or renew them; undefined
- * without a well-formed sign-in, or when the tokens cannot be decrypted (sealed with a secret no
- * longer configured): such a session proves nothing.
+ * The sign-in a session holds, from its user and its token entry; undefined when the entry is
+ * missing (signed out, expired) or belongs to another sign-in.
+ */
+export function storedAuthentication(
+  user: OAuthUser,
+  record: TokenRecord | undefined,
+): OAuthAuthentication | undefined {
+  if (record === undefined || record.sub !== user.sub || record.provider !== user.provider) {
+    return undefined;
+  }
+  return { user, tokens: record.tokens };
+}
+
+/**
+ * The signed-in user and the decrypted tokens, for the handlers that send or renew them: the one
+ * read of the token entry (a store read) on behalf of a request. Undefined without a well-formed
+ * sign-in, or when its tokens are gone from the store or cannot be decrypted (sealed with a
+ * secret no longer configured): such a session proves nothing.
  */
 export async function readAuthentication(
   req: Request,
@@ -93,26 +115,87 @@ export async function readAuthentication(
 ): Promise<OAuthAuthentication | undefined> {
   const signIn = readSignIn(req, keys);
   if (signIn === undefined) return undefined;
-  const tokens = await openTokens(keys, sessionData(req)?.tokens);
-  return tokens === undefined ? undefined : { user: signIn.user, tokens };
+  const record = await readTokenEntry(requestTokenEntry(req), keys);
+  return storedAuthentication(signIn.user, record);
+}
+
+/**
+ * Brings the session's summary up to date with tokens just read from their entry, when another
+ * request renewed them after this one read the session (or a save of the summary was lost);
+ * express-session saves it as the request ends. Without this, every later request would read the
+ * entry to find out what the summary should have said.
+ */
+export function syncSummary(req: Request, tokens: OAuthTokens, keys: SecretKeys): void {
+  const data = sessionData(req);
+  const summary = readTokenSummary(keys, data?.tokens);
+  if (data === undefined || summary === undefined || summaryDescribes(summary, tokens)) return;
+  req.session.oauth = { ...data, tokens: summarizeForSession(keys, tokens) };
+}
+
+/** What writing tokens needs: the keys that seal them, and how long a sign-in may last. */
+export interface TokenKeeping {
+  readonly secretKeys: SecretKeys;
+  /** Seconds: `absoluteDuration`, after which the store may forget the tokens. */
+  readonly absoluteDuration: number;
+}
+
+/** When the session cookie sets no maxAge: how long a session may outlive its sign-in's end. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Until when the store keeps the tokens: the end of the sign-in the session holds, and then as
+ * long as the session may still be in the store (one cookie maxAge after its last request, a day
+ * without one), so that the first request after the end still finds the tokens to revoke them.
+ */
+function keepTokensUntil(
+  req: Request,
+  data: OAuthSessionData,
+  options: TokenKeeping,
+  now: number,
+): number {
+  const absolute = (data.signedInAt ?? now) + options.absoluteDuration * 1000;
+  const end = data.sessionEndsAt === undefined ? absolute : Math.min(absolute, data.sessionEndsAt);
+  const maxAge = req.session.cookie.originalMaxAge;
+  return Math.max(end, now) + (typeof maxAge === 'number' && maxAge > 0 ? maxAge : DAY_MS);
+}
+
+/** Seals and writes the session's token entry, then puts its summary in the session and saves. */
+async function keepTokens(
+  req: Request,
+  data: OAuthSessionData & { user: OAuthUser },
+  tokens: OAuthTokens,
+  resources: Readonly<Record<string, OAuthTokens>>,
+  options: TokenKeeping,
+  now = Date.now(),
+): Promise<void> {
+  const { user } = data;
+  // The entry first: a session that names tokens always finds them (or newer ones).
+  await writeTokenEntry(
+    requestTokenEntry(req),
+    options.secretKeys,
+    { sub: user.sub, provider: user.provider, tokens, resources },
+    keepTokensUntil(req, data, options, now),
+  );
+  req.session.oauth = { ...data, tokens: summarizeForSession(options.secretKeys, tokens) };
+  await saveSession(req);
 }
 
 /**
  * Signs the user in: a new session id (so an id planted before login is worthless), the user and
- * tokens; then saved before the redirect. (Other tabs' pending logins are cookies: they stay.)
+ * the summary of the tokens in the session, the tokens in their own entry; both saved before the
+ * redirect. (Other tabs' pending logins are cookies: they stay.)
  */
 export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
-  keys: SecretKeys,
+  options: TokenKeeping,
   now = Date.now(),
 ): Promise<void> {
-  // Sealed first: nothing may fail between the regeneration and the save.
-  const tokens = await sealTokens(keys, authentication.tokens);
+  // A sign-in this session held before: its tokens go with its session id.
+  if (sessionData(req)?.tokens !== undefined) await destroyTokenEntry(requestTokenEntry(req));
   await regenerateSession(req);
-  const next: OAuthSessionData = {
+  const next: OAuthSessionData & { user: OAuthUser } = {
     user: authentication.user,
-    tokens,
     signedInAt: now,
     lastSeenAt: now,
   };
@@ -123,31 +206,42 @@ export async function establishSession(
   if (typeof sessionExpiry === 'number' && Number.isFinite(sessionExpiry)) {
     next.sessionEndsAt = sessionExpiry * 1000;
   }
-  req.session.oauth = next;
-  await saveSession(req);
+  // Nothing is in the session until the tokens are stored: a failed write leaves it empty.
+  await keepTokens(req, next, authentication.tokens, {}, options, now);
 }
 
 /** Stores refreshed tokens (and a user whose claims the refresh updated) and saves at once. */
 export async function updateAuthentication(
   req: Request,
   authentication: OAuthAuthentication,
-  keys: SecretKeys,
+  options: TokenKeeping,
 ): Promise<void> {
-  const tokens = await sealTokens(keys, authentication.tokens);
-  req.session.oauth = {
-    ...sessionData(req),
-    user: authentication.user,
-    tokens,
-  };
-  await saveSession(req);
+  const data = sessionData(req) ?? {};
+  // Tokens for other APIs stay: they were issued to this sign-in and have their own expiry.
+  const current = await readTokenEntry(requestTokenEntry(req), options.secretKeys);
+  const resources = current?.sub === authentication.user.sub ? current.resources : {};
+  await keepTokens(
+    req,
+    { ...data, user: authentication.user },
+    authentication.tokens,
+    resources,
+    options,
+  );
 }
 
-/** Forgets the signed-in user but keeps the session. */
+/** Forgets the signed-in user (and deletes the tokens) but keeps the session. */
 export async function clearAuthentication(req: Request): Promise<void> {
   const stored = sessionData(req);
   if (stored?.user === undefined && stored?.tokens === undefined) return;
+  if (stored.tokens !== undefined) await destroyTokenEntry(requestTokenEntry(req));
   req.session.oauth = {};
   await saveSession(req);
+}
+
+/** Destroys the whole session and its tokens in the store: the old cookie grants nothing. */
+export async function destroySignedInSession(req: Request): Promise<void> {
+  if (sessionData(req)?.tokens !== undefined) await destroyTokenEntry(requestTokenEntry(req));
+  await destroySession(req);
 }
 
 /** When the sign-in began, when the provider's session ends, and when it was last used. */
@@ -189,45 +283,47 @@ export function markStepUp(req: Request, tried: boolean): void {
   req.session.oauth = tried ? { ...rest, stepUpTried: true } : rest;
 }
 
-/** A token obtained for another API, when the session holds one under that key. */
+/** A token obtained for another API, when the session's token entry holds one under that key. */
 export async function readResourceToken(
   req: Request,
   key: string,
   keys: SecretKeys,
 ): Promise<OAuthTokens | undefined> {
-  const tokens = sessionData(req)?.resourceTokens;
-  const token = tokens !== undefined && Object.hasOwn(tokens, key) ? tokens[key] : undefined;
-  return token === undefined ? undefined : openTokens(keys, token);
+  const signIn = readSignIn(req, keys);
+  if (signIn === undefined) return undefined;
+  const record = await readTokenEntry(requestTokenEntry(req), keys);
+  if (storedAuthentication(signIn.user, record) === undefined) return undefined;
+  const resources = record?.resources;
+  return resources !== undefined && Object.hasOwn(resources, key) ? resources[key] : undefined;
 }
 
 /**
  * Stores a token obtained for another API, and the session's refresh token as that exchange left
- * it (a provider that rotates refresh tokens has spent the old one); then saves at once.
+ * it (a provider that rotates refresh tokens has spent the old one); then saves at once. Nothing
+ * is stored when the sign-in ended meanwhile.
  */
 export async function storeResourceToken(
   req: Request,
   key: string,
   token: OAuthTokens,
   refreshToken: string | undefined,
-  keys: SecretKeys,
+  options: TokenKeeping,
 ): Promise<void> {
-  const stored = sessionData(req) ?? {};
-  const current = await openTokens(keys, stored.tokens);
-  let tokens: OAuthStoredTokens | undefined;
-  if (current !== undefined) {
-    const { refreshToken: _spent, ...rest } = current;
-    tokens = await sealTokens(keys, {
-      ...rest,
-      ...(refreshToken === undefined ? {} : { refreshToken }),
-    });
-  }
-  const sealed = await sealTokens(keys, token);
-  req.session.oauth = {
-    ...stored,
-    ...(tokens === undefined ? {} : { tokens }),
-    resourceTokens: { ...stored.resourceTokens, [key]: sealed },
-  };
-  await saveSession(req);
+  const data = sessionData(req);
+  const signIn = readSignIn(req, options.secretKeys);
+  if (data === undefined || signIn === undefined) return;
+  const record = await readTokenEntry(requestTokenEntry(req), options.secretKeys);
+  const current = storedAuthentication(signIn.user, record);
+  if (current === undefined || record === undefined) return;
+  const { refreshToken: _spent, ...rest } = current.tokens;
+  const tokens = refreshToken === undefined ? rest : { ...rest, refreshToken };
+  await keepTokens(
+    req,
+    { ...data, user: signIn.user },
+    tokens,
+    { ...record.resources, [key]: token },
+    options,
+  );
 }
 
 /**
@@ -237,12 +333,20 @@ export async function storeResourceToken(
 export async function expireAccessToken(
   req: Request,
   accessToken: string,
-  keys: SecretKeys,
+  options: TokenKeeping,
 ): Promise<void> {
-  const stored = sessionData(req);
-  if (stored?.tokens === undefined) return;
-  if ((await openTokens(keys, stored.tokens))?.accessToken !== accessToken) return;
-  // Only the clear expiry changes: it wins over the sealed one when the tokens are opened.
-  req.session.oauth = { ...stored, tokens: { ...stored.tokens, expiresAt: Date.now() - 1 } };
-  await saveSession(req);
+  const data = sessionData(req);
+  const signIn = readSignIn(req, options.secretKeys);
+  if (data === undefined || signIn === undefined) return;
+  const record = await readTokenEntry(requestTokenEntry(req), options.secretKeys);
+  const current = storedAuthentication(signIn.user, record);
+  if (current === undefined || record === undefined) return;
+  if (current.tokens.accessToken !== accessToken) return;
+  await keepTokens(
+    req,
+    { ...data, user: signIn.user },
+    { ...current.tokens, expiresAt: Date.now() - 1 },
+    record.resources,
+    options,
+  );
 }

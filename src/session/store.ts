@@ -129,7 +129,8 @@ export function boundRefreshLock(lock: OAuthRefreshLock, timeout: number): OAuth
   };
 }
 
-function timeoutOf(req: Request): number {
+/** The `storeTimeout` of the middleware serving `req`. */
+export function storeTimeoutOf(req: Request): number {
   return storeTimeouts.get(req) ?? DEFAULT_STORE_TIMEOUT;
 }
 
@@ -138,7 +139,7 @@ async function promisify(
   operation: string,
   run: (done: (err?: unknown) => void) => void,
 ): Promise<void> {
-  await boundStoreCall<undefined>(timeoutOf(req), operation, run, req);
+  await boundStoreCall<undefined>(storeTimeoutOf(req), operation, run, req);
 }
 
 export function saveSession(req: Request): Promise<void> {
@@ -164,7 +165,7 @@ export function destroySession(req: Request): Promise<void> {
 export async function reloadSession(req: Request): Promise<boolean> {
   const store = req.sessionStore;
   const stored = await boundStoreCall<SessionData | null>(
-    timeoutOf(req),
+    storeTimeoutOf(req),
     'reload',
     (done) => store.get(req.sessionID, done),
     req,

@@ -7,7 +7,8 @@ import session from 'express-session';
 import type { CookieOptions, Store } from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
-import { openTokens } from '../../src/session/sealed-tokens.js';
+import { readTokenEntry, requestTokenEntry } from '../../src/session/token-entry.js';
+import { readTokenSummary } from '../../src/session/token-summary.js';
 import { createSecretKeys } from '../../src/session/secret-keys.js';
 
 /** Options without baseURL (and secret), for each form the middleware accepts. */
@@ -126,15 +127,14 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
         res.json({ id: req.sessionID, oauth: null });
         return;
       }
-      const { tokens, resourceTokens, ...rest } = raw;
+      // The tokens live in their own store entry: shown opened.
+      const { tokens: summary, ...rest } = raw;
       const opened: Record<string, unknown> = { ...rest };
-      if (tokens !== undefined) opened.tokens = await openTokens(keys, tokens);
-      if (resourceTokens !== undefined) {
-        opened.resourceTokens = Object.fromEntries(
-          await Promise.all(
-            Object.entries(resourceTokens).map(async ([k, v]) => [k, await openTokens(keys, v)]),
-          ),
-        );
+      const clear = readTokenSummary(keys, summary);
+      const entry = await readTokenEntry(requestTokenEntry(req), keys);
+      if (clear !== undefined && entry !== undefined) {
+        opened.tokens = entry.tokens;
+        if (Object.keys(entry.resources).length > 0) opened.resourceTokens = entry.resources;
       }
       res.json({ id: req.sessionID, oauth: opened, raw });
     }),

@@ -1,6 +1,7 @@
 // Issue 9: tokens sat in the session store in clear, so a Redis dump or a backup gave away every
 // user's refresh token. The stored session must hold no token, nor any part of one, and a
-// signed-in request whose token no handler uses must decrypt nothing.
+// signed-in request whose token no handler uses must decrypt nothing. Issue 15: the tokens live in
+// their own store entry, beside the session, so such a request does not even read them.
 import session from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeOfMiddleware } from '../../src/middleware.js';
@@ -51,11 +52,27 @@ function secretsOf(tokens: Record<string, string>): string[] {
   return secrets;
 }
 
-function expectNoToken(stored: string, tokens: Record<string, string>): void {
-  expect(stored.length).toBeGreaterThan(0);
-  for (const secret of secretsOf(tokens)) expect(stored).not.toContain(secret);
-  // The expiry stays in clear, for the per-request check; the user too, for req.oauthUser.
-  expect(JSON.parse(stored).oauth.tokens).toMatchObject({ sealed: expect.any(String) });
+/** The session and its token entry, as the store holds them: neither holds a token. */
+function expectNoToken(
+  stored: { session: string | undefined; tokens: string | undefined },
+  tokens: Record<string, string>,
+): void {
+  const session = stored.session ?? '';
+  const entry = stored.tokens ?? '';
+  expect(session.length).toBeGreaterThan(0);
+  expect(entry.length).toBeGreaterThan(0);
+  for (const secret of secretsOf(tokens)) {
+    expect(session).not.toContain(secret);
+    expect(entry).not.toContain(secret);
+  }
+  // The expiry stays in clear in the session, for the per-request check; the user too, for
+  // req.oauthUser. The tokens are one sealed value in their own entry, not in the session.
+  const clear = JSON.parse(session).oauth.tokens as Record<string, unknown>;
+  expect(clear).toMatchObject({ expiresAt: expect.any(Number), sealedWith: expect.any(String) });
+  expect(
+    Object.values(clear).some((value) => typeof value === 'string' && value.length > 100),
+  ).toBe(false);
+  expect(JSON.parse(entry)).toMatchObject({ oauthTokens: expect.stringMatching(/^eyJ/) });
 }
 
 describe('tokens at rest in the memory store', () => {
@@ -69,13 +86,19 @@ describe('tokens at rest in the memory store', () => {
 
   it('stores no token nor any part of one', async () => {
     const { id, tokens } = await signInAndRead(app, browser(app.url));
-    const stored = (store as unknown as { sessions: Record<string, string> }).sessions[id];
-    expectNoToken(stored!, tokens);
+    const { sessions } = store as unknown as { sessions: Record<string, string> };
+    expectNoToken({ session: sessions[id], tokens: sessions[`oauth-tokens:${id}`] }, tokens);
   });
 
-  it('decrypts nothing for a signed-in request whose token no handler uses', async () => {
+  it('neither reads nor decrypts the tokens for a signed-in request whose token no handler uses', async () => {
     const agent = browser(app.url);
     await signInAndRead(app, agent);
+    const get = store.get.bind(store);
+    const reads: string[] = [];
+    store.get = (sid, callback) => {
+      reads.push(sid);
+      get(sid, callback);
+    };
     const keys = runtimeOfMiddleware(app.router)!.options.secretKeys as { open: unknown };
     const open = keys.open as (...args: unknown[]) => Promise<unknown>;
     let opened = 0;
@@ -87,11 +110,15 @@ describe('tokens at rest in the memory store', () => {
       await agent.get('/me').expect(200);
       await agent.get('/').expect(200);
       expect(opened).toBe(0);
-      // A handler that sends the token decrypts it.
+      expect(reads.filter((sid) => sid.startsWith('oauth-tokens:'))).toEqual([]);
+      expect(reads).toHaveLength(2);
+      // A handler that sends the token reads and decrypts it.
       await agent.get('/access-token').expect(200);
       expect(opened).toBeGreaterThan(0);
+      expect(reads.filter((sid) => sid.startsWith('oauth-tokens:'))).toHaveLength(1);
     } finally {
       keys.open = open;
+      store.get = get;
     }
   });
 });
@@ -111,7 +138,18 @@ describe.skipIf(!hasRedis)('tokens at rest in Redis', () => {
 
   it('stores no token nor any part of one', async () => {
     const { id, tokens } = await signInAndRead(app, browser(app.url));
-    const stored = await app.sessions.client.get(`rest:${id}`);
-    expectNoToken(stored!, tokens);
+    const client = app.sessions.client;
+    expectNoToken(
+      {
+        session: (await client.get(`rest:${id}`)) ?? undefined,
+        tokens: (await client.get(`rest:oauth-tokens:${id}`)) ?? undefined,
+      },
+      tokens,
+    );
+    // Redis forgets the tokens after the sign-in's end (absoluteDuration, 7 days by default) and
+    // one session lifetime more (a day here: the cookie sets no maxAge), when no one deletes them.
+    const ttl = await client.ttl(`rest:oauth-tokens:${id}`);
+    expect(ttl).toBeGreaterThan(8 * 24 * 3600 - 60);
+    expect(ttl).toBeLessThanOrEqual(8 * 24 * 3600);
   });
 });
