@@ -37,6 +37,7 @@ import { checkLogoutClaims } from './logout-token.js';
 import { checkMetadataTransport } from './plain-http.js';
 import { createProviderFetch, createTimedFetch, providerTransport } from './provider-fetch.js';
 import { revokeWithConfiguration } from './revocation.js';
+import { serverMetadataOf } from './server-metadata.js';
 
 const refuseIdToken: JwtRefusal = (reason, cause) =>
   new OAuthError(`the ID token failed validation: ${reason}`, {
@@ -96,7 +97,7 @@ export function createOidcProvider(
   /** The JWKS-backed signature check, created once the metadata names the JWKS. */
   function getVerifier(config: Configuration): JwtVerifier {
     if (verifier === undefined) {
-      const jwksUri = config.serverMetadata().jwks_uri;
+      const jwksUri = serverMetadataOf(config).jwks_uri;
       if (jwksUri === undefined) {
         throw new OAuthError(
           'the provider metadata has no jwks_uri, so token signatures cannot be verified',
@@ -146,8 +147,9 @@ export function createOidcProvider(
               [customFetch]: providerFetch,
             },
           );
-          checkMetadataTransport(discovered.serverMetadata(), provider.allowInsecureHttp);
-          return discovered.serverMetadata();
+          const found = discovered.serverMetadata();
+          checkMetadataTransport(found, provider.allowInsecureHttp);
+          return found;
         },
       );
       const config = new Configuration(
@@ -159,7 +161,7 @@ export function createOidcProvider(
       if (provider.issuer.protocol === 'http:') allowInsecureRequests(config);
       config.timeout = options.timeout / 1000;
       config[customFetch] = providerFetch;
-      http.observer.learn(config.serverMetadata());
+      http.observer.learn(serverMetadataOf(config));
       return config;
     });
     configuration.catch(() => {
@@ -225,13 +227,13 @@ export function createOidcProvider(
     observer: http.observer,
 
     async responseMode() {
-      return responseModeOf(provider.responseMode, (await getConfiguration()).serverMetadata());
+      return responseModeOf(provider.responseMode, serverMetadataOf(await getConfiguration()));
     },
 
     async authorizationUrl(request): Promise<URL> {
       const config = await getConfiguration();
       const formPost =
-        responseModeOf(provider.responseMode, config.serverMetadata()) === 'form_post';
+        responseModeOf(provider.responseMode, serverMetadataOf(config)) === 'form_post';
       const params = {
         ...request.params,
         ...(formPost ? { response_mode: 'form_post' } : {}),
@@ -243,7 +245,7 @@ export function createOidcProvider(
         code_challenge_method: 'S256',
         ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
       };
-      const metadata = config.serverMetadata();
+      const metadata = serverMetadataOf(config);
       const pushed =
         provider.pushedAuthorizationRequests ??
         metadata.require_pushed_authorization_requests === true;
@@ -276,11 +278,11 @@ export function createOidcProvider(
       const config = await getConfiguration();
       checkResponseIssuer(
         callbackUrl.searchParams,
-        config.serverMetadata(),
+        serverMetadataOf(config),
         provider.requireIssuerParameter,
       );
       // RFC 9449 §5: the sign-in's own key, made for this exchange and kept with its tokens.
-      const dpopKey = provider.dpop ? await createDpopKey(config.serverMetadata()) : undefined;
+      const dpopKey = provider.dpop ? await createDpopKey(serverMetadataOf(config)) : undefined;
       const dpop = await dpopOptions(config, { tokenType: 'bearer', dpopKey });
       const requestedAt = Date.now();
       const response = await attempt('token', () =>
@@ -312,7 +314,7 @@ export function createOidcProvider(
       await verifySignature(config, response.id_token);
       checkIssuedAt(claims);
       let identity: Record<string, unknown> = { ...claims };
-      if (provider.fetchUserInfo && config.serverMetadata().userinfo_endpoint !== undefined) {
+      if (provider.fetchUserInfo && serverMetadataOf(config).userinfo_endpoint !== undefined) {
         const info = await userInfoClaims(config, response.access_token, claims.sub, dpop);
         identity = { ...claims, ...info, sub: claims.sub };
       }
@@ -393,7 +395,7 @@ export function createOidcProvider(
       // who can reach the route, not over the client's own connection to the token endpoint.
       const claims = await getVerifier(config)(logoutToken, refuseLogoutToken);
       return checkLogoutClaims(claims, {
-        issuer: config.serverMetadata().issuer,
+        issuer: serverMetadataOf(config).issuer,
         clientId: provider.clientId,
         clockTolerance: options.clockTolerance,
       });
@@ -411,7 +413,7 @@ export function createOidcProvider(
         // The provider is down: the local session is gone already, which is what matters most.
         return undefined;
       }
-      if (config.serverMetadata().end_session_endpoint === undefined) return undefined;
+      if (serverMetadataOf(config).end_session_endpoint === undefined) return undefined;
       const idToken = authentication?.tokens.idToken;
       // OpenID Connect RP-Initiated Logout 1.0 §2: the ID token travels in this URL as a hint.
       return buildEndSessionUrl(config, {
@@ -424,11 +426,10 @@ export function createOidcProvider(
 
     async resourceServer() {
       const config = await getConfiguration();
-      // openid-client copies the metadata on every serverMetadata() call: once per discovery.
       let server = resourceServers.get(config);
       if (server === undefined) {
         server = {
-          metadata: config.serverMetadata(),
+          metadata: serverMetadataOf(config),
           configuration: config,
           fetch: timedFetch,
           timeout: options.timeout,

@@ -2,6 +2,7 @@ import { tokenRevocation } from 'openid-client';
 import type { Configuration } from 'openid-client';
 import type { OAuthTokens } from '../session/tokens.js';
 import { attempt } from './error-mapping.js';
+import { serverMetadataOf } from './server-metadata.js';
 
 /**
  * RFC 7009 revocation with openid-client: the refresh token first (revoking it ends the grant at
@@ -14,7 +15,7 @@ export async function revokeWithConfiguration(
   config: Configuration,
   tokens: Pick<OAuthTokens, 'accessToken' | 'refreshToken'>,
 ): Promise<boolean> {
-  if (config.serverMetadata().revocation_endpoint === undefined) return false;
+  if (serverMetadataOf(config).revocation_endpoint === undefined) return false;
   if (tokens.refreshToken !== undefined) {
     const refreshToken = tokens.refreshToken;
     await attempt('revocation', () =>

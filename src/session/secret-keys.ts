@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, webcrypto } from 'node:crypto';
 import { compactDecrypt, CompactEncrypt } from 'jose';
 import { codedTypeError } from '../errors.js';
 
@@ -27,7 +27,11 @@ const SECRET_FIX =
 
 interface DerivedKey {
   readonly id: string;
-  readonly key: Uint8Array;
+  /**
+   * The key as WebCrypto holds it, imported once: jose would import raw bytes again on every seal
+   * and open, a measurable share of a login's CPU (bench/results.md).
+   */
+  readonly key: Promise<webcrypto.CryptoKey>;
 }
 
 function derive(secret: string, info: string): Uint8Array {
@@ -39,7 +43,13 @@ function deriveKey(secret: string, purpose: SealPurpose): DerivedKey {
   const id = Buffer.from(derive(secret, `${purpose} key id v1`).subarray(0, 9)).toString(
     'base64url',
   );
-  return { id, key: derive(secret, `${purpose} v1`) };
+  const key = webcrypto.subtle.importKey('raw', derive(secret, `${purpose} v1`), 'AES-GCM', false, [
+    'encrypt',
+    'decrypt',
+  ]);
+  // Never rejects for 32 random bytes; kept from being reported unhandled before its first use.
+  key.catch(() => undefined);
+  return { id, key };
 }
 
 function checkSecret(value: unknown, name: string): string {
@@ -110,7 +120,7 @@ export function createSecretKeys(secrets: readonly string[]): SecretKeys {
       if (current === undefined) throw new Error('no sealing key');
       return new CompactEncrypt(encoder.encode(JSON.stringify(payload)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: current.id })
-        .encrypt(current.key);
+        .encrypt(await current.key);
     },
     sealingKeyId(purpose) {
       const [current] = keysFor(purpose);
@@ -125,7 +135,7 @@ export function createSecretKeys(secrets: readonly string[]): SecretKeys {
       try {
         const { plaintext } = await compactDecrypt(
           sealed,
-          (header) => {
+          async (header) => {
             const found = keysFor(purpose).find((key) => key.id === header.kid);
             // An unknown key id: sealed for another purpose or with a retired secret.
             if (found === undefined) throw new Error('unknown key id');

@@ -135,7 +135,9 @@ describe('financefeast preset against the Financefeast simulator', () => {
     expect(expiresIn).toBe(TEN_DAYS);
     expect(typeof expiresAt).toBe('number');
     const { tokens } = (await agent.get('/session').expect(200)).body.oauth;
-    expect(Math.abs(tokens.expiresAt - (expiresAt as number) * 1000)).toBeLessThanOrEqual(1000);
+    // Within whole seconds (expires_in is an integer, RFC 6749 §5.1) plus the token request's own
+    // time, from which the session counts: under load that can pass one second.
+    expect(Math.abs(tokens.expiresAt - (expiresAt as number) * 1000)).toBeLessThanOrEqual(3000);
     expect(tokens.expiresAt).toBeLessThan(before + TEN_DAYS * 1000 - 60_000);
     expect(tokens.refreshToken).toBeUndefined();
   });
