@@ -40,6 +40,7 @@ export async function runProfiles(
   provider: ProviderHandle,
   settings: BenchSettings,
   log: (message: string) => void,
+  redisUrl?: string,
 ): Promise<ProfileSummary[]> {
   const dir = fileURLToPath(new URL('./profiles/', import.meta.url));
   await rm(dir, { recursive: true, force: true });
@@ -72,30 +73,45 @@ export async function runProfiles(
     await ours.stop();
   }
 
-  // A login: ours and Passport, SSO logins 4 at once, after a few to warm up.
+  // A login: ours and Passport, SSO logins 4 at once, after a few to warm up; with the
+  // MemoryStore, and with Redis when there is one (its client's work is then part of a login).
+  const stores: (string | undefined)[] =
+    redisUrl === undefined ? [undefined] : [undefined, redisUrl];
   const loginVariants: Variant[] = ['ours', 'passport'];
-  for (const variant of loginVariants) {
-    const app = await startVariant(variant, provider);
-    try {
-      await signInAll(provider, [app]);
-      const jar = new CookieJar();
-      for (let i = 0; i < 10; i++) await signIn(app, { providerJar: jar });
-      log(`profiling ${variant}: ${PROFILED_LOGINS} logins`);
-      const file = `${dir}login-${variant}.cpuprofile`;
-      await app.profileStart();
-      let started = 0;
-      const worker = async (): Promise<void> => {
-        while (started < PROFILED_LOGINS) {
-          started += 1;
-          await signIn(app, { providerJar: jar });
-        }
-      };
-      await Promise.all(Array.from({ length: settings.concurrency }, worker));
-      await app.profileStop(file);
-      summaries.push(await summary(file, `login-${variant}`, `${PROFILED_LOGINS} SSO logins`));
-    } finally {
-      await app.stop();
+  for (const store of stores)
+    for (const variant of loginVariants) {
+      const name = store === undefined ? `login-${variant}` : `login-${variant}-redis`;
+      const app = await startVariant(
+        variant,
+        provider,
+        store === undefined ? {} : { redisUrl: store },
+      );
+      try {
+        await signInAll(provider, [app]);
+        const jar = new CookieJar();
+        for (let i = 0; i < 10; i++) await signIn(app, { providerJar: jar });
+        log(`profiling ${name}: ${PROFILED_LOGINS} logins`);
+        const file = `${dir}${name}.cpuprofile`;
+        await app.profileStart();
+        let started = 0;
+        const worker = async (): Promise<void> => {
+          while (started < PROFILED_LOGINS) {
+            started += 1;
+            await signIn(app, { providerJar: jar });
+          }
+        };
+        await Promise.all(Array.from({ length: settings.concurrency }, worker));
+        await app.profileStop(file);
+        summaries.push(
+          await summary(
+            file,
+            name,
+            `${PROFILED_LOGINS} SSO logins${store === undefined ? '' : ', connect-redis'}`,
+          ),
+        );
+      } finally {
+        await app.stop();
+      }
     }
-  }
   return summaries;
 }

@@ -4,6 +4,7 @@ import type { VariantResult } from './per-request.js';
 export const LABELS: Record<string, string> = {
   bare: 'bare route (no session)',
   session: 'express-session alone (floor)',
+  'session-layers': 'express-session + an empty middleware and guard',
   ours: 'express-oauth-rp `requireAuth()`',
   'ours-1': 'express-oauth-rp, 1 provider',
   'ours-8': 'express-oauth-rp, 8 providers',

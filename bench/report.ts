@@ -108,7 +108,12 @@ export function renderResults(results: BenchResults): string {
     '',
     'The floor holds the very session our middleware stored (same bytes, so the same JSON parse and hashing in express-session) and checks it with one property read. "server CPU µs/req" is the server process\'s CPU time (`process.cpuUsage()`) over the round divided by the responses it sent: a second view of the cost that other work on the machine disturbs less than throughput. Store calls and bytes read are counted by wrapping each app\'s store, over the measured rounds.',
     '',
-    perRequestTable(memory.perRequest, ['bare', 'session', 'ours'], 'session', memory.storeStats),
+    perRequestTable(
+      memory.perRequest,
+      ['bare', 'session', 'session-layers', 'ours'],
+      'session',
+      memory.storeStats,
+    ),
     '',
     '## 2. Against the peers (same run, MemoryStore)',
     '',

@@ -81,10 +81,10 @@ async function main(): Promise<void> {
   const begin = performance.now();
   log('starting the provider');
   const provider = await startProvider();
-  const redis = flags['profile-only'] ? undefined : await startBenchRedis();
+  const redis = await startBenchRedis();
   try {
     if (flags['profile-only']) {
-      const profiles = await runProfiles(provider, settings, log);
+      const profiles = await runProfiles(provider, settings, log, redis?.url);
       console.log(profiles.map((p) => JSON.stringify(p, null, 2)).join('\n'));
       return;
     }
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     });
 
     const profiles: ProfileSummary[] | undefined = flags.profile
-      ? await runProfiles(provider, settings, log)
+      ? await runProfiles(provider, settings, log, redis?.url)
       : undefined;
     // Aligned by Prettier so the tables read as well in a terminal as rendered.
     const raw = renderResults({

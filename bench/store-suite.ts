@@ -30,7 +30,7 @@ export interface StoreSuiteResult {
 
 /** The variants measured per request, in this order in round 1. */
 const PER_REQUEST: Record<StoreKind, readonly Variant[]> = {
-  memory: ['bare', 'session', 'ours', 'eoc', 'passport', 'passport-tokens'],
+  memory: ['bare', 'session', 'session-layers', 'ours', 'eoc', 'passport', 'passport-tokens'],
   // bare has no store; express-openid-connect keeps its session in Redis too (its `session.store`).
   redis: ['session', 'ours', 'eoc', 'passport', 'passport-tokens'],
 };
@@ -72,10 +72,13 @@ export async function runStoreSuite(
     log(`${store}: signing in through each library`);
     const cookies = await signInAll(provider, apps);
     const ours = appOf(apps, 'ours');
-    cookies.set(
-      appOf(apps, 'session'),
-      await seedFloor(appOf(apps, 'session'), ours, cookies.get(ours)!),
-    );
+    for (const floor of ['session', 'session-layers'] as const) {
+      if (!names.includes(floor)) continue;
+      cookies.set(
+        appOf(apps, floor),
+        await seedFloor(appOf(apps, floor), ours, cookies.get(ours)!),
+      );
+    }
     if (names.includes('bare')) cookies.set(appOf(apps, 'bare'), '');
     const measured = PER_REQUEST[store].map((name) => appOf(apps, name));
     for (const app of measured) await checkSignedIn(app, cookies.get(app)!);

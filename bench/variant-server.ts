@@ -27,6 +27,7 @@ import { serveVariant } from './variant-control.js';
 export const VARIANTS = [
   'bare',
   'session',
+  'session-layers',
   'ours',
   'ours-userinfo',
   'eoc',
@@ -161,8 +162,11 @@ async function mount(): Promise<void> {
       return;
 
     case 'session':
+    case 'session-layers':
       // The floor: express-session alone, holding the very session our middleware stored, and
-      // the cheapest possible check of it.
+      // the cheapest possible check of it. With layers: the same, through the two Express layers
+      // any sign-in library adds (an application-wide middleware that puts the user on the
+      // request, and a guard in front of the route), neither doing anything more.
       useSession();
       app.post('/__bench/seed', express.json({ limit: '1mb' }), (req, res, next) => {
         req.session.regenerate((error: unknown) => {
@@ -171,6 +175,25 @@ async function mount(): Promise<void> {
           res.json({ seeded: true });
         });
       });
+      if (variant === 'session-layers') {
+        const users = new WeakMap<Request, string>();
+        app.use((req, _res, next) => {
+          const sub = req.session.oauth?.user?.sub;
+          if (typeof sub === 'string') users.set(req, sub);
+          next();
+        });
+        app.get(
+          '/me',
+          (req, res, next) => {
+            if (users.has(req)) next();
+            else unauthorized(res);
+          },
+          (req, res) => {
+            res.json({ sub: users.get(req) });
+          },
+        );
+        return;
+      }
       app.get('/me', (req, res) => {
         const sub = req.session.oauth?.user?.sub;
         if (typeof sub !== 'string') return unauthorized(res);
