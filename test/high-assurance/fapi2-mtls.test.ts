@@ -4,74 +4,30 @@
 // endpoint aliases on a second server that asks for client certificates. Then req.oauth.fetch()
 // calls a requireBearer() API over https that checks the token's cnf.x5t#S256 against the
 // certificate on the connection.
-import { X509Certificate } from 'node:crypto';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Server as HttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import express from 'express';
-import session from 'express-session';
+import type express from 'express';
 import { exportJWK, generateKeyPair } from 'jose';
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  oauthMiddleware,
-  OAuthError,
-  requireBearer,
-  subscribeOAuthEvents,
-} from '../../src/index.js';
+import { OAuthError, subscribeOAuthEvents } from '../../src/index.js';
 import type { OAuthProviderRequestEvent } from '../../src/index.js';
 import { makeSelfSignedCertificate, makeTestCertificates } from '../helpers/certificates.js';
 import type { TestCertificate, TestCertificates } from '../helpers/certificates.js';
-import { startTestApp, TEST_SECRET } from '../helpers/app.js';
+import { listenHttps, mountBearerApi, mtlsFeature } from '../helpers/mtls.js';
+import type { HttpsListening } from '../helpers/mtls.js';
+import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, loginThroughProvider, startLogin } from '../helpers/login.js';
 import { CookieJar, TEST_ACCOUNTS } from '../helpers/oidc-provider.js';
 import { loadOidcProvider, quietly } from '../helpers/oidc-provider/notices.js';
-import { serverLifecycle } from '../helpers/oidc-provider/server-lifecycle.js';
-import type { ServerLifecycle } from '../helpers/oidc-provider/server-lifecycle.js';
 
 const API = 'https://orders.api.example.test';
-
-interface Listening {
-  server: HttpsServer;
-  lifecycle: ServerLifecycle;
-  origin: string;
-  /** Paths requested, in order. */
-  paths: string[];
-}
-
-async function listenHttps(certs: TestCertificates, requestCert: boolean): Promise<Listening> {
-  const server = createHttpsServer({
-    key: certs.server.key,
-    cert: certs.server.cert,
-    ca: certs.ca,
-    // The provider decides (certificateAuthorized) instead of the handshake, so an unknown
-    // certificate reaches it and gets an OAuth answer.
-    requestCert,
-    rejectUnauthorized: false,
-  });
-  const paths: string[] = [];
-  server.on('request', (req: { url?: string }) => {
-    paths.push(new URL(req.url ?? '/', 'https://placeholder').pathname);
-  });
-  const lifecycle = serverLifecycle(server as never);
-  const port = await lifecycle.listen(0);
-  return { server, lifecycle, origin: `https://127.0.0.1:${port}`, paths };
-}
-
-function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
-  const socket = ctx.req.socket as Partial<TLSSocket>;
-  const raw =
-    typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate().raw : undefined;
-  return raw === undefined || raw.length === 0 ? undefined : new X509Certificate(raw);
-}
 
 /** oidc-provider with its FAPI 2.0 profile, the browser-facing server and the mTLS aliases. */
 async function startFapiProvider(
   certs: TestCertificates,
-  main: Listening,
-  mtls: Listening,
+  main: HttpsListening,
+  mtls: HttpsListening,
   redirectUri: string,
   rs256RedirectUri: string,
 ) {
@@ -130,15 +86,7 @@ async function startFapiProvider(
     features: {
       devInteractions: { enabled: true },
       fapi: { enabled: true, profile: '2.0' },
-      mTLS: {
-        enabled: true,
-        certificateBoundAccessTokens: true,
-        tlsClientAuth: true,
-        getCertificate: (ctx) => peerCertificate(ctx) as never,
-        certificateAuthorized: (ctx) => (ctx.req.socket as TLSSocket).authorized === true,
-        certificateSubjectMatches: (ctx, property, expected) =>
-          property === 'tls_client_auth_subject_dn' && peerCertificate(ctx)?.subject === expected,
-      },
+      mTLS: mtlsFeature(),
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
@@ -167,9 +115,9 @@ async function startFapiProvider(
 }
 
 let certs: TestCertificates;
-let main: Listening;
-let mtls: Listening;
-let api: Listening;
+let main: HttpsListening;
+let mtls: HttpsListening;
+let api: HttpsListening;
 let app: TestApp;
 let intruderApp: TestApp;
 let rs256App: TestApp;
@@ -184,29 +132,6 @@ function fapiOptions(issuer: string, certificate: TestCertificate) {
     clientCertificate: { cert: certificate.cert, key: certificate.key, ca: certs.ca },
     scope: 'openid email orders:read',
   };
-}
-
-/** The API: https, asking for client certificates; tokens checked against the provider's keys. */
-function mountApi(listening: Listening, issuer: string): void {
-  const resourceServer = express();
-  resourceServer.use(
-    session({ secret: 'api-session-secret-long-enough', resave: false, saveUninitialized: false }),
-  );
-  resourceServer.use(
-    oauthMiddleware({
-      baseURL: listening.origin,
-      secret: TEST_SECRET,
-      issuer,
-      clientId: 'orders-api',
-      // The API reaches the provider's JWKS with the same CA; its own certificate is the server's.
-      clientCertificate: { cert: certs.server.cert, key: certs.server.key, ca: certs.ca },
-      logger: false,
-    }),
-  );
-  resourceServer.get('/orders', requireBearer({ audience: API }), (req, res) => {
-    res.json({ sub: req.oauthUser?.sub, cnf: req.oauthUser?.claims.cnf });
-  });
-  listening.server.on('request', resourceServer);
 }
 
 beforeAll(async () => {
@@ -246,7 +171,12 @@ beforeAll(async () => {
     }),
   });
   await startFapiProvider(certs, main, mtls, `${app.url}/callback`, `${rs256App.url}/callback`);
-  mountApi(api, main.origin);
+  mountBearerApi(api, {
+    issuer: main.origin,
+    certs,
+    audience: API,
+    answer: (user) => ({ sub: user?.sub, cnf: user?.claims.cnf }),
+  });
 });
 
 afterAll(async () => {

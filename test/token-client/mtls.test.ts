@@ -4,61 +4,19 @@
 // client.fetch() presents the same certificate to a requireBearer() API over https that checks
 // the binding.
 import { X509Certificate } from 'node:crypto';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Server as HttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import express from 'express';
-import session from 'express-session';
 import { exportJWK, generateKeyPair } from 'jose';
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oauthMiddleware, requireBearer } from '../../src/index.js';
 import { createTokenClient } from '../../src/token-client/index.js';
 import type { OAuthTokenClientOptions } from '../../src/token-client/index.js';
-import { TEST_SECRET } from '../helpers/app.js';
 import { makeSelfSignedCertificate, makeTestCertificates } from '../helpers/certificates.js';
 import type { TestCertificate, TestCertificates } from '../helpers/certificates.js';
+import { listenHttps, mountBearerApi, mtlsFeature } from '../helpers/mtls.js';
+import type { HttpsListening } from '../helpers/mtls.js';
 import { loadOidcProvider, quietly } from '../helpers/oidc-provider/notices.js';
-import { serverLifecycle } from '../helpers/oidc-provider/server-lifecycle.js';
-import type { ServerLifecycle } from '../helpers/oidc-provider/server-lifecycle.js';
 
 const API = 'https://orders.api.example.test';
-
-interface Listening {
-  server: HttpsServer;
-  lifecycle: ServerLifecycle;
-  origin: string;
-  /** Paths requested, in order. */
-  paths: string[];
-}
-
-/** An https server on 127.0.0.1 that asks for a client certificate and lets the app decide. */
-async function listenHttps(certs: TestCertificates): Promise<Listening> {
-  const server = createHttpsServer({
-    key: certs.server.key,
-    cert: certs.server.cert,
-    ca: certs.ca,
-    // The provider and the API decide, not the handshake, so an unknown certificate gets an
-    // OAuth answer (and a self-signed one reaches self_signed_tls_client_auth).
-    requestCert: true,
-    rejectUnauthorized: false,
-  });
-  const paths: string[] = [];
-  server.on('request', (req: { url?: string }) => {
-    paths.push(new URL(req.url ?? '/', 'https://placeholder').pathname);
-  });
-  const lifecycle = serverLifecycle(server as never);
-  const port = await lifecycle.listen(0);
-  return { server, lifecycle, origin: `https://127.0.0.1:${port}`, paths };
-}
-
-function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
-  const socket = ctx.req.socket as Partial<TLSSocket>;
-  const raw =
-    typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate().raw : undefined;
-  return raw === undefined || raw.length === 0 ? undefined : new X509Certificate(raw);
-}
 
 const machineClient = {
   grant_types: ['client_credentials'],
@@ -71,7 +29,7 @@ const machineClient = {
 };
 
 /** oidc-provider with mTLS client authentication, bound tokens, and JWT tokens for the API. */
-async function startMtlsProvider(listening: Listening, selfSigned: TestCertificate) {
+async function startMtlsProvider(listening: HttpsListening, selfSigned: TestCertificate) {
   const { Provider } = await loadOidcProvider();
   const es256 = await generateKeyPair('ES256', { extractable: true });
   const selfSignedJwk = {
@@ -102,16 +60,7 @@ async function startMtlsProvider(listening: Listening, selfSigned: TestCertifica
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      mTLS: {
-        enabled: true,
-        certificateBoundAccessTokens: true,
-        tlsClientAuth: true,
-        selfSignedTlsClientAuth: true,
-        getCertificate: (ctx) => peerCertificate(ctx) as never,
-        certificateAuthorized: (ctx) => (ctx.req.socket as TLSSocket).authorized === true,
-        certificateSubjectMatches: (ctx, property, expected) =>
-          property === 'tls_client_auth_subject_dn' && peerCertificate(ctx)?.subject === expected,
-      },
+      mTLS: mtlsFeature({ selfSigned: true }),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API,
@@ -131,33 +80,10 @@ async function startMtlsProvider(listening: Listening, selfSigned: TestCertifica
   listening.server.on('request', provider.callback());
 }
 
-/** The API: https, asking for client certificates; tokens checked against the provider's keys. */
-function mountApi(listening: Listening, issuer: string): void {
-  const resourceServer = express();
-  resourceServer.use(
-    session({ secret: 'api-session-secret-long-enough', resave: false, saveUninitialized: false }),
-  );
-  resourceServer.use(
-    oauthMiddleware({
-      baseURL: listening.origin,
-      secret: TEST_SECRET,
-      issuer,
-      clientId: 'orders-api',
-      // The API reaches the provider's JWKS with the same CA; its own certificate is the server's.
-      clientCertificate: { cert: certs.server.cert, key: certs.server.key, ca: certs.ca },
-      logger: false,
-    }),
-  );
-  resourceServer.get('/orders', requireBearer({ audience: API }), (req, res) => {
-    res.json({ client: req.oauthUser?.claims.client_id, cnf: req.oauthUser?.claims.cnf });
-  });
-  listening.server.on('request', resourceServer);
-}
-
 let certs: TestCertificates;
 let selfSigned: TestCertificate;
-let op: Listening;
-let api: Listening;
+let op: HttpsListening;
+let api: HttpsListening;
 
 function clientWith(
   certificate: TestCertificate,
@@ -180,7 +106,12 @@ beforeAll(async () => {
   op = await listenHttps(certs);
   api = await listenHttps(certs);
   await startMtlsProvider(op, selfSigned);
-  mountApi(api, op.origin);
+  mountBearerApi(api, {
+    issuer: op.origin,
+    certs,
+    audience: API,
+    answer: (user) => ({ client: user?.claims.client_id, cnf: user?.claims.cnf }),
+  });
 });
 
 afterAll(async () => {
