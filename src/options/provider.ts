@@ -30,15 +30,8 @@ import {
   rejectUnknownKeys,
 } from './readers.js';
 
-/** How a confidential or public client authenticates at the token endpoint. */
-export type TokenEndpointAuthMethod =
-  | 'client_secret_basic'
-  | 'client_secret_post'
-  | 'client_secret_jwt'
-  | 'private_key_jwt'
-  | 'tls_client_auth'
-  | 'self_signed_tls_client_auth'
-  | 'none';
+/** How a confidential or public client authenticates at the token endpoint: the option's values. */
+export type TokenEndpointAuthMethod = NonNullable<OAuthOidcProvider['tokenEndpointAuthMethod']>;
 
 interface ResolvedCommon {
   readonly name: string;
@@ -249,7 +242,7 @@ const AUTH_METHODS = [
   'tls_client_auth',
   'self_signed_tls_client_auth',
   'none',
-] as const;
+] as const satisfies readonly TokenEndpointAuthMethod[];
 
 /** The methods that authenticate with the TLS client certificate (RFC 8705 §2). */
 const TLS_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];

@@ -13,8 +13,8 @@ import {
   updateAuthentication,
 } from '../session/sign-in.js';
 import type { OAuthAuthentication, SignInSummary } from '../session/sign-in.js';
+import { summaryOf } from '../session/token-summary.js';
 import type { TokenSummary } from '../session/token-summary.js';
-import type { OAuthTokens } from '../session/tokens.js';
 import { sessionKey } from '../session/store.js';
 import { refreshAcrossInstances } from './across-instances.js';
 import { renewalKey, tokenState } from './expiry.js';
@@ -119,17 +119,6 @@ function renewalOf(
   return { state: 'renew', expired: state === 'expired' };
 }
 
-/** What the renewal decision reads of decrypted tokens: the same as of the session's summary. */
-function summaryOf(
-  tokens: OAuthTokens,
-): Pick<TokenSummary, 'expiresAt' | 'issuedAt' | 'refreshable'> {
-  return {
-    expiresAt: tokens.expiresAt,
-    issuedAt: tokens.issuedAt,
-    refreshable: tokens.refreshToken !== undefined,
-  };
-}
-
 /** The error that sends the user to log in, built only when it is the answer. */
 export function loginRequired(why: string, cause?: OAuthError): OAuthError {
   return new OAuthError(`${why}; log in again`, {
@@ -198,12 +187,8 @@ export async function currentSignIn(
         return true;
       },
     );
-    // A request that shared another request's refresh still holds the old tokens.
-    if (
-      (await readAuthentication(req, secretKeys))?.tokens.accessToken !== renewed.tokens.accessToken
-    ) {
-      await updateAuthentication(req, renewed, runtime.options);
-    }
+    // A request that shared another request's refresh stores nothing: the entry has them.
+    await updateAuthentication(req, renewed, runtime.options);
     req.oauthUser = renewed.user;
     return renewed;
   } catch (error) {

@@ -3,7 +3,12 @@ import type { Request } from 'express';
 import { codedTypeError, OAuthError } from '../errors.js';
 import type { OAuthRuntime } from '../runtime.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
-import { readAuthentication, readResourceToken, storeResourceToken } from '../session/sign-in.js';
+import {
+  readResourceToken,
+  readSignedIn,
+  resourceTokenOf,
+  storeResourceToken,
+} from '../session/sign-in.js';
 import { reloadSession } from '../session/store.js';
 import type { OAuthTokens } from '../session/tokens.js';
 import { tokenState } from './expiry.js';
@@ -91,9 +96,10 @@ export async function resourceAccessToken(
         code: 'OAUTH_LOGIN_REQUIRED',
       });
     }
-    const fresh = await readResourceToken(req, key, keys);
+    const now = await readSignedIn(req, keys);
+    const fresh = resourceTokenOf(now, key);
     if (reusable(fresh)) return fresh;
-    const current = (await readAuthentication(req, keys)) ?? signIn;
+    const current = now?.authentication ?? signIn;
     const requestedAt = Date.now();
     const answer = await provider.refresh(current, {
       resource: request.resource,

@@ -89,6 +89,11 @@ export function signedInElsewhere(req: Request): boolean {
   return stored?.user !== undefined && stored.tenant !== requestTenant(req);
 }
 
+/** Whether a token entry is the one of this user's sign-in (it names its user). */
+function belongsTo(user: OAuthUser, record: TokenRecord | undefined): record is TokenRecord {
+  return record !== undefined && record.sub === user.sub && record.provider === user.provider;
+}
+
 /**
  * The sign-in a session holds, from its user and its token entry; undefined when the entry is
  * missing (signed out, expired) or belongs to another sign-in.
@@ -97,26 +102,59 @@ export function storedAuthentication(
   user: OAuthUser,
   record: TokenRecord | undefined,
 ): OAuthAuthentication | undefined {
-  if (record === undefined || record.sub !== user.sub || record.provider !== user.provider) {
-    return undefined;
-  }
-  return { user, tokens: record.tokens };
+  return belongsTo(user, record) ? { user, tokens: record.tokens } : undefined;
+}
+
+/** A signed-in session with its token entry, as one read of the store gives them. */
+export interface SignedIn {
+  readonly authentication: OAuthAuthentication;
+  /** Access tokens for other APIs (RFC 8707), keyed by resource and scope. */
+  readonly resources: Readonly<Record<string, OAuthTokens>>;
+}
+
+/** The session's part and its sign-in with its token entry: the one read of the entry. */
+async function readSignedInEntry(
+  req: Request,
+  keys: SecretKeys,
+): Promise<{ data: OAuthSessionData; user: OAuthUser; record: TokenRecord } | undefined> {
+  const data = sessionData(req);
+  const signIn = readSignIn(req, keys);
+  if (data === undefined || signIn === undefined) return undefined;
+  const record = await readTokenEntry(requestTokenEntry(req), keys);
+  return belongsTo(signIn.user, record) ? { data, user: signIn.user, record } : undefined;
 }
 
 /**
- * The signed-in user and the decrypted tokens, for the handlers that send or renew them: the one
- * read of the token entry (a store read) on behalf of a request. Undefined without a well-formed
- * sign-in, or when its tokens are gone from the store or cannot be decrypted (sealed with a
- * secret no longer configured): such a session proves nothing.
+ * The signed-in user, the decrypted tokens and the tokens for other APIs, for the handlers that
+ * send or renew them: one read of the token entry (a store read) on behalf of a request.
+ * Undefined without a well-formed sign-in, or when its tokens are gone from the store or cannot
+ * be decrypted (sealed with a secret no longer configured): such a session proves nothing.
  */
+export async function readSignedIn(req: Request, keys: SecretKeys): Promise<SignedIn | undefined> {
+  const found = await readSignedInEntry(req, keys);
+  return found === undefined
+    ? undefined
+    : {
+        authentication: { user: found.user, tokens: found.record.tokens },
+        resources: found.record.resources,
+      };
+}
+
+/** The signed-in user and the decrypted tokens (see {@link readSignedIn}). */
 export async function readAuthentication(
   req: Request,
   keys: SecretKeys,
 ): Promise<OAuthAuthentication | undefined> {
-  const signIn = readSignIn(req, keys);
-  if (signIn === undefined) return undefined;
-  const record = await readTokenEntry(requestTokenEntry(req), keys);
-  return storedAuthentication(signIn.user, record);
+  return (await readSignedIn(req, keys))?.authentication;
+}
+
+/** The token for another API that `signedIn` holds under `key`, if any. */
+export function resourceTokenOf(
+  signedIn: SignedIn | undefined,
+  key: string,
+): OAuthTokens | undefined {
+  const resources = signedIn?.resources;
+  return resources !== undefined && Object.hasOwn(resources, key) ? resources[key] : undefined;
 }
 
 /**
@@ -210,21 +248,25 @@ export async function establishSession(
   await keepTokens(req, next, authentication.tokens, {}, options, now);
 }
 
-/** Stores refreshed tokens (and a user whose claims the refresh updated) and saves at once. */
+/**
+ * Stores refreshed tokens (and a user whose claims the refresh updated) and saves at once; nothing
+ * when the entry holds them already (a request that shared another request's refresh).
+ */
 export async function updateAuthentication(
   req: Request,
   authentication: OAuthAuthentication,
   options: TokenKeeping,
 ): Promise<void> {
   const data = sessionData(req) ?? {};
-  // Tokens for other APIs stay: they were issued to this sign-in and have their own expiry.
   const current = await readTokenEntry(requestTokenEntry(req), options.secretKeys);
-  const resources = current?.sub === authentication.user.sub ? current.resources : {};
+  const mine = belongsTo(authentication.user, current);
+  if (mine && current.tokens.accessToken === authentication.tokens.accessToken) return;
+  // Tokens for other APIs stay: they were issued to this sign-in and have their own expiry.
   await keepTokens(
     req,
     { ...data, user: authentication.user },
     authentication.tokens,
-    resources,
+    mine ? current.resources : {},
     options,
   );
 }
@@ -289,12 +331,7 @@ export async function readResourceToken(
   key: string,
   keys: SecretKeys,
 ): Promise<OAuthTokens | undefined> {
-  const signIn = readSignIn(req, keys);
-  if (signIn === undefined) return undefined;
-  const record = await readTokenEntry(requestTokenEntry(req), keys);
-  if (storedAuthentication(signIn.user, record) === undefined) return undefined;
-  const resources = record?.resources;
-  return resources !== undefined && Object.hasOwn(resources, key) ? resources[key] : undefined;
+  return resourceTokenOf(await readSignedIn(req, keys), key);
 }
 
 /**
@@ -309,21 +346,12 @@ export async function storeResourceToken(
   refreshToken: string | undefined,
   options: TokenKeeping,
 ): Promise<void> {
-  const data = sessionData(req);
-  const signIn = readSignIn(req, options.secretKeys);
-  if (data === undefined || signIn === undefined) return;
-  const record = await readTokenEntry(requestTokenEntry(req), options.secretKeys);
-  const current = storedAuthentication(signIn.user, record);
-  if (current === undefined || record === undefined) return;
-  const { refreshToken: _spent, ...rest } = current.tokens;
+  const found = await readSignedInEntry(req, options.secretKeys);
+  if (found === undefined) return;
+  const { data, user, record } = found;
+  const { refreshToken: _spent, ...rest } = record.tokens;
   const tokens = refreshToken === undefined ? rest : { ...rest, refreshToken };
-  await keepTokens(
-    req,
-    { ...data, user: signIn.user },
-    tokens,
-    { ...record.resources, [key]: token },
-    options,
-  );
+  await keepTokens(req, { ...data, user }, tokens, { ...record.resources, [key]: token }, options);
 }
 
 /**
@@ -335,17 +363,13 @@ export async function expireAccessToken(
   accessToken: string,
   options: TokenKeeping,
 ): Promise<void> {
-  const data = sessionData(req);
-  const signIn = readSignIn(req, options.secretKeys);
-  if (data === undefined || signIn === undefined) return;
-  const record = await readTokenEntry(requestTokenEntry(req), options.secretKeys);
-  const current = storedAuthentication(signIn.user, record);
-  if (current === undefined || record === undefined) return;
-  if (current.tokens.accessToken !== accessToken) return;
+  const found = await readSignedInEntry(req, options.secretKeys);
+  if (found?.record.tokens.accessToken !== accessToken) return;
+  const { data, user, record } = found;
   await keepTokens(
     req,
-    { ...data, user: signIn.user },
-    { ...current.tokens, expiresAt: Date.now() - 1 },
+    { ...data, user },
+    { ...record.tokens, expiresAt: Date.now() - 1 },
     record.resources,
     options,
   );

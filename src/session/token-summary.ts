@@ -37,16 +37,24 @@ function epoch(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** What the per-request check reads of tokens in hand: the same as of the session's summary. */
+export function summaryOf(tokens: OAuthTokens): TokenSummary {
+  return {
+    ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }),
+    ...(tokens.issuedAt === undefined ? {} : { issuedAt: tokens.issuedAt }),
+    refreshable: tokens.refreshToken !== undefined,
+    ...(tokens.scope === undefined ? {} : { scope: tokens.scope }),
+  };
+}
+
 /** The summary the session keeps of `tokens`, sealed now with the current key. */
 export function summarizeForSession(keys: SecretKeys, tokens: OAuthTokens): OAuthTokenSummary {
-  const summary: { -readonly [K in keyof OAuthTokenSummary]: OAuthTokenSummary[K] } = {
+  const { refreshable, ...clear } = summaryOf(tokens);
+  return {
     sealedWith: keys.sealingKeyId('tokens'),
+    ...clear,
+    ...(refreshable ? { refreshable } : {}),
   };
-  if (tokens.expiresAt !== undefined) summary.expiresAt = tokens.expiresAt;
-  if (tokens.issuedAt !== undefined) summary.issuedAt = tokens.issuedAt;
-  if (tokens.refreshToken !== undefined) summary.refreshable = true;
-  if (tokens.scope !== undefined) summary.scope = tokens.scope;
-  return summary;
 }
 
 /**
@@ -71,10 +79,11 @@ export function readTokenSummary(keys: SecretKeys, stored: unknown): TokenSummar
 
 /** Whether `summary` still describes `tokens` (a request may have read it before a renewal). */
 export function summaryDescribes(summary: TokenSummary, tokens: OAuthTokens): boolean {
+  const current = summaryOf(tokens);
   return (
-    summary.expiresAt === tokens.expiresAt &&
-    summary.issuedAt === tokens.issuedAt &&
-    summary.refreshable === (tokens.refreshToken !== undefined) &&
-    summary.scope === tokens.scope
+    summary.expiresAt === current.expiresAt &&
+    summary.issuedAt === current.issuedAt &&
+    summary.refreshable === current.refreshable &&
+    summary.scope === current.scope
   );
 }

@@ -7,8 +7,7 @@ import session from 'express-session';
 import type { CookieOptions, Store } from 'express-session';
 import { OAuthError, oauthMiddleware, requireAuth } from '../../src/index.js';
 import type { OAuthMiddlewareOptions, OAuthRouter } from '../../src/index.js';
-import { readTokenEntry, requestTokenEntry } from '../../src/session/token-entry.js';
-import { readTokenSummary } from '../../src/session/token-summary.js';
+import { readSignedIn } from '../../src/session/sign-in.js';
 import { createSecretKeys } from '../../src/session/secret-keys.js';
 
 /** Options without baseURL (and secret), for each form the middleware accepts. */
@@ -128,13 +127,12 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
         return;
       }
       // The tokens live in their own store entry: shown opened.
-      const { tokens: summary, ...rest } = raw;
+      const { tokens: _summary, ...rest } = raw;
       const opened: Record<string, unknown> = { ...rest };
-      const clear = readTokenSummary(keys, summary);
-      const entry = await readTokenEntry(requestTokenEntry(req), keys);
-      if (clear !== undefined && entry !== undefined) {
-        opened.tokens = entry.tokens;
-        if (Object.keys(entry.resources).length > 0) opened.resourceTokens = entry.resources;
+      const signedIn = await readSignedIn(req, keys);
+      if (signedIn !== undefined) {
+        opened.tokens = signedIn.authentication.tokens;
+        if (Object.keys(signedIn.resources).length > 0) opened.resourceTokens = signedIn.resources;
       }
       res.json({ id: req.sessionID, oauth: opened, raw });
     }),
