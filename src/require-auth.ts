@@ -38,6 +38,17 @@ function unmetRule(
   return undefined;
 }
 
+/** Runtimes already told that `silent: true` has no provider to ask: said once, not per request. */
+const saidNoSilentProvider = new WeakSet<OAuthRuntime>();
+
+function warnNoSilentProvider(runtime: OAuthRuntime): void {
+  if (saidNoSilentProvider.has(runtime)) return;
+  saidNoSilentProvider.add(runtime);
+  runtime.options.logger.warn(
+    'requireAuth({ silent: true }) tries no silent login: several providers are configured and no defaultProvider names the one to ask',
+  );
+}
+
 async function sendToLogin(
   runtime: OAuthRuntime,
   rules: ResolvedRequireAuth,
@@ -50,15 +61,13 @@ async function sendToLogin(
     rules.redirect &&
     (req.method === 'GET' || req.method === 'HEAD') &&
     req.accepts(['json', 'html']) === 'html';
-  const silent = rules.silent ?? runtime.options.silentLogin;
-  if (
-    wantsPage &&
-    silent &&
-    reason.code === 'OAUTH_LOGIN_REQUIRED' &&
-    runtime.options.defaultProvider !== undefined &&
-    (await startSilentLogin(runtime, req, res, { returnTo: req.originalUrl }))
-  ) {
-    return;
+  const silent = wantsPage && (rules.silent ?? runtime.options.silentLogin);
+  if (silent && reason.code === 'OAUTH_LOGIN_REQUIRED') {
+    if (runtime.options.defaultProvider === undefined) {
+      warnNoSilentProvider(runtime);
+    } else if (await startSilentLogin(runtime, req, res, { returnTo: req.originalUrl })) {
+      return;
+    }
   }
   if (wantsPage && runtime.loginPath !== undefined) {
     res.setHeader('Cache-Control', 'no-store');

@@ -110,9 +110,10 @@ export interface OAuthLogoutEvent {
   readonly user: OAuthUser;
   /**
    * `logout`: POST /logout or `req.oauth.logout()`; `backchannel`: a back-channel logout token;
-   * `lifetime`: `absoluteDuration`, `idleDuration` or the provider's `session_expiry` passed.
+   * `lifetime`: `absoluteDuration`, `idleDuration` or the provider's `session_expiry` passed;
+   * `refresh`: the provider refused to renew the tokens, or a renewal named another user.
    */
-  readonly reason: 'logout' | 'backchannel' | 'lifetime';
+  readonly reason: 'logout' | 'backchannel' | 'lifetime' | 'refresh';
 }
 
 /** Extra end-session parameters (`state`, `ui_locales`, `logout_hint`, a provider's own). */

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { OAuthError } from '../errors.js';
 import type { OAuthAllowRules, OAuthLogoutParams } from './policy-types.js';
-import { invalid, isRecord, rejectUnknownKeys } from './readers.js';
+import { invalid, isRecord, readBoolean, rejectUnknownKeys } from './readers.js';
 
 /** `allow` after validation; internal. */
 export interface ResolvedAllow {
@@ -107,6 +107,23 @@ export function readLogoutParams(value: unknown): (req: Request) => OAuthLogoutP
   if (!isRecord(value)) throw invalid('logoutParams', 'an object of strings or a function');
   const params = checkLogoutParams(value, (message) => invalid('logoutParams', message));
   return () => params;
+}
+
+/**
+ * `silentLogin`: a silent login needs one provider to ask, so with several providers it needs
+ * `defaultProvider` (a providers resolver gives each tenant's own).
+ */
+export function readSilentLogin(
+  value: unknown,
+  multi: boolean,
+  defaultProvider: string | undefined,
+  perTenant: boolean,
+): boolean {
+  const silent = readBoolean('silentLogin', value, false);
+  if (silent && multi && !perTenant && defaultProvider === undefined) {
+    throw invalid('silentLogin', 'false unless defaultProvider names the provider to ask');
+  }
+  return silent;
 }
 
 /** `idleDuration`: seconds, or `false` (the default) for none. */

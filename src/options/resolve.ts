@@ -5,7 +5,7 @@ import { createSecretKeys, readSecrets } from '../session/secret-keys.js';
 import type { SecretKeys } from '../session/secret-keys.js';
 import { readLogger } from './logger.js';
 import type { ResolvedLogger } from './logger.js';
-import { readAllow, readIdleDuration, readLogoutParams } from './policy.js';
+import { readAllow, readIdleDuration, readLogoutParams, readSilentLogin } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type { OAuthLogoutParams, OAuthSignInHook } from './policy-types.js';
 import { PROVIDER_KEYS, resolveProviderOptions } from './provider.js';
@@ -244,6 +244,8 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   const providers =
     tenants === undefined ? resolveProviders(input, baseURL, declared.callback) : new Map();
   const routes = withJwksRoute(declared, providers);
+  const defaultProvider =
+    tenants === undefined ? readDefaultProvider(input, multi, providers) : undefined;
   return {
     baseURL,
     secretKeys: createSecretKeys(readSecrets(input.secret)),
@@ -263,8 +265,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     refreshLock: readRefreshLock(input.refreshLock),
     multi,
     providers,
-    defaultProvider:
-      tenants === undefined ? readDefaultProvider(input, multi, providers) : undefined,
+    defaultProvider,
     allow: readAllow('allow', input.allow),
     onSignIn: readFunction<OAuthSignInHook>(
       'onSignIn',
@@ -275,7 +276,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     onLogout: readFunction('onLogout', input.onLogout, 'a function (event) => void'),
     revokeOnLogout: readBoolean('revokeOnLogout', input.revokeOnLogout, true),
     logoutParams: readLogoutParams(input.logoutParams),
-    silentLogin: readBoolean('silentLogin', input.silentLogin, false),
+    silentLogin: readSilentLogin(input.silentLogin, multi, defaultProvider, tenants !== undefined),
     absoluteDuration: readNumber('absoluteDuration', input.absoluteDuration, 7 * 24 * 60 * 60, 1),
     idleDuration: readIdleDuration(input.idleDuration),
     fetch: readFunction<OAuthFetch>('fetch', input.fetch, 'a fetch function (url, init)'),

@@ -15,6 +15,20 @@ export function tokenInfo(tokens: OAuthTokens): OAuthTokenInfo {
 }
 
 /**
+ * Waits for `work` at most `ms` milliseconds, and says whether it finished; the work itself goes
+ * on (and must handle its own failure). What keeps an ending session from waiting on a slow provider or hook.
+ */
+export async function withinTimeout(work: Promise<void>, ms: number): Promise<boolean> {
+  const limit = new AbortController();
+  const finished = await Promise.race([
+    work.then(() => true),
+    sleep(ms, false, { signal: limit.signal }).catch(() => true),
+  ]);
+  limit.abort();
+  return finished;
+}
+
+/**
  * Calls an application's event hook: its failure is logged, and the request waits for it at most
  * `timeout` milliseconds (the hook itself goes on).
  */
@@ -30,10 +44,5 @@ export async function notify<E>(
     .catch((error: unknown) => {
       options.logger.error(`${name} failed`, error);
     });
-  const limit = new AbortController();
-  await Promise.race([
-    done,
-    sleep(options.timeout, undefined, { signal: limit.signal }).catch(() => undefined),
-  ]);
-  limit.abort();
+  await withinTimeout(done, options.timeout);
 }

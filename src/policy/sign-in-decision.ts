@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Request } from 'express';
 import { OAuthError } from '../errors.js';
 import type { OAuthUserChanges } from '../options/policy-types.js';
@@ -13,6 +14,26 @@ const NOT_ALLOWED = 'your account is not allowed to sign in to this application'
 
 const CHANGEABLE = new Set<string>(['name', 'email', 'emailVerified', 'picture', 'claims']);
 
+/**
+ * Claims the package itself relies on after the sign-in: who issued it and for whom (`iss`,
+ * `sub`, `aud`, `azp`), back-channel logout (`sid`), the lifetimes (`session_expiry`, `exp`,
+ * `iat`) and step-up (`acr`, `amr`, `auth_time`). A hook's `claims` may drop or add any other
+ * claim; these are always the validated ones.
+ */
+const KEPT_CLAIMS = [
+  'iss',
+  'sub',
+  'aud',
+  'azp',
+  'sid',
+  'session_expiry',
+  'exp',
+  'iat',
+  'acr',
+  'amr',
+  'auth_time',
+] as const;
+
 function refused(message: string, refusedBy: 'allow' | 'onSignIn'): OAuthError {
   // The structured cause tells the error page whose words the message is.
   return new OAuthError(message, { code: 'OAUTH_SIGN_IN_REFUSED', cause: { refusedBy } });
@@ -24,6 +45,25 @@ function hookMistake(message: string, cause?: unknown): OAuthError {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The claims a hook returned, with the validated protocol claims kept as they are. */
+function changedClaims(
+  validated: Readonly<Record<string, unknown>>,
+  returned: Record<string, unknown>,
+): Record<string, unknown> {
+  const kept: ReadonlySet<string> = new Set(KEPT_CLAIMS);
+  for (const name of KEPT_CLAIMS) {
+    if (name in returned && !isDeepStrictEqual(returned[name], validated[name])) {
+      throw hookMistake(`may not change the "${name}" claim, which the sign-in relies on`);
+    }
+  }
+  return {
+    ...Object.fromEntries(Object.entries(returned).filter(([name]) => !kept.has(name))),
+    ...Object.fromEntries(
+      KEPT_CLAIMS.filter((name) => name in validated).map((name) => [name, validated[name]]),
+    ),
+  };
 }
 
 /** The user with the hook's changes, checked: never `sub` or `provider`, each field its type. */
@@ -41,8 +81,30 @@ function changedUser(signIn: OAuthAuthentication, changes: unknown): OAuthAuthen
       throw hookMistake(`returned a "${key}" that is not a ${expected}`);
     }
   }
-  const user = { ...signIn.user, ...(changes as OAuthUserChanges) };
+  const { claims, ...fields } = changes as OAuthUserChanges;
+  const user = {
+    ...signIn.user,
+    ...fields,
+    ...(claims === undefined
+      ? {}
+      : { claims: changedClaims(signIn.user.claims, claims as Record<string, unknown>) }),
+    // Whatever the object held, the identity stays the one the provider signed.
+    sub: signIn.user.sub,
+    provider: signIn.user.provider,
+  };
   return { user, tokens: signIn.tokens };
+}
+
+/** A copy the hook may read but not change: editing it in place changes nothing stored. */
+function frozenCopy<T>(value: T): T {
+  const copy = structuredClone(value);
+  const freeze = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || Object.isFrozen(node)) return;
+    Object.freeze(node);
+    for (const child of Object.values(node)) freeze(child);
+  };
+  freeze(copy);
+  return copy;
 }
 
 /**
@@ -74,11 +136,13 @@ export async function decideSignIn(
   }
   if (options.onSignIn === undefined) return signIn;
   let decision: unknown;
+  // The hook reads a frozen copy: only what it returns changes the user, within the rules above.
+  const user = frozenCopy(signIn.user);
   try {
     decision = await options.onSignIn({
       provider: provider.name,
-      user: signIn.user,
-      claims: signIn.user.claims,
+      user,
+      claims: user.claims,
       req,
       tokens: tokenInfo(signIn.tokens),
     });

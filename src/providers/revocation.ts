@@ -6,8 +6,9 @@ import { serverMetadataOf } from './server-metadata.js';
 
 /**
  * RFC 7009 revocation with openid-client: the refresh token first (revoking it ends the grant at
- * most providers, access tokens included), then the access token. Nothing is sent when the
- * metadata names no `revocation_endpoint`. Rejects with an OAuthError; callers log it.
+ * most providers, access tokens included), then the access token, even when the first failed.
+ * Nothing is sent when the metadata names no `revocation_endpoint`. Rejects with the first
+ * failure, an OAuthError; callers log it.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
@@ -16,14 +17,17 @@ export async function revokeWithConfiguration(
   tokens: Pick<OAuthTokens, 'accessToken' | 'refreshToken'>,
 ): Promise<boolean> {
   if (serverMetadataOf(config).revocation_endpoint === undefined) return false;
-  if (tokens.refreshToken !== undefined) {
-    const refreshToken = tokens.refreshToken;
-    await attempt('revocation', () =>
-      tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' }),
+  const revoke = (token: string, hint: 'refresh_token' | 'access_token') =>
+    attempt('revocation', () => tokenRevocation(config, token, { token_type_hint: hint })).then(
+      () => undefined,
+      (error: unknown) => error,
     );
-  }
-  await attempt('revocation', () =>
-    tokenRevocation(config, tokens.accessToken, { token_type_hint: 'access_token' }),
-  );
+  const failures = [
+    tokens.refreshToken === undefined
+      ? undefined
+      : await revoke(tokens.refreshToken, 'refresh_token'),
+    await revoke(tokens.accessToken, 'access_token'),
+  ].filter((failure) => failure !== undefined);
+  if (failures.length > 0) throw failures[0];
   return true;
 }

@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import type { OAuthErrorCode } from '../errors.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { revokeTokens, sessionEnded } from '../policy/session-end.js';
+import { sessionEnded } from '../policy/session-end.js';
 import {
   clearAuthentication,
   readAuthentication,
@@ -194,10 +194,9 @@ export async function currentSignIn(
   } catch (error) {
     if (endsSignIn(error, 'refresh')) {
       await endSignIn(req);
-      // A refresh that named someone else: the session's own tokens are revoked too.
-      if ((error as OAuthError).code === 'OAUTH_SUBJECT_MISMATCH') {
-        await revokeTokens(runtime, signIn);
-      }
+      // The session ended: its own tokens are revoked (a refresh that named someone else leaves
+      // them valid otherwise) and onLogout is told why.
+      await sessionEnded(runtime, signIn, 'refresh');
       const refusal = error as OAuthError;
       // A refused grant just means "log in again"; a refresh that named someone else, or a
       // client the provider no longer accepts, keeps its own code for the developer.

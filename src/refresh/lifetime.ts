@@ -11,7 +11,9 @@ export function lifetimeOver(
   times: SignInTimes,
   now: number,
 ): string | undefined {
-  if (times.signedInAt !== undefined && now >= times.signedInAt + options.absoluteDuration * 1000) {
+  // Every sign-in records its start: one without it (written by something else) proves no age.
+  if (times.signedInAt === undefined) return 'the sign-in has no recorded start time';
+  if (now >= times.signedInAt + options.absoluteDuration * 1000) {
     return `the sign-in is older than absoluteDuration (${options.absoluteDuration} s)`;
   }
   if (times.sessionEndsAt !== undefined && now >= times.sessionEndsAt) {

@@ -22,8 +22,14 @@ async function performLogout(runtime: OAuthRuntime, req: Request, res: Response)
   }
   assertSameOrigin(req, options.baseURL.origin);
   const authentication = await readAuthentication(req, options.secretKeys);
-  // Read before the session goes: a function may look at the request.
-  const extraParams = options.logoutParams(req);
+  // Read before the session goes: a function may look at the request. A failing one costs only
+  // its parameters, never the logout itself.
+  let extraParams: Readonly<Record<string, string>> = {};
+  try {
+    extraParams = options.logoutParams(req);
+  } catch (error) {
+    options.logger.error('logoutParams() failed; the logout goes on without its parameters', error);
+  }
   // Another tenant's sign-in in a shared session is not this tenant's to end.
   if (!signedInElsewhere(req)) await destroySignedInSession(req);
   req.oauthUser = undefined;

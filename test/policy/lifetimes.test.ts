@@ -94,6 +94,32 @@ describe('absoluteDuration', () => {
       await agent.get('/me').expect(401);
     });
   });
+
+  it('ends a sign-in whose start time is missing, which proves no age', async () => {
+    await withTestApp(
+      {
+        oauth: () => ({
+          issuer: provider.issuer,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+        }),
+        // A session written by something else than the callback: no recorded start.
+        routes: (express) => {
+          express.post('/forget-start', (req, res) => {
+            const { signedInAt: _start, ...rest } = req.session.oauth ?? {};
+            req.session.oauth = rest;
+            res.json({});
+          });
+        },
+      },
+      async (app) => {
+        const agent = await signIn(app);
+        await agent.get('/me').expect(200);
+        await agent.post('/forget-start').expect(200);
+        expect((await agent.get('/me').expect(401)).body.code).toBe('OAUTH_LOGIN_REQUIRED');
+      },
+    );
+  });
 });
 
 describe('idleDuration', () => {

@@ -1,5 +1,7 @@
 // logoutParams on the end-session request, and the onRefresh / onLogout audit events: told once,
 // never with a token, their failures logged, and never holding a request beyond `timeout`.
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { oauthMiddleware } from '../../src/index.js';
 import type { OAuthLogoutEvent, OAuthRefreshEvent } from '../../src/index.js';
@@ -72,6 +74,64 @@ describe('logoutParams', () => {
     );
   });
 
+  it("passes a provider's own parameter through (Auth0's federated)", async () => {
+    await withTestApp(
+      { oauth: () => ({ ...client(), logoutParams: { federated: '' } }) },
+      async (app) => {
+        const agent = await signIn(app);
+        const logout = await agent.post('/logout').set('Origin', app.url).expect(303);
+        const url = new URL(logout.headers.location as string);
+        expect(url.searchParams.has('federated')).toBe(true);
+        expect(url.searchParams.get('federated')).toBe('');
+      },
+    );
+  });
+
+  it('logs out all the same when the function throws, without its parameters', async () => {
+    await withTestApp(
+      {
+        oauth: () => ({
+          ...client(),
+          logoutParams: () => {
+            throw new Error('hint lookup failed');
+          },
+        }),
+      },
+      async (app) => {
+        const agent = await signIn(app);
+        const logout = await agent.post('/logout').set('Origin', app.url).expect(303);
+        const url = new URL(logout.headers.location as string);
+        expect(url.pathname).toBe('/end-session');
+        expect(url.searchParams.get('id_token_hint')).not.toBeNull();
+        expect(app.logs.join('\n')).toContain('logoutParams() failed');
+        expect((await agent.get('/').expect(200)).body.signedIn).toBe(false);
+      },
+    );
+  });
+
+  it.each([
+    ['a protected parameter', { id_token_hint: 'forged', state: 's' }],
+    ['something other than an object', 'state=s'],
+    ['a value that is not a string', { state: 42 }],
+  ])(
+    'logs out with the protected parameters only when the function returns %s',
+    async (_what, answer) => {
+      await withTestApp(
+        { oauth: () => ({ ...client(), logoutParams: () => answer as never }) },
+        async (app) => {
+          const agent = await signIn(app);
+          const logout = await agent.post('/logout').set('Origin', app.url).expect(303);
+          const url = new URL(logout.headers.location as string);
+          expect(url.searchParams.get('id_token_hint')).not.toBe('forged');
+          expect(url.searchParams.get('id_token_hint')).not.toBeNull();
+          expect(url.searchParams.has('state')).toBe(false);
+          expect(app.logs.join('\n')).toContain('logoutParams() failed');
+          expect((await agent.get('/').expect(200)).body.signedIn).toBe(false);
+        },
+      );
+    },
+  );
+
   it.each(['id_token_hint', 'post_logout_redirect_uri', 'client_id'])(
     'refuses to let %s be overridden, at creation',
     (name) => {
@@ -138,6 +198,100 @@ describe('onRefresh and onLogout', () => {
         expect((await agent.get('/').expect(200)).body.signedIn).toBe(false);
       },
     );
+  });
+
+  it('logs a failing onRefresh and serves the renewed request all the same', async () => {
+    await withTestApp(
+      {
+        oauth: () => ({
+          ...client(),
+          onRefresh: () => Promise.reject(new Error('audit store down')),
+        }),
+      },
+      async (app) => {
+        const agent = await signIn(app);
+        vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 700_000 });
+        await agent.get('/access-token').expect(200);
+        vi.useRealTimers();
+        expect(provider.count('/token')).toBe(2);
+        expect(app.logs.join('\n')).toContain('onRefresh failed');
+      },
+    );
+  });
+
+  it('never holds a renewed request longer than the timeout for a slow onRefresh', async () => {
+    await withTestApp(
+      {
+        oauth: () => ({ ...client(), timeout: 300, onRefresh: () => new Promise<void>(() => {}) }),
+      },
+      async (app) => {
+        const agent = await signIn(app);
+        vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 700_000 });
+        const started = performance.now();
+        await agent.get('/access-token').expect(200);
+        vi.useRealTimers();
+        expect(performance.now() - started).toBeLessThan(3_000);
+      },
+    );
+  });
+
+  it('tells onLogout "refresh" when the provider refuses to renew the session', async () => {
+    const logouts: OAuthLogoutEvent[] = [];
+    await withTestApp(
+      {
+        oauth: () => ({
+          ...client(),
+          onLogout: (event) => {
+            logouts.push(event);
+          },
+        }),
+      },
+      async (app) => {
+        const agent = await signIn(app);
+        provider.script.refresh = { status: 400, body: { error: 'invalid_grant' } };
+        vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 700_000 });
+        await agent.get('/access-token').expect(401);
+        vi.useRealTimers();
+      },
+    );
+    expect(logouts.map((event) => event.reason)).toEqual(['refresh']);
+  });
+
+  it('tells onLogout "backchannel" for a back-channel logout', async () => {
+    const logouts: OAuthLogoutEvent[] = [];
+    await withTestApp(
+      {
+        oauth: () => ({
+          ...client(),
+          routes: { backchannelLogout: '/backchannel-logout' },
+          onLogout: (event) => {
+            logouts.push(event);
+          },
+        }),
+      },
+      async (app) => {
+        await signIn(app);
+        const token = await provider.sign({
+          iss: provider.issuer,
+          aud: provider.clientId,
+          iat: Math.floor(Date.now() / 1000),
+          jti: randomUUID(),
+          events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+          sub: 'alice',
+        });
+        await request(app.url)
+          .post('/backchannel-logout')
+          .type('form')
+          .send({ logout_token: token })
+          .expect(200);
+      },
+    );
+    expect(logouts).toEqual([
+      expect.objectContaining({
+        reason: 'backchannel',
+        user: expect.objectContaining({ sub: 'alice' }),
+      }),
+    ]);
   });
 
   it('never holds the logout longer than the timeout for a slow hook', async () => {

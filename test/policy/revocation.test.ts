@@ -166,10 +166,38 @@ describe('a revocation endpoint that fails never blocks the logout', () => {
     expect(result.logs).toContain('could not revoke the tokens');
   });
 
-  it('sends nothing when the provider has no revocation endpoint', async () => {
+  it('waits for both revocations at most one provider timeout, however slow each answer', async () => {
+    // Each answer alone is within the 500 ms timeout; one after the other they are not.
+    const result = await logoutWith(() => {
+      provider.script.revocation = { delayMs: 400 };
+    });
+    expect(result.status).toBe(303);
+    expect(result.logs).toContain('within the timeout (500 ms); the session ended without waiting');
+    // The second revocation was still sent, after the answer to the first.
+    await expect.poll(() => provider.count('/revoke'), { timeout: 2_000 }).toBe(2);
+  });
+
+  it('still revokes the access token when revoking the refresh token failed', async () => {
+    const result = await logoutWith(() => {
+      provider.script.revocation = {
+        times: 1,
+        status: 503,
+        body: { error: 'temporarily_unavailable' },
+      };
+    });
+    expect(result.status).toBe(303);
+    expect(result.logs).toContain('could not revoke the tokens');
+    const hints = provider.requests
+      .filter((r) => r.path === '/revoke')
+      .map((r) => r.form?.get('token_type_hint'));
+    expect(hints).toEqual(['refresh_token', 'access_token']);
+  });
+
+  it('sends nothing when the provider has no revocation endpoint, and says so in the log', async () => {
     provider.script.discovery = { set: { revocation_endpoint: undefined } };
     const result = await logoutWith(() => {});
     expect(result.status).toBe(303);
     expect(provider.count('/revoke')).toBe(0);
+    expect(result.logs).toContain('has no revocation_endpoint');
   });
 });
