@@ -153,6 +153,9 @@ async function demoProviders(baseURL: string): Promise<ProviderSetup> {
       label: demo.providers[name].label ?? name,
       loginPath: `/login/${name}`,
       demoLogin: demo.logins[name],
+      ...(name === 'local'
+        ? { allowRule: 'Only verified @example.com addresses: eve@other.example is refused.' }
+        : {}),
     })),
     demo,
   };
@@ -244,6 +247,7 @@ async function buildApp(
   const context = (req: Request): PageContext => ({
     user: req.oauthUser,
     providers: setup.providers,
+    silentLogin: setup.demo !== undefined,
   });
   // The relying party: GET /login, the callback, POST /logout, req.oauthUser and req.oauth.
   // Created first because the embedded provider must know its exact redirect URI; mounted below.

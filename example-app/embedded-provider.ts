@@ -163,10 +163,6 @@ async function buildConfiguration(
 }
 
 /**
- * The dev login form says "Enter any login", so every name signs in: `demo` gets the demo
- * profile, anything else a minimal one, rather than bouncing the newcomer back to the form.
- */
-/**
  * Any login name is an account. Its email is the name itself when it looks like an address, else
  * `<name>@example.com`: the app's allow rule (only @example.com) then refuses `eve@other.example`,
  * which shows what a refused sign-in looks like.

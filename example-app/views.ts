@@ -28,6 +28,8 @@ export interface ExampleProvider {
   readonly loginPath: string;
   /** The demo user to sign in as; undefined with a real provider. */
   readonly demoLogin: DemoLogin | undefined;
+  /** Who the application lets in with it (its `allow` rule), in words; undefined: everyone. */
+  readonly allowRule?: string;
 }
 
 /** What every page needs to know about the app. */
@@ -36,6 +38,8 @@ export interface PageContext {
   user: OAuthUser | undefined;
   /** The providers offered, in order; at least one. */
   providers: readonly ExampleProvider[];
+  /** Whether the home page tries a silent login (`prompt=none`) once per browser session. */
+  silentLogin?: boolean;
 }
 
 /** The demo login in words, e.g. `alice / alice-password` or `demo with any password`. */
@@ -165,10 +169,14 @@ function loginChoices(providers: readonly ExampleProvider[]): string {
   }
   const rows = providers
     .map((provider) => {
+      const rule =
+        provider.allowRule === undefined
+          ? ''
+          : `<span class="rule">${escapeHtml(provider.allowRule)}</span>`;
       const hint =
         provider.demoLogin === undefined
           ? ''
-          : `<span class="credentials">${demoLoginHtml(provider.demoLogin)}</span>`;
+          : `<span class="credentials">${demoLoginHtml(provider.demoLogin)}${rule}</span>`;
       return `    <li>${loginLink(provider, `Log in with ${provider.label}`)}${hint}</li>`;
     })
     .join('\n');
@@ -185,6 +193,13 @@ ${rows}
   </ul>${demo}`;
 }
 
+/** What the signed-out home page says of the silent login it tried. */
+const SILENT_LOGIN_NOTE = `
+  <p class="hint">Silent login: the first time this browser opens this page, the app asks the
+  local provider, without showing anything (<code>prompt=none</code>), whether you are still
+  signed in there. If you are, you come back signed in without a click; if not, you see this
+  page signed out, with no error, and the app does not ask again in this browser session.</p>`;
+
 export function homePage(context: PageContext): string {
   const { user } = context;
   if (user === undefined) {
@@ -200,7 +215,7 @@ export function homePage(context: PageContext): string {
     <li>The provider asks who you are and whether this app may know it.</li>
     <li>Back here, the callback route checks the answer and opens a session.</li>
   </ol>
-  ${loginChoices(context.providers)}
+  ${loginChoices(context.providers)}${context.silentLogin === true ? SILENT_LOGIN_NOTE : ''}
 </section>`,
     );
   }

@@ -50,6 +50,7 @@ describe('example app', () => {
         label: 'Local OpenID Provider',
         loginPath: '/login/local',
         demoLogin: { username: 'demo' },
+        allowRule: 'Only verified @example.com addresses: eve@other.example is refused.',
       },
       {
         name: 'financefeast',
@@ -101,6 +102,11 @@ describe('example app', () => {
     expect(home.text).toContain('<kbd>demo</kbd> with any password');
     expect(home.text).toContain('<kbd>alice</kbd> / <kbd>alice-password</kbd>');
     expect(home.text).toContain('<kbd>trader@example.com</kbd> / <kbd>trader-password</kbd>');
+    // What the page just did, and the local provider's allow rule, in words.
+    expect(home.text).toContain('Silent login:');
+    expect(home.text).toContain(
+      '<span class="rule">Only verified @example.com addresses: eve@other.example is refused.</span>',
+    );
     // The header's "Log in" goes to the middleware's chooser.
     expect(home.text).toContain('href="/login?returnTo=/profile"');
     expect(home.text).not.toContain('action="/logout"');
