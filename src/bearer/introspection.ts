@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { tokenIntrospection } from 'openid-client';
 import type { OAuthResourceServer } from '../providers/client.js';
 import { attempt } from '../providers/error-mapping.js';
@@ -13,6 +14,28 @@ export type OAuthIntrospector = (
   token: string,
   clockTolerance: number,
 ) => Promise<Record<string, unknown>>;
+
+/** Who answers for a server's tokens: its introspection endpoint (else issuer) and our client there. */
+const answerers = new WeakMap<OAuthResourceServer, string>();
+
+/**
+ * The cache key of a token at a server. The same string sent to a guard that serves several
+ * providers (tenants) is a different token at each, and only the provider that issued it can say
+ * whether it is active: an answer is kept per endpoint and client. A digest, so that an entry's
+ * size does not grow with the length of the token an attacker sends.
+ */
+function cacheKey(server: OAuthResourceServer, token: string): string {
+  let answerer = answerers.get(server);
+  if (answerer === undefined) {
+    const { metadata, configuration } = server;
+    answerer = JSON.stringify([
+      metadata.introspection_endpoint ?? metadata.issuer,
+      configuration.clientMetadata().client_id,
+    ]);
+    answerers.set(server, answerer);
+  }
+  return createHash('sha256').update(answerer).update(token).digest('base64url');
+}
 
 function aboutTime(claims: Readonly<Record<string, unknown>>, name: string): number | undefined {
   const value = claims[name];
@@ -53,7 +76,8 @@ function checkAnswer(
  * bounded cache: each answer is kept for `cacheMaxAge` seconds at most, and an active token's
  * never past its `exp`; an inactive answer is kept too, so a token sent again and again costs
  * one introspection per window. Concurrent requests with the same token share one introspection.
- * A failed introspection (the provider is down) is not kept.
+ * A failed introspection (the provider is down) is not kept. Answers are kept per provider (see
+ * `cacheKey`), under a digest of the token rather than the token itself.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-4
  */
@@ -76,22 +100,23 @@ export function createIntrospector(
 
   async function introspect(server: OAuthResourceServer, token: string, clockTolerance: number) {
     const now = Date.now();
-    let answer = maxAge > 0 ? cache.get(token, now) : undefined;
+    const key = maxAge > 0 ? cacheKey(server, token) : '';
+    let answer = maxAge > 0 ? cache.get(key, now) : undefined;
     if (answer === undefined) {
       answer = ask(server, token);
       if (maxAge > 0) {
         const pending = answer;
-        cache.set(token, pending, now + maxAge);
+        cache.set(key, pending, now + maxAge);
         pending.then(
           (claims) => {
             const exp = claims === undefined ? undefined : aboutTime(claims, 'exp');
             // An active token is not trusted past its own lifetime, whatever the cap.
             if (exp !== undefined && exp * 1000 < now + maxAge) {
-              if (cache.get(token, Date.now()) === pending) cache.set(token, pending, exp * 1000);
+              if (cache.get(key, Date.now()) === pending) cache.set(key, pending, exp * 1000);
             }
           },
           () => {
-            if (cache.get(token, Date.now()) === pending) cache.delete(token);
+            if (cache.get(key, Date.now()) === pending) cache.delete(key);
           },
         );
       }

@@ -46,8 +46,16 @@ describe('requireBearer() with JWT access tokens', () => {
     ],
     ['an unsigned token (alg none)', () => signAccessToken(s.provider, {}, { key: 'none' })],
     [
-      'an HS256 token keyed with a public value (algorithm confusion)',
+      'an HS256 token keyed with the client secret, without a kid',
       () => signAccessToken(s.provider, {}, { key: 'hs256' }),
+    ],
+    [
+      "an HS256 token keyed with the provider's public key as PEM, under its kid (algorithm confusion)",
+      () => signAccessToken(s.provider, {}, { key: 'hs256-public-pem' }),
+    ],
+    [
+      "an HS256 token keyed with the provider's public key as its JWK JSON, under its kid (algorithm confusion)",
+      () => signAccessToken(s.provider, {}, { key: 'hs256-public-jwk' }),
     ],
     [
       'a token for another API (aud)',

@@ -1,12 +1,13 @@
 // requireBearer() against a certified authorization server: oidc-provider issues access tokens
-// for two resource servers (its resourceIndicators feature, RFC 8707), one as RFC 9068 JWTs and
-// one opaque (checked by introspection), bound to a DPoP key when the client asks. The tokens are
+// for three resource servers (its resourceIndicators feature, RFC 8707), two as RFC 9068 JWTs
+// signed by the same key and one opaque (checked by introspection), bound to a DPoP key when the
+// client asks. The tokens are
 // obtained with openid-client's client credentials grant, as another service would.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import {
   allowInsecureRequests,
   clientCredentialsGrant,
@@ -26,6 +27,8 @@ import { TEST_SECRET } from '../helpers/app.js';
 
 const JWT_API = 'https://orders.api.example.test';
 const OPAQUE_API = 'https://billing.api.example.test';
+/** A second JWT API: its tokens differ from JWT_API's only by their audience and scopes. */
+const SHIPPING_API = 'https://shipping.api.example.test';
 const SECRET = 'api-client-secret-0123456789abcdefghijklmnop';
 
 async function startAuthorizationServer() {
@@ -68,6 +71,14 @@ async function startAuthorizationServer() {
             return {
               scope: 'orders:read orders:write',
               audience: JWT_API,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'RS256' } },
+            };
+          }
+          if (resource === SHIPPING_API) {
+            return {
+              scope: 'shipments:read',
+              audience: SHIPPING_API,
               accessTokenFormat: 'jwt',
               jwt: { sign: { alg: 'RS256' } },
             };
@@ -123,6 +134,11 @@ describe('requireBearer() against oidc-provider', () => {
     );
     app.get('/orders', requireBearer({ audience: JWT_API, scopes: 'orders:read' }), (req, res) =>
       res.json({ user: req.oauthUser }),
+    );
+    app.get(
+      '/shipments',
+      requireBearer({ audience: SHIPPING_API, scopes: 'shipments:read' }),
+      (req, res) => res.json({ user: req.oauthUser }),
     );
     app.get(
       '/invoices',
@@ -188,6 +204,26 @@ describe('requireBearer() against oidc-provider', () => {
       status: 401,
       code: 'OAUTH_INVALID_TOKEN',
     });
+  });
+
+  it('refuses a JWT for one JWT resource server at the other, and accepts it at its own', async () => {
+    const orders = await tokenFor(JWT_API, 'orders:read');
+    const shipments = await tokenFor(SHIPPING_API, 'shipments:read');
+    // Same issuer, same signing key, both valid: only the audience tells them apart.
+    expect(decodeProtectedHeader(orders).kid).toBe(decodeProtectedHeader(shipments).kid);
+    for (const [token, own, other] of [
+      [orders, '/orders', '/shipments'],
+      [shipments, '/shipments', '/orders'],
+    ] as const) {
+      expectRefused(await request(appUrl).get(other).set('Authorization', `Bearer ${token}`), {
+        status: 401,
+        code: 'OAUTH_INVALID_TOKEN',
+        challenge: /^Bearer error="invalid_token"/,
+        message: /"aud"/,
+      });
+      const accepted = await request(appUrl).get(own).set('Authorization', `Bearer ${token}`);
+      expect(accepted.status, accepted.text).toBe(200);
+    }
   });
 
   it('refuses a token without the required scope', async () => {

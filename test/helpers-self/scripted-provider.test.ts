@@ -73,6 +73,7 @@
  * | refresh: ID token with a nonce / none  | ACCEPTED / ACCEPTED (claims() undefined)
  * | refresh: foreign key (NR)              | ClientError                   | INVALID_RESPONSE         | JWT signature verification failed
  */
+import { createPublicKey } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -394,6 +395,19 @@ describe('provider-side checks, lifecycle and helpers', () => {
     await expect(
       jwtVerify(hmac, new TextEncoder().encode(provider.clientSecret)),
     ).resolves.toBeDefined();
+    // Keyed with the published key itself, as PEM and as JWK JSON, under the current kid.
+    const published = provider.jwks().keys[0]!;
+    const pem = createPublicKey({ key: published, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    for (const [key, secret] of [
+      ['hs256-public-pem', pem],
+      ['hs256-public-jwk', JSON.stringify(published)],
+    ] as const) {
+      const confused = await provider.sign(claims, { key });
+      expect(decodeProtectedHeader(confused)).toEqual({ alg: 'HS256', kid: provider.kid });
+      await expect(jwtVerify(confused, new TextEncoder().encode(secret))).resolves.toBeDefined();
+    }
     const crit = await provider.sign(claims, { header: { crit: ['urn:x'], 'urn:x': 1 } });
     expect(decodeProtectedHeader(crit)).toMatchObject({ crit: ['urn:x'] });
   });

@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { browser, pathOf, startLogin } from '../helpers/login.js';
@@ -142,6 +142,96 @@ describe('getAccessToken({ resource })', () => {
     const refused = await agent.get('/bad-resource').expect(500);
     expect(refused.body.code).toBe('ERR_INVALID_ARG_VALUE');
   });
+});
+
+describe('one request at a time, under the same lock as a refresh', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The refresh tokens the provider was sent since `from`, one per refresh token grant. */
+  function spentRefreshTokens(from: number): string[] {
+    return tokenRequests()
+      .slice(from)
+      .filter((r) => r.form?.get('grant_type') === 'refresh_token')
+      .map((r) => r.form?.get('refresh_token') ?? '');
+  }
+
+  it('sends one token request for concurrent requests of one session asking for the same API', async () => {
+    const agent = await signIn();
+    const before = tokenRequests().length;
+    // Slow answers, so that every request asks while the first exchange is still in flight.
+    provider.script.refresh = { delayMs: 100 };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => agent.get('/orders-token').expect(200)),
+    );
+    expect(new Set(answers.map((answer) => answer.body.token)).size).toBe(1);
+    expect(tokenRequests().length - before).toBe(1);
+    expect(tokenRequests().at(-1)?.form?.get('resource')).toBe(ORDERS);
+  });
+
+  /**
+   * The sign-in's access token lives 10 s; Date (only Date) is frozen for the app and the provider
+   * alike, and moved 15 s on when the token is to expire: well within the lock's lifetime (twice
+   * the provider timeout and a second), so that the jump expires the token and never the lock.
+   */
+  const expireSignInToken = () => {
+    vi.setSystemTime(Date.now() + 15_000);
+  };
+
+  // Each order: the first grant is at the provider (answered late) when the second request starts.
+  const orders = [
+    {
+      first: 'a refresh',
+      start: (agent: Agent) => {
+        expireSignInToken();
+        return agent.get('/access-token');
+      },
+      join: (agent: Agent) => agent.get('/orders-token'),
+    },
+    {
+      // An expired sign-in token is refreshed before any exchange: it expires mid-exchange.
+      first: 'a resource-token exchange',
+      start: (agent: Agent) => agent.get('/orders-token'),
+      join: (agent: Agent) => {
+        expireSignInToken();
+        return agent.get('/access-token');
+      },
+    },
+  ];
+  for (const { first, start, join } of orders) {
+    it(`spends each refresh token once when ${first} is in flight and the other starts`, async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      provider.script.token = { times: 1, set: { expires_in: 10 } };
+      const agent = await signIn();
+      const signedIn = (await agent.get('/access-token').expect(200)).body.fingerprint;
+      const before = tokenRequests().length;
+      provider.script.refresh = { delayMs: 100 };
+      const started = start(agent).then((response) => response);
+      // The second starts once the provider holds the first grant, not after some time.
+      await expect.poll(() => tokenRequests().length - before).toBe(1);
+      const joined = join(agent).then((response) => response);
+      const answers = await Promise.all([started, joined]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+
+      const grants = tokenRequests().slice(before);
+      expect(grants.map((grant) => grant.form?.get('grant_type'))).toEqual([
+        'refresh_token',
+        'refresh_token',
+      ]);
+      expect(grants[0]?.form?.has('resource')).toBe(first === 'a resource-token exchange');
+      const spent = spentRefreshTokens(before);
+      expect(new Set(spent).size).toBe(2);
+      // The session kept the last rotated refresh token, not one the provider has spent...
+      const session = (await agent.get('/session').expect(200)).body.oauth;
+      expect(spent).not.toContain(session.tokens.refreshToken);
+      // ...and the refresh handed out a renewed access token, not the sign-in's expired one.
+      const refreshed = answers.find((answer) => answer.body.fingerprint !== undefined);
+      expect(refreshed?.body.fingerprint).not.toBe(signedIn);
+      await agent.get('/access-token').expect(200);
+      expect(tokenRequests().length - before).toBe(2);
+    });
+  }
 });
 
 describe('req.oauth.fetch()', () => {

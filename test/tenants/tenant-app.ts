@@ -37,6 +37,8 @@ export interface TenantAppOptions {
   }) => OAuthTenantProviders;
   /** More shared options (routes, onError...). */
   shared?: Partial<OAuthSharedOptions>;
+  /** Extra routes mounted after the middleware (API routes behind requireBearer(), say). */
+  routes?: (app: express.Express) => void;
 }
 
 const handler =
@@ -103,6 +105,7 @@ export async function startTenantApp(options: TenantAppOptions): Promise<TenantA
       res.json({ signedIn: req.oauthUser !== undefined });
     }),
   );
+  options.routes?.(app);
   app.use(
     (error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       if (error instanceof OAuthError) {

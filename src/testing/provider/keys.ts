@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { base64url, CompactSign, exportJWK, generateKeyPair } from 'jose';
 import type { CompactJWSHeaderParameters, CryptoKey } from 'jose';
 import type { Json, JsonObject, Patch, PublicJwk, SignOptions } from './types.js';
@@ -84,6 +84,19 @@ export class KeyRing {
     if (choice === 'hs256') {
       key = encoder.encode(this.clientSecret());
       defaults = { alg: 'HS256' };
+    } else if (choice === 'hs256-public-pem' || choice === 'hs256-public-jwk') {
+      // What anyone can read from the JWKS, used as an HMAC secret under the key's own kid: a
+      // verifier that picks the algorithm from the header would check it with those same bytes.
+      const current = this.#published[0];
+      if (current === undefined) throw new Error('the key ring publishes no key');
+      const published =
+        choice === 'hs256-public-pem'
+          ? createPublicKey({ key: current.publicJwk, format: 'jwk' })
+              .export({ type: 'spki', format: 'pem' })
+              .toString()
+          : JSON.stringify(current.publicJwk);
+      key = encoder.encode(published);
+      defaults = { alg: 'HS256', kid: current.kid };
     } else if (choice === 'foreign') {
       this.#foreign ??= createKey('foreign');
       key = (await this.#foreign).privateKey;

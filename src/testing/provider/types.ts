@@ -34,10 +34,19 @@ export type Patch<V = Json> = Record<string, V | undefined>;
  * - 'foreign': a key that is NOT in the JWKS, but the header still names the current kid,
  *   so the RP finds a key and the signature fails (use `header: { kid: 'x' }` for an unknown kid);
  * - 'none': `alg: 'none'`, unsigned (`header.payload.`);
- * - 'hs256': HMAC-SHA256 with the client secret as the key (the classic algorithm confusion);
+ * - 'hs256': HMAC-SHA256 with the client secret as the key, and no kid;
+ * - 'hs256-public-pem': HMAC-SHA256 keyed with the current public key's SPKI PEM text (as
+ *   Node's `KeyObject.export({ type: 'spki', format: 'pem' })` writes it), under its kid: the
+ *   classic algorithm confusion, where a verifier that trusts the header's `alg` checks the HMAC
+ *   with the key it would check RS256 with;
+ * - 'hs256-public-jwk': the same, keyed with the current key's JWK as the JWKS serves it
+ *   (`JSON.stringify` of its entry in {@link ScriptedProvider.jwks});
  * - a number: the published key at that index (0 = current; see `keyCount`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1
  */
-export type SigningKey = 'current' | 'foreign' | 'none' | 'hs256' | number;
+export type SigningKey =
+  'current' | 'foreign' | 'none' | 'hs256' | 'hs256-public-pem' | 'hs256-public-jwk' | number;
 
 /** How {@link ScriptedProvider.sign} (and a scripted ID token) signs a JWT. */
 export interface SignOptions {
