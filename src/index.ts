@@ -40,14 +40,16 @@ export type {
 export type {
   OAuthAuthorizationParams,
   OAuthCustomProvider,
-  OAuthMapUser,
   OAuthOAuth2Provider,
   OAuthOidcProvider,
-  OAuthProfileContext,
   OAuthProviderOptions,
-  OAuthQuirks,
-  OAuthUserProfile,
 } from './options/provider-types.js';
+export type {
+  OAuthMapUser,
+  OAuthProfileContext,
+  OAuthUserProfile,
+} from './options/profile-types.js';
+export type { OAuthQuirks } from './options/quirk-types.js';
 export type { OAuthClientKey, OAuthClientKeyAlgorithm } from './options/client-keys.js';
 export type {
   OAuthTenant,

@@ -8,8 +8,9 @@ import type { ResolvedLogger } from './logger.js';
 import { readAllow, readIdleDuration, readLogoutParams } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type { OAuthLogoutParams, OAuthSignInHook } from './policy-types.js';
-import { PROVIDER_KEYS, resolveProviderOptions } from './provider.js';
+import { resolveProviderOptions } from './provider.js';
 import type { ResolvedProvider } from './provider.js';
+import { PROVIDER_KEYS } from './provider-keys.js';
 import {
   invalid,
   isRecord,
