@@ -25,18 +25,20 @@ export type { OAuthTransaction } from './session/transactions.js';
 
 // Options
 export type {
-  OAuthChooserPageContext,
-  OAuthChooserProvider,
   OAuthErrorHandler,
-  OAuthErrorPageContext,
   OAuthLogger,
   OAuthMiddlewareOptions,
   OAuthMultiProviderOptions,
   OAuthOptions,
-  OAuthPages,
-  OAuthRoutes,
   OAuthSharedOptions,
 } from './options/types.js';
+export type {
+  OAuthChooserPageContext,
+  OAuthChooserProvider,
+  OAuthErrorPageContext,
+  OAuthPages,
+} from './options/page-types.js';
+export type { OAuthRoutes } from './options/route-types.js';
 export type {
   OAuthAuthorizationParams,
   OAuthCustomProvider,

@@ -5,6 +5,7 @@ import { createSecretKeys, readSecrets } from '../session/secret-keys.js';
 import type { SecretKeys } from '../session/secret-keys.js';
 import { readLogger } from './logger.js';
 import type { ResolvedLogger } from './logger.js';
+import type { OAuthPages } from './page-types.js';
 import { readAllow, readIdleDuration, readLogoutParams } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type { OAuthLogoutParams, OAuthSignInHook } from './policy-types.js';
@@ -34,7 +35,6 @@ import type {
   OAuthFetch,
   OAuthTelemetryOptions,
   OAuthMultiProviderOptions,
-  OAuthPages,
   OAuthSharedOptions,
 } from './types.js';
 
