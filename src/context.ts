@@ -13,9 +13,9 @@ import type { OAuthRuntime } from './runtime.js';
 import { publish } from './observability/events.js';
 import { sessionEnded } from './policy/session-end.js';
 import { startSilentLogin } from './policy/silent-login.js';
+import { expireAccessToken } from './session/resource-tokens.js';
 import {
   destroySignedInSession,
-  expireAccessToken,
   readAuthentication,
   signedInElsewhere,
 } from './session/sign-in.js';

@@ -25,29 +25,33 @@ export type { OAuthTransaction } from './session/transactions.js';
 
 // Options
 export type {
-  OAuthChooserPageContext,
-  OAuthChooserProvider,
   OAuthErrorHandler,
-  OAuthErrorPageContext,
   OAuthLogger,
   OAuthMiddlewareOptions,
   OAuthMultiProviderOptions,
   OAuthOptions,
-  OAuthPages,
-  OAuthRoutes,
   OAuthSharedOptions,
 } from './options/types.js';
 export type {
+  OAuthChooserPageContext,
+  OAuthChooserProvider,
+  OAuthErrorPageContext,
+  OAuthPages,
+} from './options/page-types.js';
+export type { OAuthRoutes } from './options/route-types.js';
+export type {
   OAuthAuthorizationParams,
   OAuthCustomProvider,
-  OAuthMapUser,
   OAuthOAuth2Provider,
   OAuthOidcProvider,
-  OAuthProfileContext,
   OAuthProviderOptions,
-  OAuthQuirks,
-  OAuthUserProfile,
 } from './options/provider-types.js';
+export type {
+  OAuthMapUser,
+  OAuthProfileContext,
+  OAuthUserProfile,
+} from './options/profile-types.js';
+export type { OAuthQuirks } from './options/quirk-types.js';
 export type { OAuthClientKey, OAuthClientKeyAlgorithm } from './options/client-keys.js';
 export type {
   OAuthTenant,

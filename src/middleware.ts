@@ -14,7 +14,7 @@ import { handleError } from './routes/handle-error.js';
 import { createRuntime } from './runtime.js';
 import type { OAuthRuntime } from './runtime.js';
 import { sessionSettingWarnings } from './session/settings-warnings.js';
-import { readSignInTimes, recordSeen } from './session/sign-in.js';
+import { readSignInTimes, recordSeen } from './session/sign-in-times.js';
 import { assertSession, useStoreTimeout } from './session/store.js';
 import { bindTenant } from './session/tenant.js';
 import { TenantRuntimes } from './tenants/runtimes.js';

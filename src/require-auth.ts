@@ -15,7 +15,7 @@ import { renderError } from './routes/error-page.js';
 import { handleError } from './routes/handle-error.js';
 import type { OAuthRuntime } from './runtime.js';
 import { startLogin } from './routes/login.js';
-import { markStepUp, stepUpTried } from './session/sign-in.js';
+import { markStepUp, stepUpTried } from './session/step-up-marker.js';
 import type { OAuthAuthentication, SignInSummary } from './session/sign-in.js';
 
 export type { RequireAuthOptions } from './options/require-auth.js';

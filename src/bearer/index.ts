@@ -4,7 +4,7 @@ export type {
   OAuthDpopOptions,
   OAuthIntrospectionOptions,
   RequireBearerOptions,
-} from './options.js';
+} from './option-types.js';
 export { createMemoryReplayStore, createRedisReplayStore } from './replay-store.js';
 export type {
   OAuthMemoryReplayStoreOptions,

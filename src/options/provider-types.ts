@@ -1,8 +1,10 @@
 import type { Request } from 'express';
-import type { OAuthAdapter, OAuthProviderHttp } from '../providers/adapter.js';
+import type { OAuthAdapter } from '../providers/adapter.js';
 import type { OAuthClientCertificate } from './client-certificate.js';
 import type { OAuthClientKey } from './client-keys.js';
 import type { OAuthAllowRules } from './policy-types.js';
+import type { OAuthMapUser, OAuthProfileContext } from './profile-types.js';
+import type { OAuthQuirks } from './quirk-types.js';
 import type { OAuthFetch } from './types.js';
 
 /**
@@ -14,71 +16,6 @@ import type { OAuthFetch } from './types.js';
  * Authorization request parameters added to the provider redirect (`prompt`, `login_hint`, ...).
  */
 export type OAuthAuthorizationParams = Readonly<Record<string, string>>;
-
-/** What `mapUser` returns: the fields of `req.oauthUser` (the raw profile is kept as `claims`). */
-export interface OAuthUserProfile {
-  /** The user's stable identifier at the provider; a number is turned into a string. Required. */
-  sub: string | number;
-  /** Becomes `req.oauthUser.name`; empty or absent leaves it out. */
-  name?: string | undefined;
-  /** Becomes `req.oauthUser.email`; empty or absent leaves it out. */
-  email?: string | undefined;
-  /** Becomes `req.oauthUser.emailVerified`; only a boolean is kept. */
-  emailVerified?: boolean | undefined;
-  /** Becomes `req.oauthUser.picture`; empty or absent leaves it out. */
-  picture?: string | undefined;
-}
-
-/**
- * Maps a provider's profile (or ID token claims) to the user.
- *
- * @example
- * ```ts
- * const mapUser: OAuthMapUser = (profile) => ({
- *   sub: String(profile.user_id),
- *   name: typeof profile.display_name === 'string' ? profile.display_name : undefined,
- * });
- * ```
- */
-export type OAuthMapUser = (profile: Readonly<Record<string, unknown>>) => OAuthUserProfile;
-
-/** What a custom `fetchProfile` of a plain OAuth 2.0 provider is given: the token, and HTTP. */
-export interface OAuthProfileContext extends OAuthProviderHttp {
-  /** The access token just issued, to send as a Bearer token to the provider's profile API. */
-  readonly accessToken: string;
-}
-
-/**
- * The ways real providers depart from the standard, as data: a preset sets the few its provider
- * needs, and any other provider can set them too.
- */
-export interface OAuthQuirks {
-  /** Encoding of the token request body. Default `'form'` (RFC 6749); some APIs want `'json'`. */
-  tokenRequestFormat?: 'form' | 'json';
-  /** Send `grant_type` in the code exchange. Default `true`. */
-  sendGrantType?: boolean;
-  /** Send `redirect_uri` in the code exchange. Default `true`. */
-  sendRedirectUri?: boolean;
-  /** Separator between scopes in the authorization request. Default `' '`. */
-  scopeSeparator?: string;
-  /** Extra parameters of every token request. */
-  tokenParams?: Readonly<Record<string, string>>;
-  /** Non-standard error codes mapped to standard ones, e.g. `{ invalid_code: 'invalid_grant' }`. */
-  errorCodes?: Readonly<Record<string, string>>;
-  /** Use `expires_at` (epoch seconds) of the token response over `expires_in`. Default `false`. */
-  preferExpiresAt?: boolean;
-  /**
-   * How the client id and secret are encoded in `client_secret_basic`. Default
-   * `'form-urlencoded'`, as RFC 6749 §2.3.1 says: each is form-urlencoded before Base64, so
-   * `my-app` is sent as `my%2Dapp`. `'plain'` sends them as they are (RFC 7617), for providers
-   * that do not decode them. Symptom that calls for `'plain'`: the token endpoint answers
-   * `invalid_client` for a client id or secret that contains `-`, `_`, `.`, `!`, `~`, `*`, `'`,
-   * `(`, `)` or a space, while the same credentials work with `client_secret_post`.
-   *
-   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
-   */
-  basicAuthEncoding?: 'form-urlencoded' | 'plain';
-}
 
 interface OAuthProviderCommon {
   /** Shown on the provider chooser page. Default: the provider's name. */

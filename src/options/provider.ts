@@ -1,21 +1,18 @@
 import type { Request } from 'express';
 import type { OAuthAdapter } from '../providers/adapter.js';
 import { readAuthorizationParams } from './authorization-params.js';
-import { readClientCertificate } from './client-certificate.js';
+import { readClientAuthentication } from './client-authentication.js';
+import type { TokenEndpointAuthMethod } from './client-authentication.js';
 import type { ResolvedClientCertificate } from './client-certificate.js';
-import { readClientKeys } from './client-keys.js';
 import type { ClientKeySet } from './client-keys.js';
 import { applyFapi2Profile } from './fapi2-profile.js';
 import { readAllow } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
-import type {
-  OAuthAuthorizationParams,
-  OAuthCustomProvider,
-  OAuthMapUser,
-  OAuthOAuth2Provider,
-  OAuthOidcProvider,
-  OAuthQuirks,
-} from './provider-types.js';
+import type { OAuthMapUser } from './profile-types.js';
+import { CUSTOM_KEYS, OAUTH2_KEYS, OIDC_KEYS } from './provider-keys.js';
+import type { OAuthAuthorizationParams, OAuthOAuth2Provider } from './provider-types.js';
+import { readQuirks } from './quirks.js';
+import type { ResolvedQuirks } from './quirks.js';
 import type { OAuthFetch } from './types.js';
 import {
   invalid,
@@ -24,14 +21,9 @@ import {
   readBoolean,
   readEndpoint,
   readFunction,
-  readOptionalString,
   readString,
-  readStringRecord,
   rejectUnknownKeys,
 } from './readers.js';
-
-/** How a confidential or public client authenticates at the token endpoint: the option's values. */
-export type TokenEndpointAuthMethod = NonNullable<OAuthOidcProvider['tokenEndpointAuthMethod']>;
 
 interface ResolvedCommon {
   readonly name: string;
@@ -58,8 +50,6 @@ export interface ResolvedClientCredentials {
   /** For mTLS: client authentication and certificate-bound tokens (RFC 8705). */
   readonly clientCertificate?: ResolvedClientCertificate | undefined;
 }
-
-export type ResolvedQuirks = Required<OAuthQuirks>;
 
 interface ResolvedClient extends ResolvedCommon, ResolvedClientCredentials {
   readonly quirks: ResolvedQuirks;
@@ -103,113 +93,6 @@ export interface ResolvedCustomProvider extends ResolvedCommon {
 export type ResolvedProvider =
   ResolvedOidcProvider | ResolvedOAuth2Provider | ResolvedCustomProvider;
 
-// The key lists are tied to the public types: a key added to a type and forgotten here (or the
-// reverse) fails the type-check, so typo hints and validation cannot drift from the docs.
-const CLIENT_KEYS = [
-  'label',
-  'clientId',
-  'clientSecret',
-  'scope',
-  'tokenEndpointAuthMethod',
-  'authorizationParams',
-  'quirks',
-  'mapUser',
-  'allowInsecureHttp',
-  'allow',
-  'clientPrivateKey',
-  'clientCertificate',
-  'fetch',
-] as const;
-const OIDC_KEYS = [
-  'type',
-  'issuer',
-  'fetchUserInfo',
-  'verifyIdTokenSignature',
-  'pushedAuthorizationRequests',
-  'requestObjects',
-  'dpop',
-  'profile',
-  'allowLoopbackHttpInTests',
-  'responseMode',
-  ...CLIENT_KEYS,
-] as const satisfies readonly (keyof OAuthOidcProvider)[];
-const OAUTH2_KEYS = [
-  'type',
-  'authorizationEndpoint',
-  'tokenEndpoint',
-  'profileEndpoint',
-  'fetchProfile',
-  'issuer',
-  'pkce',
-  'revocationEndpoint',
-  ...CLIENT_KEYS,
-] as const satisfies readonly (keyof OAuthOAuth2Provider)[];
-const CUSTOM_KEYS = [
-  'type',
-  'label',
-  'adapter',
-  'mapUser',
-  'scope',
-  'authorizationParams',
-  'allowInsecureHttp',
-  'allow',
-  'fetch',
-] as const satisfies readonly (keyof OAuthCustomProvider)[];
-const QUIRK_KEYS = [
-  'tokenRequestFormat',
-  'sendGrantType',
-  'sendRedirectUri',
-  'scopeSeparator',
-  'tokenParams',
-  'errorCodes',
-  'preferExpiresAt',
-  'basicAuthEncoding',
-] as const satisfies readonly (keyof OAuthQuirks)[];
-
-/** Compile-time proof that every key of each type is listed. */
-type Unlisted<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
-const everyKeyListed: Record<
-  | Unlisted<OAuthOidcProvider, typeof OIDC_KEYS>
-  | Unlisted<OAuthOAuth2Provider, typeof OAUTH2_KEYS>
-  | Unlisted<OAuthCustomProvider, typeof CUSTOM_KEYS>
-  | Unlisted<OAuthQuirks, typeof QUIRK_KEYS>,
-  never
-> = {};
-void everyKeyListed;
-
-/** The keys a provider may have, for the single-provider form's typo hints. */
-export const PROVIDER_KEYS: readonly string[] = [
-  ...new Set<string>([...OIDC_KEYS, ...OAUTH2_KEYS, ...CUSTOM_KEYS]),
-];
-
-function readQuirks(prefix: string, value: unknown): ResolvedQuirks {
-  const quirks = value ?? {};
-  if (!isRecord(quirks)) throw invalid(`${prefix}quirks`, 'an object');
-  rejectUnknownKeys(quirks, QUIRK_KEYS, `${prefix}quirks.`);
-  const format = quirks.tokenRequestFormat ?? 'form';
-  if (format !== 'form' && format !== 'json') {
-    throw invalid(`${prefix}quirks.tokenRequestFormat`, '"form" or "json"');
-  }
-  const separator = quirks.scopeSeparator ?? ' ';
-  if (typeof separator !== 'string' || separator === '') {
-    throw invalid(`${prefix}quirks.scopeSeparator`, 'a non-empty string');
-  }
-  const encoding = quirks.basicAuthEncoding ?? 'form-urlencoded';
-  if (encoding !== 'form-urlencoded' && encoding !== 'plain') {
-    throw invalid(`${prefix}quirks.basicAuthEncoding`, '"form-urlencoded" or "plain"');
-  }
-  return {
-    tokenRequestFormat: format,
-    sendGrantType: readBoolean(`${prefix}quirks.sendGrantType`, quirks.sendGrantType, true),
-    sendRedirectUri: readBoolean(`${prefix}quirks.sendRedirectUri`, quirks.sendRedirectUri, true),
-    scopeSeparator: separator,
-    tokenParams: readStringRecord(`${prefix}quirks.tokenParams`, quirks.tokenParams),
-    errorCodes: readStringRecord(`${prefix}quirks.errorCodes`, quirks.errorCodes),
-    preferExpiresAt: readBoolean(`${prefix}quirks.preferExpiresAt`, quirks.preferExpiresAt, false),
-    basicAuthEncoding: encoding,
-  };
-}
-
 function readCommon(
   name: string,
   prefix: string,
@@ -234,79 +117,21 @@ function readCommon(
   };
 }
 
-const AUTH_METHODS = [
-  'client_secret_basic',
-  'client_secret_post',
-  'client_secret_jwt',
-  'private_key_jwt',
-  'tls_client_auth',
-  'self_signed_tls_client_auth',
-  'none',
-] as const satisfies readonly TokenEndpointAuthMethod[];
-
-/** The methods that authenticate with the TLS client certificate (RFC 8705 §2). */
-const TLS_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
-
-/** The methods that sign or send the shared secret, and so need `clientSecret`. */
-const SECRET_METHODS: readonly string[] = [
-  'client_secret_basic',
-  'client_secret_post',
-  'client_secret_jwt',
-];
-
 function readClient(
   prefix: string,
   input: Record<string, unknown>,
   common: ResolvedCommon,
 ): ResolvedClient {
-  const clientSecret = readOptionalString(`${prefix}clientSecret`, input.clientSecret);
-  const clientKeys = readClientKeys(`${prefix}clientPrivateKey`, input.clientPrivateKey);
-  const clientCertificate = readClientCertificate(
-    `${prefix}clientCertificate`,
-    input.clientCertificate,
-  );
-  const method =
-    input.tokenEndpointAuthMethod ??
-    (clientSecret
-      ? 'client_secret_basic'
-      : clientKeys
-        ? 'private_key_jwt'
-        : clientCertificate
-          ? 'tls_client_auth'
-          : 'none');
-  if (!(AUTH_METHODS as readonly unknown[]).includes(method)) {
-    throw invalid(
-      `${prefix}tokenEndpointAuthMethod`,
-      AUTH_METHODS.map((name) => `"${name}"`).join(', '),
-    );
-  }
-  if (SECRET_METHODS.includes(method as string) && clientSecret === undefined) {
-    throw missing(
-      `${prefix}clientSecret`,
-      `with tokenEndpointAuthMethod "${String(method)}"; set tokenEndpointAuthMethod: 'none' for a public client`,
-    );
-  }
-  if (method === 'private_key_jwt' && clientKeys === undefined) {
-    throw missing(
-      `${prefix}clientPrivateKey`,
-      'with tokenEndpointAuthMethod "private_key_jwt": the key that signs the client assertion',
-    );
-  }
-  if (TLS_METHODS.includes(method as string) && clientCertificate === undefined) {
-    throw missing(
-      `${prefix}clientCertificate`,
-      `with tokenEndpointAuthMethod "${String(method)}": { cert, key } of the certificate the provider knows the client by`,
-    );
-  }
+  const authentication = readClientAuthentication(prefix, input);
   const quirks = readQuirks(prefix, input.quirks);
   return {
     ...common,
     clientId: readString(`${prefix}clientId`, input.clientId),
-    clientSecret,
-    tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
+    clientSecret: authentication.clientSecret,
+    tokenEndpointAuthMethod: authentication.tokenEndpointAuthMethod,
     basicAuthEncoding: quirks.basicAuthEncoding,
-    clientKeys,
-    clientCertificate,
+    clientKeys: authentication.clientKeys,
+    clientCertificate: authentication.clientCertificate,
     quirks,
   };
 }

@@ -5,11 +5,13 @@ import { createSecretKeys, readSecrets } from '../session/secret-keys.js';
 import type { SecretKeys } from '../session/secret-keys.js';
 import { readLogger } from './logger.js';
 import type { ResolvedLogger } from './logger.js';
+import type { OAuthPages } from './page-types.js';
 import { readAllow, readIdleDuration, readLogoutParams, readSilentLogin } from './policy.js';
 import type { ResolvedAllow } from './policy.js';
 import type { OAuthLogoutParams, OAuthSignInHook } from './policy-types.js';
-import { PROVIDER_KEYS, resolveProviderOptions } from './provider.js';
+import { resolveProviderOptions } from './provider.js';
 import type { ResolvedProvider } from './provider.js';
+import { PROVIDER_KEYS } from './provider-keys.js';
 import {
   invalid,
   isRecord,
@@ -33,7 +35,6 @@ import type {
   OAuthFetch,
   OAuthTelemetryOptions,
   OAuthMultiProviderOptions,
-  OAuthPages,
   OAuthSharedOptions,
 } from './types.js';
 

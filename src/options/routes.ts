@@ -1,4 +1,4 @@
-import type { OAuthRoutes } from './types.js';
+import type { OAuthRoutes } from './route-types.js';
 import { invalid, isRecord, readString, rejectUnknownKeys } from './readers.js';
 
 /** The route paths after validation; internal. */

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { OAuthError } from '../errors.js';
 import type { OAuthRefreshLock } from '../refresh/locks.js';
+import type { OAuthPages } from './page-types.js';
 import type {
   OAuthAllowRules,
   OAuthLogoutEvent,
@@ -14,6 +15,7 @@ import type {
   OAuthOidcProvider,
   OAuthProviderOptions,
 } from './provider-types.js';
+import type { OAuthRoutes } from './route-types.js';
 import type { OAuthTenantOptions } from './tenant-types.js';
 
 /**
@@ -36,112 +38,6 @@ export type OAuthErrorHandler = (
   res: Response,
   next: NextFunction,
 ) => void;
-
-/** A provider as the sign-in chooser (GET `/login` with several providers) lists it. */
-export interface OAuthChooserProvider {
-  /** The configured name, e.g. `alpaca`. */
-  readonly name: string;
-  /** For people, e.g. `Alpaca` (the provider's `label`). */
-  readonly label: string;
-  /** The path that starts its login, with the `returnTo` kept, e.g. `/login/alpaca?returnTo=%2F`. */
-  readonly loginUrl: string;
-}
-
-/** What {@link OAuthPages.chooser} receives. */
-export interface OAuthChooserPageContext {
-  /** Every configured provider, in the order of `providers`. */
-  readonly providers: readonly OAuthChooserProvider[];
-  /** The same-origin path the user will land on after signing in. */
-  readonly returnTo: string;
-}
-
-/** What {@link OAuthPages.error} receives: the error, and words for the person who met it. */
-export interface OAuthErrorPageContext {
-  /** The error itself, for the page's small print: `error.code`, `error.errorDescription`. */
-  readonly error: OAuthError;
-  /** The HTTP status the page is sent with. */
-  readonly status: number;
-  /** A short title for people, e.g. `Sign-in cancelled`. */
-  readonly title: string;
-  /** One sentence for the person in front of the browser (not for the developer). */
-  readonly message: string;
-  /** A link that gets them going again: a new login, or the application's home. */
-  readonly nextStep: {
-    /** The link text, e.g. `Sign in again` or `Go to the home page`. */
-    readonly label: string;
-    /** A path on the application: the login route, or the root of `baseURL`. */
-    readonly href: string;
-  };
-  /** Seconds after which trying again makes sense, when the provider said so. */
-  readonly retryAfter: number | undefined;
-}
-
-/**
- * The application's own rendering of the package's pages, as Auth.js's `pages` option: each
- * function returns the whole HTML page, or `undefined` to keep the built-in one. The returned
- * page is sent as it is (status, `Cache-Control: no-store`), under the application's own
- * Content-Security-Policy; everything it shows from the context must be HTML-escaped. JSON
- * clients still get JSON errors.
- *
- * @example
- * ```ts
- * oauthMiddleware({
- *   baseURL,
- *   providers,
- *   pages: {
- *     chooser: ({ providers }, req) =>
- *       layout('Sign in', providers.map((p) => `<a href="${escape(p.loginUrl)}">${escape(p.label)}</a>`).join('')),
- *     error: ({ title, message, nextStep, error }) =>
- *       layout(title, `<p>${escape(message)}</p><a href="${escape(nextStep.href)}">${escape(nextStep.label)}</a>
- *         <small>${error.code}</small>`),
- *   },
- * });
- * ```
- */
-export interface OAuthPages {
-  /** GET `/login` with several providers and no `defaultProvider`: the list of providers. */
-  chooser?: (context: OAuthChooserPageContext, req: Request) => string | undefined;
-  /**
-   * A failure shown to a browser (one that accepts HTML), unless `onError` is set; `req.oauthUser`
-   * tells whether someone is signed in.
-   */
-  error?: (context: OAuthErrorPageContext, req: Request) => string | undefined;
-}
-
-/** Route paths answered by the middleware; `false` turns a route off. */
-export interface OAuthRoutes {
-  /** GET, starts a login (`/login/:provider` with several providers). Default `/login`. */
-  login?: string | false;
-  /**
-   * GET, the `redirect_uri` (`/callback/:provider` with several providers). Default `/callback`.
-   * It cannot be turned off: no login could finish without it.
-   */
-  callback?: string;
-  /** POST, ends the session. Default `/logout`. */
-  logout?: string | false;
-  /**
-   * POST, OpenID Connect Back-Channel Logout (`/backchannel-logout/:provider` with several
-   * providers): register it at the provider as `backchannel_logout_uri`. Default `false` (off):
-   * turning it on makes every OpenID Connect login record its session in the store so a logout
-   * token can find it.
-   *
-   * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
-   */
-  backchannelLogout?: string | false;
-  /**
-   * GET, the public half of the client's own keys (`clientPrivateKey`) as a JWK Set, for the
-   * provider to fetch as the client's `jwks_uri`. Default `/jwks.json` when a provider has a
-   * `clientPrivateKey`, off (`false`) otherwise. It never carries a private parameter.
-   *
-   * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
-   */
-  jwks?: string | false;
-  /**
-   * GET, the readiness of the middleware as JSON: 200 when every provider's metadata is loaded
-   * and the refresh lock answers, 503 otherwise (see `oauth.health()`). Default `false` (off).
-   */
-  health?: string | false;
-}
 
 /** Options shared by every provider. */
 export interface OAuthSharedOptions {

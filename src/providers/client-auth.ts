@@ -9,7 +9,7 @@ import {
 import { OAuthError } from '../errors.js';
 import type { ClientAuth } from 'openid-client';
 import type { ClientKeySet } from '../options/client-keys.js';
-import type { TokenEndpointAuthMethod } from '../options/provider.js';
+import type { TokenEndpointAuthMethod } from '../options/client-authentication.js';
 
 /** How the application proves who it is at a token endpoint. */
 export interface ClientCredentials {

@@ -8,7 +8,7 @@ import { checkProfileSubject, userFromProfile } from '../session/user.js';
 import type { OAuthAdapterContext, OAuthAdapterTokens } from './adapter.js';
 import type { OAuthProviderClient } from './client.js';
 import { attempt } from './error-mapping.js';
-import type { ProviderOperation } from './error-mapping.js';
+import type { ProviderOperation } from './provider-operation.js';
 import { createTimedFetch, providerTransport } from './provider-fetch.js';
 import type { OAuthEndpointKind } from '../observability/events.js';
 import { readProviderJson } from './provider-json.js';

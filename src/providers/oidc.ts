@@ -1,20 +1,11 @@
 import {
-  allowInsecureRequests,
-  Configuration,
-  None,
   authorizationCodeGrant,
-  buildAuthorizationUrl,
-  buildAuthorizationUrlWithJAR,
-  buildAuthorizationUrlWithPAR,
   buildEndSessionUrl,
-  clockTolerance,
-  customFetch,
   fetchProtectedResource,
-  discovery,
   fetchUserInfo,
   refreshTokenGrant,
 } from 'openid-client';
-import type { DPoPOptions, IDToken, TokenEndpointResponse } from 'openid-client';
+import type { Configuration, DPoPOptions, TokenEndpointResponse } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { ResolvedOidcProvider } from '../options/provider.js';
 import type { ResolvedOptions } from '../options/resolve.js';
@@ -23,51 +14,25 @@ import { tokensFromResponse } from '../session/tokens.js';
 import type { OAuthDPoPKey } from '../session/tokens.js';
 import { userFromProfile } from '../session/user.js';
 import { checkResponseIssuer } from './authorization-response.js';
-import { clientAuthentication, reportClientRejection } from './client-auth.js';
+import { reportClientRejection } from './client-auth.js';
 import { checkDpopBinding, createDpopKey, dpopOptions } from './dpop.js';
 import type { OAuthProviderClient, OAuthResourceServer } from './client.js';
-import { libraryCause } from './error-chain.js';
 import { attempt } from './error-mapping.js';
+import {
+  checkIssuedAt,
+  createVerifierGetter,
+  refuseIdToken,
+  refuseLogoutToken,
+  refuseMissingIdToken,
+} from './id-token.js';
 import { issuedTokens } from './issued-tokens.js';
-import { issuerKey } from './issuer-cache.js';
 import type { IssuerCache } from './issuer-cache.js';
-import { createJwtVerifier, createKeySet } from './jwt-verifier.js';
-import type { JwtRefusal, JwtVerifier } from './jwt-verifier.js';
 import { checkLogoutClaims } from './logout-token.js';
-import { checkMetadataTransport } from './plain-http.js';
-import { createProviderFetch, createTimedFetch, providerTransport } from './provider-fetch.js';
+import { oidcAuthorizationUrl, responseModeOf } from './oidc-authorization-url.js';
+import { createConfigurationGetter, sharedKeySet } from './oidc-configuration.js';
+import { createTimedFetch, providerTransport } from './provider-fetch.js';
 import { revokeWithConfiguration } from './revocation.js';
 import { serverMetadataOf } from './server-metadata.js';
-
-const refuseIdToken: JwtRefusal = (reason, cause) =>
-  new OAuthError(`the ID token failed validation: ${reason}`, {
-    code: 'OAUTH_ID_TOKEN_INVALID',
-    ...(cause === undefined ? {} : { cause }),
-  });
-
-const refuseLogoutToken: JwtRefusal = (reason, cause) =>
-  new OAuthError(`the logout token is invalid: ${reason}`, {
-    code: 'OAUTH_LOGOUT_TOKEN_INVALID',
-    ...(cause === undefined ? {} : { cause }),
-  });
-
-/**
- * openid-client refuses a token response without the ID token a login asked for; its structured
- * cause is the response body, which shows the missing `id_token` without reading the message.
- */
-function refuseMissingIdToken(error: unknown): never {
-  const detail = libraryCause(error, 'OAUTH_INVALID_RESPONSE');
-  const body =
-    typeof detail === 'object' && detail !== null ? (detail as { body?: unknown }).body : undefined;
-  const fields =
-    typeof body === 'object' && body !== null && !Array.isArray(body)
-      ? (body as Record<string, unknown>)
-      : undefined;
-  if (typeof fields?.access_token === 'string' && typeof fields.id_token !== 'string') {
-    throw refuseIdToken('the provider returned none although "openid" was requested', error);
-  }
-  throw error;
-}
 
 /**
  * An OpenID Connect provider found by discovery, spoken to through openid-client with all of its
@@ -81,8 +46,6 @@ export function createOidcProvider(
 ): OAuthProviderClient {
   const { name } = provider;
   const usesNonce = provider.scope.split(' ').includes('openid');
-  let configuration: Promise<Configuration> | undefined;
-  let verifier: JwtVerifier | undefined;
   const resourceServers = new WeakMap<Configuration, OAuthResourceServer>();
   const http = {
     allowInsecureHttp: provider.allowInsecureHttp,
@@ -90,94 +53,19 @@ export function createOidcProvider(
     ...providerTransport(options, provider),
   };
   const timedFetch = createTimedFetch(http);
-  /** The application's own `fetch`, which with the certificate names the transport. */
-  const userFetch = provider.fetch ?? options.fetch;
   const clientRejected = reportClientRejection(options.logger, provider);
 
-  /** The JWKS-backed signature check, created once the metadata names the JWKS. */
-  function getVerifier(config: Configuration): JwtVerifier {
-    if (verifier === undefined) {
-      const jwksUri = serverMetadataOf(config).jwks_uri;
-      if (jwksUri === undefined) {
-        throw new OAuthError(
-          'the provider metadata has no jwks_uri, so token signatures cannot be verified',
-          { code: 'OAUTH_INVALID_RESPONSE' },
-        );
-      }
-      const url = new URL(jwksUri);
-      const keySet = issuers.keySet(issuerKey(url, provider, userFetch, options.timeout), () =>
-        createKeySet(url, timedFetch, options.timeout),
-      );
-      verifier = createJwtVerifier(keySet, provider.signingAlgorithms);
-    }
-    return verifier;
-  }
+  const source = { options, provider, issuers, http };
+  const getConfiguration = createConfigurationGetter(source);
+  const getVerifier = createVerifierGetter(
+    (jwksUri) => sharedKeySet(source, jwksUri, timedFetch),
+    provider.signingAlgorithms,
+  );
 
   /** Checks the ID token's signature (claims were checked by openid-client) unless turned off. */
   async function verifySignature(config: Configuration, idToken: string | undefined) {
     if (!provider.verifyIdTokenSignature || idToken === undefined) return;
     await getVerifier(config)(idToken, refuseIdToken);
-  }
-
-  // The discovery promise is shared by every request and dropped on failure, so a provider that
-  // was down at start-up is tried again on the next request instead of failing forever. A refused
-  // document is not cached either, so a corrected one is picked up on the next request.
-  function getConfiguration(): Promise<Configuration> {
-    configuration ??= attempt('discovery', async () => {
-      const providerFetch = createProviderFetch({ ...http, quirks: provider.quirks });
-      const clientMetadata = {
-        ...(provider.clientSecret === undefined ? {} : { client_secret: provider.clientSecret }),
-        // RFC 8705 §5: with a client certificate, the provider's mTLS endpoint aliases.
-        ...(provider.clientCertificate === undefined ? {} : { use_mtls_endpoint_aliases: true }),
-        [clockTolerance]: options.clockTolerance,
-      };
-      // openid-client discovers (and checks the document names this issuer) once per issuer;
-      // every other provider of the same issuer and transport, in any tenant, reuses it.
-      const metadata = await issuers.metadata(
-        issuerKey(provider.issuer, provider, userFetch, options.timeout),
-        async () => {
-          const discovered = await discovery(
-            provider.issuer,
-            provider.clientId,
-            clientMetadata,
-            None(),
-            {
-              execute: provider.issuer.protocol === 'http:' ? [allowInsecureRequests] : [],
-              timeout: options.timeout / 1000,
-              [customFetch]: providerFetch,
-            },
-          );
-          const found = discovered.serverMetadata();
-          checkMetadataTransport(found, provider.allowInsecureHttp);
-          return found;
-        },
-      );
-      const config = new Configuration(
-        metadata,
-        provider.clientId,
-        clientMetadata,
-        clientAuthentication(provider),
-      );
-      if (provider.issuer.protocol === 'http:') allowInsecureRequests(config);
-      config.timeout = options.timeout / 1000;
-      config[customFetch] = providerFetch;
-      http.observer.learn(serverMetadataOf(config));
-      return config;
-    });
-    configuration.catch(() => {
-      configuration = undefined;
-    });
-    return configuration;
-  }
-
-  function checkIssuedAt(claims: IDToken): void {
-    const now = Date.now() / 1000;
-    if (claims.iat > now + options.clockTolerance) {
-      throw refuseIdToken('"iat" lies in the future');
-    }
-    if (claims.iat < now - options.idTokenMaxAge - options.clockTolerance) {
-      throw refuseIdToken(`"iat" is more than ${options.idTokenMaxAge} seconds old`);
-    }
   }
 
   // The ID token's sub names the user, whatever mapUser says: refresh and userinfo are checked against it.
@@ -231,47 +119,7 @@ export function createOidcProvider(
     },
 
     async authorizationUrl(request): Promise<URL> {
-      const config = await getConfiguration();
-      const formPost =
-        responseModeOf(provider.responseMode, serverMetadataOf(config)) === 'form_post';
-      const params = {
-        ...request.params,
-        ...(formPost ? { response_mode: 'form_post' } : {}),
-        scope: provider.scope.split(' ').join(provider.quirks.scopeSeparator),
-        redirect_uri: provider.redirectUri,
-        response_type: 'code',
-        state: request.state,
-        code_challenge: request.codeChallenge,
-        code_challenge_method: 'S256',
-        ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
-      };
-      const metadata = serverMetadataOf(config);
-      const pushed =
-        provider.pushedAuthorizationRequests ??
-        metadata.require_pushed_authorization_requests === true;
-      if (pushed && metadata.pushed_authorization_request_endpoint === undefined) {
-        throw new OAuthError(
-          'pushedAuthorizationRequests is on, but the provider metadata names no pushed_authorization_request_endpoint',
-          { code: 'OAUTH_INVALID_RESPONSE' },
-        );
-      }
-      let outgoing: URLSearchParams | Record<string, string> = params;
-      if (provider.requestObjects && provider.clientKeys !== undefined) {
-        // RFC 9101: every parameter goes into the signed request object.
-        const signing = await provider.clientKeys.signingKey();
-        const jar = await attempt('authorize', () =>
-          buildAuthorizationUrlWithJAR(config, params, { key: signing.key, kid: signing.kid }),
-        );
-        if (!pushed) return jar;
-        outgoing = jar.searchParams;
-      }
-      if (pushed) {
-        // RFC 9126: the browser carries only client_id and request_uri.
-        return attempt('authorize', () => buildAuthorizationUrlWithPAR(config, outgoing)).catch(
-          clientRejected,
-        );
-      }
-      return buildAuthorizationUrl(config, outgoing);
+      return oidcAuthorizationUrl(await getConfiguration(), provider, request, clientRejected);
     },
 
     async completeLogin(callbackUrl, state, transaction): Promise<OAuthAuthentication> {
@@ -312,7 +160,7 @@ export function createOidcProvider(
         throw refuseIdToken('the provider returned none although "openid" was requested');
       }
       await verifySignature(config, response.id_token);
-      checkIssuedAt(claims);
+      checkIssuedAt(claims, options);
       let identity: Record<string, unknown> = { ...claims };
       if (provider.fetchUserInfo && serverMetadataOf(config).userinfo_endpoint !== undefined) {
         const info = await userInfoClaims(config, response.access_token, claims.sub, dpop);
@@ -439,19 +287,4 @@ export function createOidcProvider(
       return server;
     },
   };
-}
-
-/**
- * The response mode: the configured one, else `form_post` when the provider offers only that
- * (its `response_modes_supported` lacks `query`), else `query`.
- */
-function responseModeOf(
-  configured: 'query' | 'form_post' | undefined,
-  metadata: { response_modes_supported?: unknown },
-): 'query' | 'form_post' {
-  if (configured !== undefined) return configured;
-  const offered = metadata.response_modes_supported;
-  return Array.isArray(offered) && offered.includes('form_post') && !offered.includes('query')
-    ? 'form_post'
-    : 'query';
 }

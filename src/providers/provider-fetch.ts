@@ -1,7 +1,8 @@
 import type { CustomFetch } from 'openid-client';
 import type { OAuthEndpointKind } from '../observability/events.js';
 import { ProviderObserver } from '../observability/provider-observer.js';
-import type { ResolvedProvider, ResolvedQuirks } from '../options/provider.js';
+import type { ResolvedProvider } from '../options/provider.js';
+import type { ResolvedQuirks } from '../options/quirks.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { OAuthFetch } from '../options/types.js';
 import { withClientCertificate } from './mtls-fetch.js';

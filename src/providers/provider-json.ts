@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors.js';
-import type { ProviderOperation } from './error-mapping.js';
+import type { ProviderOperation } from './provider-operation.js';
 import { retryAfterSeconds } from './retry-after.js';
 
 function stringField(body: unknown, name: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { ResolvedQuirks } from '../options/provider.js';
+import type { ResolvedQuirks } from '../options/quirks.js';
 import { readBoundedBody, responseWithBody } from './bounded-body.js';
 import type { ResponseBound } from './bounded-body.js';
 

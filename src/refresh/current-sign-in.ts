@@ -8,10 +8,10 @@ import {
   clearAuthentication,
   readAuthentication,
   readSignIn,
-  readSignInTimes,
   syncSummary,
   updateAuthentication,
 } from '../session/sign-in.js';
+import { readSignInTimes } from '../session/sign-in-times.js';
 import type { OAuthAuthentication, SignInSummary } from '../session/sign-in.js';
 import { summaryOf } from '../session/token-summary.js';
 import type { TokenSummary } from '../session/token-summary.js';

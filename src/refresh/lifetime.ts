@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from '../options/resolve.js';
-import type { SignInTimes } from '../session/sign-in.js';
+import type { SignInTimes } from '../session/sign-in-times.js';
 
 /**
  * The session lifetimes, on top of express-session's cookie: `absoluteDuration` since the sign-in

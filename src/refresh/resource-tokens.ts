@@ -5,10 +5,10 @@ import type { OAuthRuntime } from '../runtime.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
 import {
   readResourceToken,
-  readSignedIn,
   resourceTokenOf,
   storeResourceToken,
-} from '../session/sign-in.js';
+} from '../session/resource-tokens.js';
+import { readSignedIn } from '../session/sign-in.js';
 import { reloadSession } from '../session/store.js';
 import type { OAuthTokens } from '../session/tokens.js';
 import { tokenState } from './expiry.js';

@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import type { NextFunction, Request, Response } from 'express';
-import type { OAuthChooserPageContext } from '../options/types.js';
+import type { OAuthChooserPageContext } from '../options/page-types.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { handleError } from './handle-error.js';
 import { requestedReturnTo, startLogin } from './login.js';

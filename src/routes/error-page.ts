@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { OAuthError } from '../errors.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { routeUrl } from '../options/routes.js';
-import type { OAuthErrorPageContext } from '../options/types.js';
+import type { OAuthErrorPageContext } from '../options/page-types.js';
 import { describeError } from './error-wording.js';
 import { renderPage, sendPage } from './page-shell.js';
 

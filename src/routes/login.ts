@@ -12,7 +12,7 @@ import { checkAuthorizationParams } from '../options/authorization-params.js';
 import type { OAuthAuthorizationParams } from '../options/provider-types.js';
 import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
-import { markStepUp } from '../session/sign-in.js';
+import { markStepUp } from '../session/step-up-marker.js';
 import { markSilentLogin } from '../session/silent-marker.js';
 import { addPendingLogin, pendingLoginSettings } from '../session/pending-login-cookie.js';
 import { handleError } from './handle-error.js';

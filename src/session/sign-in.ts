@@ -113,7 +113,7 @@ export interface SignedIn {
 }
 
 /** The session's part and its sign-in with its token entry: the one read of the entry. */
-async function readSignedInEntry(
+export async function readSignedInEntry(
   req: Request,
   keys: SecretKeys,
 ): Promise<{ data: OAuthSessionData; user: OAuthUser; record: TokenRecord } | undefined> {
@@ -146,15 +146,6 @@ export async function readAuthentication(
   keys: SecretKeys,
 ): Promise<OAuthAuthentication | undefined> {
   return (await readSignedIn(req, keys))?.authentication;
-}
-
-/** The token for another API that `signedIn` holds under `key`, if any. */
-export function resourceTokenOf(
-  signedIn: SignedIn | undefined,
-  key: string,
-): OAuthTokens | undefined {
-  const resources = signedIn?.resources;
-  return resources !== undefined && Object.hasOwn(resources, key) ? resources[key] : undefined;
 }
 
 /**
@@ -198,7 +189,7 @@ function keepTokensUntil(
 }
 
 /** Seals and writes the session's token entry, then puts its summary in the session and saves. */
-async function keepTokens(
+export async function keepTokens(
   req: Request,
   data: OAuthSessionData & { user: OAuthUser },
   tokens: OAuthTokens,
@@ -284,93 +275,4 @@ export async function clearAuthentication(req: Request): Promise<void> {
 export async function destroySignedInSession(req: Request): Promise<void> {
   if (sessionData(req)?.tokens !== undefined) await destroyTokenEntry(requestTokenEntry(req));
   await destroySession(req);
-}
-
-/** When the sign-in began, when the provider's session ends, and when it was last used. */
-export interface SignInTimes {
-  readonly signedInAt: number | undefined;
-  readonly sessionEndsAt: number | undefined;
-  readonly lastSeenAt: number | undefined;
-}
-
-function epoch(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-export function readSignInTimes(req: Request): SignInTimes {
-  const stored = sessionData(req);
-  return {
-    signedInAt: epoch(stored?.signedInAt),
-    sessionEndsAt: epoch(stored?.sessionEndsAt),
-    lastSeenAt: epoch(stored?.lastSeenAt),
-  };
-}
-
-/** Records a request of the signed-in user; express-session writes it when the request ends. */
-export function recordSeen(req: Request, now: number): void {
-  const stored = sessionData(req);
-  if (stored !== undefined) req.session.oauth = { ...stored, lastSeenAt: now };
-}
-
-/** Whether a step-up was tried since the last sign-in. */
-export function stepUpTried(req: Request): boolean {
-  return sessionData(req)?.stepUpTried === true;
-}
-
-/** Marks (or, with `false`, clears) a step-up attempt. */
-export function markStepUp(req: Request, tried: boolean): void {
-  const stored = sessionData(req) ?? {};
-  if ((stored.stepUpTried === true) === tried) return;
-  const { stepUpTried: _marker, ...rest } = stored;
-  req.session.oauth = tried ? { ...rest, stepUpTried: true } : rest;
-}
-
-/** A token obtained for another API, when the session's token entry holds one under that key. */
-export async function readResourceToken(
-  req: Request,
-  key: string,
-  keys: SecretKeys,
-): Promise<OAuthTokens | undefined> {
-  return resourceTokenOf(await readSignedIn(req, keys), key);
-}
-
-/**
- * Stores a token obtained for another API, and the session's refresh token as that exchange left
- * it (a provider that rotates refresh tokens has spent the old one); then saves at once. Nothing
- * is stored when the sign-in ended meanwhile.
- */
-export async function storeResourceToken(
-  req: Request,
-  key: string,
-  token: OAuthTokens,
-  refreshToken: string | undefined,
-  options: TokenKeeping,
-): Promise<void> {
-  const found = await readSignedInEntry(req, options.secretKeys);
-  if (found === undefined) return;
-  const { data, user, record } = found;
-  const { refreshToken: _spent, ...rest } = record.tokens;
-  const tokens = refreshToken === undefined ? rest : { ...rest, refreshToken };
-  await keepTokens(req, { ...data, user }, tokens, { ...record.resources, [key]: token }, options);
-}
-
-/**
- * Marks the session's access token as expired (an API refused it), so the next use renews it;
- * only while it is still that token. Saved at once: the renewal reads the session again.
- */
-export async function expireAccessToken(
-  req: Request,
-  accessToken: string,
-  options: TokenKeeping,
-): Promise<void> {
-  const found = await readSignedInEntry(req, options.secretKeys);
-  if (found?.record.tokens.accessToken !== accessToken) return;
-  const { data, user, record } = found;
-  await keepTokens(
-    req,
-    { ...data, user },
-    { ...record.tokens, expiresAt: Date.now() - 1 },
-    record.resources,
-    options,
-  );
 }

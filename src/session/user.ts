@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors.js';
-import type { OAuthMapUser, OAuthUserProfile } from '../options/provider-types.js';
+import type { OAuthMapUser, OAuthUserProfile } from '../options/profile-types.js';
 
 /** The signed-in user, as `req.oauthUser` shows it to every handler after the middleware. */
 export interface OAuthUser {

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { OAUTH_ERROR_STATUS, OAuthError } from '../../src/errors.js';
 import type { OAuthErrorCode } from '../../src/errors.js';
 import { toOAuthError } from '../../src/providers/error-mapping.js';
-import type { ProviderOperation } from '../../src/providers/error-mapping.js';
+import type { ProviderOperation } from '../../src/providers/provider-operation.js';
 
 const REWORDED = 'a message no mapping may read';
 

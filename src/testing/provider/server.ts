@@ -1,28 +1,14 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import {
-  authorizeEndpoint,
-  introspectionEndpoint,
-  revocationEndpoint,
-  tokenEndpoint,
-} from './grants.js';
 import { applyPatch, KeyRing } from './keys.js';
 import { jsonReply } from './reply.js';
 import type { CodeGrant, ProviderState, Reply, TokenGrant } from './reply.js';
-import {
-  discoveryEndpoint,
-  distributedEndpoint,
-  endSessionEndpoint,
-  jwksEndpoint,
-  notFound,
-  userinfoEndpoint,
-} from './resources.js';
+import { JSON_TYPE, routeOf } from './routes.js';
+import type { LooseScript } from './routes.js';
 import type {
-  EndpointScript,
   Json,
   JsonObject,
-  Patch,
   PublicJwk,
   RecordedRequest,
   Script,
@@ -31,20 +17,7 @@ import type {
   SignOptions,
 } from './types.js';
 
-/** Every endpoint's script seen through one shape; the body callback's input type is erased. */
-type LooseScript = Omit<EndpointScript<string | Json>, 'set'> & { set?: Patch };
-
-interface Route {
-  methods: string[];
-  script: LooseScript | undefined;
-  /** Content type of a fixed scripted body that is a string. */
-  contentType: string;
-  /** The honest answer; `active` tells whether the endpoint's script applies to this request. */
-  handle(active: boolean): Reply | Promise<Reply>;
-}
-
 const defaultClaims: JsonObject = { name: 'Alice Example', email: 'alice@example.com' };
-const json = 'application/json';
 
 class ScriptedProviderServer implements ScriptedProvider, ProviderState {
   readonly clientId: string;
@@ -186,63 +159,6 @@ class ScriptedProviderServer implements ScriptedProvider, ProviderState {
     }
   }
 
-  #route(r: RecordedRequest): Route {
-    const s = this.script;
-    const route = (
-      methods: string[],
-      script: LooseScript | undefined,
-      handle: Route['handle'],
-      contentType = json,
-    ): Route => ({ methods, script, handle, contentType });
-    switch (r.path) {
-      case '/.well-known/openid-configuration':
-      case '/.well-known/oauth-authorization-server':
-        return route(['GET'], s.discovery as LooseScript, () => discoveryEndpoint(this));
-      case '/jwks':
-        return route(['GET'], s.jwks as LooseScript, () => jwksEndpoint(this));
-      case '/authorize':
-        return route(
-          ['GET'],
-          s.authorize as LooseScript,
-          () => authorizeEndpoint(this, r),
-          'text/plain',
-        );
-      case '/token': {
-        // The two grants are scripted separately so a test can break one and keep the other.
-        const t = r.form?.get('grant_type') === 'refresh_token' ? s.refresh : s.token;
-        return route(['POST'], t as LooseScript, (on) =>
-          tokenEndpoint(this, r, on ? t?.idToken : undefined),
-        );
-      }
-      case '/userinfo':
-        return route(['GET', 'POST'], s.userinfo as LooseScript, (on) =>
-          userinfoEndpoint(this, r, on ? s.userinfo : undefined),
-        );
-      case '/end-session':
-        return route(
-          ['GET', 'POST'],
-          s.endSession as LooseScript,
-          endSessionEndpoint,
-          'text/plain',
-        );
-      case '/revoke':
-        return route(['POST'], s.revocation as LooseScript, () => revocationEndpoint(this, r));
-      case '/introspect':
-        return route(['POST'], s.introspection as LooseScript, () =>
-          introspectionEndpoint(this, r),
-        );
-      case '/distributed':
-        return route(
-          ['GET'],
-          s.distributed as LooseScript,
-          () => distributedEndpoint(this, r),
-          'application/jwt',
-        );
-      default:
-        return route([r.method], undefined, () => notFound(r));
-    }
-  }
-
   /** Claims one use of a script, or returns undefined when its `times` are used up. */
   #activate(script: LooseScript | undefined): LooseScript | undefined {
     if (!script) return undefined;
@@ -253,7 +169,7 @@ class ScriptedProviderServer implements ScriptedProvider, ProviderState {
   }
 
   async #respond(r: RecordedRequest, res: ServerResponse): Promise<void> {
-    const route = this.#route(r);
+    const route = routeOf(this, this.script, r);
     if (!route.methods.includes(r.method)) {
       this.#write(
         res,
@@ -278,7 +194,7 @@ class ScriptedProviderServer implements ScriptedProvider, ProviderState {
     let reply: Reply;
     const fixed = script?.body;
     if (fixed !== undefined && typeof fixed !== 'function') {
-      const type = typeof fixed === 'string' ? route.contentType : json;
+      const type = typeof fixed === 'string' ? route.contentType : JSON_TYPE;
       reply = { status: 200, headers: { 'content-type': type }, body: fixed };
     } else {
       reply = await route.handle(script !== undefined);
