@@ -16,6 +16,8 @@ export default defineConfig({
   },
   test: {
     name: 'abuse',
+    // Looks for redis-server once (and says once if it is missing).
+    globalSetup: ['test/setup/system-tools.ts'],
     include: ['test/abuse/**/*.abuse.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,

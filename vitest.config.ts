@@ -16,6 +16,8 @@ const self = [
 export default defineConfig({
   resolve: { alias: self },
   test: {
+    // Looks for redis-server and Chromium once per run (and says once what is missing).
+    globalSetup: ['test/setup/system-tools.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [

@@ -3,20 +3,15 @@
  * download: the executable is the system one (`CHROMIUM_PATH`, else /usr/bin/chromium, which
  * .ci/run installs with apt-get).
  *
- * Without it the browser tests fail with one test that names the package to install: a browser
- * test that is not run is never reported as passed or skipped.
+ * Whether it is there is decided once per run by the global setup (system-tools.ts): without it
+ * the browser tests are skipped, after one line naming the package to install, or fail with that
+ * line in CI (`CI=true`) and with REQUIRE_CHROMIUM=1.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { describe, inject, it } from 'vitest';
 
-export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
-
-export const CHROMIUM_MISSING =
-  "chromium is not installed: install Debian's chromium package (apt-get install -y chromium) " +
-  'to run the browser tests';
+import { findChromium } from './system-tools.js';
 
 /**
  * Headless and quiet: no sandbox (it needs user namespaces that containers and CI machines often
@@ -33,48 +28,24 @@ export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--no-first-run',
 ]);
 
-/** Where Chromium should be: `CHROMIUM_PATH`, else Debian's /usr/bin/chromium. */
-export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CHROMIUM_PATH?.trim() || DEFAULT_CHROMIUM_PATH;
-}
-
-/** The executable, or undefined when there is no executable file at {@link chromiumPath}. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const path = chromiumPath(env);
-  try {
-    if (!statSync(path).isFile()) return undefined;
-    accessSync(path, constants.X_OK);
-    return path;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The one line a run without Chromium prints, naming the package and the install command. */
-export function chromiumMissingReason(env: NodeJS.ProcessEnv = process.env): string {
-  const custom = env.CHROMIUM_PATH?.trim();
-  // The fixed sentence comes first so CI logs can be searched for it; a wrong CHROMIUM_PATH is
-  // worth naming, since then the package may well be installed.
-  return custom
-    ? `${CHROMIUM_MISSING} (CHROMIUM_PATH=${custom} is not an executable)`
-    : CHROMIUM_MISSING;
-}
-
 /**
  * `describe` for tests that need Chromium. With Chromium, it is `describe`. Without it, the block
- * is replaced by one failing test carrying the reason, which names the package to install.
+ * is skipped (the run printed why, once), or, when Chromium is required, replaced by one failing
+ * test carrying the line that names the package to install.
  */
 export function describeWithChromium(name: string, body: () => void): void {
-  if (findChromium() !== undefined) {
+  const { available, required, notice } = inject('systemTools').chromium;
+  if (available) {
     describe(name, body);
-    return;
-  }
-  const reason = chromiumMissingReason();
-  describe(name, () => {
-    it('needs chromium', () => {
-      throw new Error(reason);
+  } else if (required) {
+    describe(name, () => {
+      it('needs chromium', () => {
+        throw new Error(notice);
+      });
     });
-  });
+  } else {
+    describe.skip(name, body);
+  }
 }
 
 /**
@@ -84,7 +55,7 @@ export function describeWithChromium(name: string, body: () => void): void {
  */
 export async function launchChromium(): Promise<Browser> {
   const executablePath = findChromium();
-  if (executablePath === undefined) throw new Error(chromiumMissingReason());
+  if (executablePath === undefined) throw new Error(inject('systemTools').chromium.notice);
   return chromium.launch({
     executablePath,
     headless: true,

@@ -10,11 +10,12 @@
  * describe.skipIf(!hasRedis)('...', () => { ... });
  * ```
  *
- * so a missing server prints one line saying how to install it and the tests are reported as
- * skipped, never passed. With REQUIRE_REDIS=1 (CI) a missing server fails the file instead.
+ * The run looked for it once (the global setup, system-tools.ts): a missing server printed one
+ * line saying how to install it, and the tests are reported as skipped, never passed. In CI
+ * (`CI=true`) and with REQUIRE_REDIS=1 a missing server fails the file instead.
  * REDIS_SERVER_BIN names another binary (e.g. /nonexistent, to see both behaviours).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -25,15 +26,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import request from 'supertest';
+import { inject } from 'vitest';
 
 import { createRedisRefreshLock } from '../../src/index.js';
 import { startTestApp } from './app.js';
 import type { TestApp, TestAppOptions } from './app.js';
+import { redisServerBin, redisServerInstalled } from './system-tools.js';
 
-export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN || 'redis-server';
+export const REDIS_SERVER_BIN = redisServerBin();
 
+/** For a run outside vitest (the benchmarks), which says itself what it leaves out. */
 export const REDIS_MISSING =
-  "redis-server is not installed: install Debian's redis-server package (apt-get install -y redis-server) to run the shared-session tests";
+  "redis-server is not installed: install Debian's redis-server package (apt-get install -y redis-server)";
 
 export interface RedisServer {
   /** e.g. redis://127.0.0.1:PORT */
@@ -45,28 +49,15 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Whether `REDIS_SERVER_BIN` can be run at all; only "no such file" counts as not installed. */
-async function redisServerInstalled(): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    execFile(REDIS_SERVER_BIN, ['--version'], (error) => {
-      if (error === null) resolve(true);
-      else if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(false);
-      else reject(new Error(`${REDIS_SERVER_BIN} --version failed`, { cause: error }));
-    });
-  });
-}
-
 /**
- * For a test file's top level: true when redis-server is installed. Otherwise prints
- * {@link REDIS_MISSING} and returns false, or throws when REQUIRE_REDIS=1, so that CI fails
- * rather than skips.
+ * For a test file's top level: whether redis-server is installed, as the run found it once.
+ * Throws the line naming the package when it is missing and required (CI, REQUIRE_REDIS=1), so
+ * that CI fails rather than skips; otherwise the run has printed that line already.
  */
 export async function requireRedis(): Promise<boolean> {
-  if (await redisServerInstalled()) return true;
-  if (process.env.REQUIRE_REDIS === '1') {
-    throw new Error(`REQUIRE_REDIS=1 and ${REDIS_MISSING} (REDIS_SERVER_BIN=${REDIS_SERVER_BIN})`);
-  }
-  console.warn(REDIS_MISSING);
+  const { available, required, notice } = inject('systemTools').redis;
+  if (available) return true;
+  if (required) throw new Error(notice);
   return false;
 }
 
