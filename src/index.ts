@@ -22,6 +22,7 @@ export type { OAuthContext, OAuthSessionData, OAuthUser } from './augment.js';
 export type { OAuthDPoPKey, OAuthTokens } from './session/tokens.js';
 export type { OAuthTokenSummary } from './session/token-summary.js';
 export type { OAuthTransaction } from './session/transactions.js';
+export type { OAuthCompletedLogin } from './session/completed-login.js';
 
 // Options
 export type {

@@ -6,6 +6,7 @@ import type { OAuthProviderClient } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
 import { decideSignIn } from '../policy/sign-in-decision.js';
 import { checkDeliveredAcr, checkDeliveredAuthTime } from '../policy/step-up.js';
+import { completedLogin, completedLoginReturnTo } from '../session/completed-login.js';
 import { indexForBackchannelLogout } from '../session/logout-index.js';
 import { establishSession, readSignIn } from '../session/sign-in.js';
 import { pendingLoginSettings, takePendingLogin } from '../session/pending-login-cookie.js';
@@ -13,6 +14,7 @@ import type { OAuthTransaction } from '../session/transactions.js';
 import { readCallbackForm } from './callback-form.js';
 import { parseCallbackQuery } from './callback-query.js';
 import { handleError } from './handle-error.js';
+import { safeReturnTo } from './return-to.js';
 
 /** The pending login this callback completes, taken out of its cookie before it is checked. */
 async function takeCallbackLogin(
@@ -138,9 +140,12 @@ async function completeCallback(
   } catch (error) {
     if (!isReloadWhileSignedIn(error, req, runtime)) throw error;
     // A signed-in user who reloads the callback (or comes back to it through history) has
-    // nothing to fix: send them on, and change nothing in the session.
+    // nothing to fix: send them on, and change nothing in the session. The callback of the login
+    // that signed them in goes where that login was going (its pending login is spent, but the
+    // session remembers it); any other state goes to the application's root.
+    const returnTo = completedLoginReturnTo(req, runtime.options.secretKeys, state);
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(303, runtime.options.baseURL.pathname);
+    res.redirect(303, safeReturnTo(returnTo ?? runtime.options.baseURL.pathname));
     return;
   }
   try {
@@ -157,7 +162,12 @@ async function completeCallback(
     );
     checkDeliveredAcr(transaction.acr, validated.user);
     const authentication = await decideSignIn(runtime, provider, req, validated);
-    await establishSession(req, authentication, runtime.options);
+    await establishSession(
+      req,
+      authentication,
+      runtime.options,
+      completedLogin(state as string, transaction.returnTo),
+    );
     await indexForBackchannelLogout(runtime, req, authentication);
     publish('loginSuccess', () => ({
       provider: provider.name,

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { OAuthCompletedLogin } from './completed-login.js';
 import type { SecretKeys } from './secret-keys.js';
 import { destroySession, regenerateSession, saveSession } from './store.js';
 import {
@@ -39,6 +40,11 @@ export interface OAuthSessionData {
   stepUpTried?: boolean;
   /** Providers per tenant: the tenant the user signed in on; the sign-in counts there only. */
   tenant?: string;
+  /**
+   * The login that signed the user in: a hash of its `state` and where it returned to, so a
+   * reload of its callback sends the user there again rather than to an error page.
+   */
+  completedLogin?: OAuthCompletedLogin;
 }
 
 /** A signed-in session. */
@@ -212,12 +218,14 @@ export async function keepTokens(
 /**
  * Signs the user in: a new session id (so an id planted before login is worthless), the user and
  * the summary of the tokens in the session, the tokens in their own entry; both saved before the
- * redirect. (Other tabs' pending logins are cookies: they stay.)
+ * redirect. (Other tabs' pending logins are cookies: they stay.) `login` is the record of the
+ * login that completed, for a reload of its callback.
  */
 export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
   options: TokenKeeping,
+  login: OAuthCompletedLogin,
   now = Date.now(),
 ): Promise<void> {
   // A sign-in this session held before: its tokens go with its session id.
@@ -227,6 +235,7 @@ export async function establishSession(
     user: authentication.user,
     signedInAt: now,
     lastSeenAt: now,
+    completedLogin: login,
   };
   const tenant = requestTenant(req);
   if (tenant !== undefined) next.tenant = tenant;
