@@ -51,6 +51,10 @@ import {
   type SimulatorRecorder,
   type SimulatorRequest,
 } from './simulator-server.js';
+import { renderMessagePage } from './page.js';
+
+/** The provider's name on the simulator's pages. */
+const PROVIDER = 'ALGOGENE';
 
 /** A partner application: the ALGOGENE user id and API key of the relying party. */
 export interface AlgogenePartner {
@@ -147,6 +151,7 @@ export async function startAlgogeneSimulator(
   const log: RecordedRequest[] = [];
   const logins = new Map<string, PendingLogin>();
   const flow = createLoginFlow<PendingLogin, AlgogeneMember>({
+    provider: PROVIDER,
     title: 'Login ALGOGENE',
     action: '/oauth/login',
     users: members,
@@ -185,14 +190,20 @@ export async function startAlgogeneSimulator(
 
   function loginPage(req: SimulatorRequest, res: ServerResponse): void {
     const pending = logins.get(req.query.auth_id ?? '');
-    if (!pending) return sendHtml(res, 400, '<h1>This login link is invalid or was used.</h1>');
+    if (!pending)
+      return sendHtml(
+        res,
+        400,
+        renderMessagePage(PROVIDER, 'This login link is invalid or was used'),
+      );
     flow.show(res, pending);
   }
 
   function loginSubmit(req: SimulatorRequest, res: ServerResponse): void {
     const outcome = flow.submit(req, res);
     if (!outcome || !logins.delete(outcome.grant.authId)) {
-      if (outcome) sendHtml(res, 400, '<h1>This login link was already used.</h1>');
+      if (outcome)
+        sendHtml(res, 400, renderMessagePage(PROVIDER, 'This login link was already used'));
       return;
     }
     const { grant, user } = outcome;

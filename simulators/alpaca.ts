@@ -58,6 +58,10 @@ import {
   type SimulatorRecorder,
   type SimulatorRequest,
 } from './simulator-server.js';
+import { renderMessagePage } from './page.js';
+
+/** The provider's name on the simulator's pages. */
+const PROVIDER = 'Alpaca';
 
 /** An Alpaca trading account as `GET /v2/account` returns it (abridged). */
 export interface AlpacaAccount {
@@ -156,6 +160,7 @@ export async function startAlpacaSimulator(
   const now = options.now ?? (() => Date.now());
   const log: RecordedRequest[] = [];
   const flow = createLoginFlow<Grant, AlpacaUser>({
+    provider: PROVIDER,
     title: 'Authorize app - Alpaca',
     action: '/oauth/login',
     users,
@@ -169,10 +174,10 @@ export async function startAlpacaSimulator(
     const client = clients.find((c) => c.clientId === q.client_id);
     // Without a known client and an exact registered redirect_uri there is nowhere safe to
     // send an error, so it is shown to the user instead (RFC 6749 §4.1.2.1).
-    if (!client) return sendHtml(res, 400, '<h1>Invalid client_id</h1>');
+    if (!client) return sendHtml(res, 400, renderMessagePage(PROVIDER, 'Invalid client_id'));
     const redirectUri = q.redirect_uri ?? '';
     if (!client.redirectUris.includes(redirectUri)) {
-      return sendHtml(res, 400, '<h1>Invalid redirect_uri</h1>');
+      return sendHtml(res, 400, renderMessagePage(PROVIDER, 'Invalid redirect_uri'));
     }
     const back = (error: string): void =>
       sendRedirect(res, withParams(redirectUri, { error, state: q.state }));
@@ -245,7 +250,7 @@ export async function startAlpacaSimulator(
       const route = `${req.method} ${req.path}`;
       if (route === 'GET /oauth/authorize') return authorize(req, res);
       if (route === 'POST /oauth/login') return loginSubmit(req, res);
-      sendHtml(res, 404, '<h1>Not found</h1>');
+      sendHtml(res, 404, renderMessagePage(PROVIDER, 'Not found'));
     },
     { port: options.port, log, name: 'app' },
   );

@@ -4,6 +4,7 @@
  * codes and expiring access tokens.
  */
 import type { ServerResponse } from 'node:http';
+import { escapeHtml, renderMessagePage, renderSimulatorPage } from './page.js';
 import {
   first,
   parseForm,
@@ -38,29 +39,15 @@ export function addRedirectUri(
   client.redirectUris.push(uri);
 }
 
-function escapeHtml(value: string): string {
-  return value
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
-}
-
-// Plain on purpose (these pages stand for the provider's own), but readable by a person.
-const LOGIN_PAGE_STYLE =
-  'body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;' +
-  'color:#222}h1{font-size:1.4rem}label{display:block;margin:0 0 .75rem}' +
-  'input:not([type=hidden]){display:block;width:100%;box-sizing:border-box;margin-top:.2rem;' +
-  'padding:.4rem;font:inherit}button{font:inherit;padding:.35rem 1rem;margin-right:.5rem}' +
-  '.hint{background:#fff8d6;border:1px solid #e8d68a;padding:.5rem .75rem}' +
-  '.error{color:#b00020}';
-
 /**
  * Renders the provider's login-and-consent page: a form posting `hidden` fields plus
  * `username`, `password` and a `decision` button (`approve` or `deny`). `hint`, when given, is
- * shown above the form.
+ * shown above the form. {@link driveLoginPage} reads the form tag and the hidden fields as
+ * written here.
  */
 export function renderLoginPage(page: {
+  /** The simulated provider's name, on top of the page. */
+  readonly provider: string;
   readonly title: string;
   readonly action: string;
   readonly hidden: Readonly<Record<string, string>>;
@@ -71,21 +58,23 @@ export function renderLoginPage(page: {
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('\n');
   const hint = page.hint ? `\n<p class="hint">${escapeHtml(page.hint)}</p>` : '';
-  const error = page.error ? `\n<p class="error">${escapeHtml(page.error)}</p>` : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(page.title)}</title>
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<style>${LOGIN_PAGE_STYLE}</style></head><body>
-<h1>${escapeHtml(page.title)}</h1>${hint}${error}
+  const error = page.error ? `\n<p class="alert" role="alert">${escapeHtml(page.error)}</p>` : '';
+  return renderSimulatorPage({
+    provider: page.provider,
+    title: page.title,
+    body: `<p>An application asks to sign you in with your ${escapeHtml(page.provider)} account.</p>${hint}${error}
 <form method="post" action="${escapeHtml(page.action)}">
 ${hidden}
-<label>Username <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password">
+<div class="actions">
 <button name="decision" value="approve">Allow</button>
-<button name="decision" value="deny">Deny</button>
-</form></body></html>`;
+<button class="secondary" name="decision" value="deny">Deny</button>
+</div>
+</form>`,
+  });
 }
 
 function unescapeHtml(value: string): string {
@@ -181,6 +170,8 @@ export interface LoginFlow<G, U> {
 
 /** Creates the login flow of a simulator whose form posts to `action`. */
 export function createLoginFlow<G, U extends LoginUser>(config: {
+  /** The simulated provider's name, on top of its pages. */
+  readonly provider: string;
   readonly title: string;
   readonly action: string;
   readonly users: readonly U[];
@@ -192,6 +183,7 @@ export function createLoginFlow<G, U extends LoginUser>(config: {
   const hint = typeof config.hint === 'function' ? config.hint(defaultUser) : config.hint;
   const page = (txn: string, error?: string): string =>
     renderLoginPage({
+      provider: config.provider,
       title: config.title,
       action: config.action,
       hidden: { txn },
@@ -209,7 +201,14 @@ export function createLoginFlow<G, U extends LoginUser>(config: {
       const txn = form.get('txn') ?? '';
       const grant = pending.get(txn);
       if (grant === undefined) {
-        sendHtml(res, 400, '<h1>This authorization request is unknown or already used.</h1>');
+        sendHtml(
+          res,
+          400,
+          renderMessagePage(
+            config.provider,
+            'This authorization request is unknown or already used',
+          ),
+        );
         return undefined;
       }
       if (form.get('decision') === 'deny') {

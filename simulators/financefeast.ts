@@ -63,6 +63,10 @@ import {
   type SimulatorRecorder,
   type SimulatorRequest,
 } from './simulator-server.js';
+import { renderMessagePage } from './page.js';
+
+/** The provider's name on the simulator's pages. */
+const PROVIDER = 'Financefeast';
 
 /** A Financefeast customer. */
 export interface FinancefeastUser {
@@ -160,6 +164,7 @@ export async function startFinancefeastSimulator(
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] };
   const log: RecordedRequest[] = [];
   const flow = createLoginFlow<Grant, FinancefeastUser>({
+    provider: PROVIDER,
     title: 'Financefeast Identity',
     action: '/oauth/login',
     users,
@@ -182,11 +187,15 @@ export async function startFinancefeastSimulator(
   function authorize(req: SimulatorRequest, res: ServerResponse): void {
     const q = req.query;
     const client = clients.find((c) => c.clientId === q.client_id);
-    if (!client) return sendHtml(res, 400, '<h1>Unknown client</h1>');
+    if (!client) return sendHtml(res, 400, renderMessagePage(PROVIDER, 'Unknown client'));
     // Financefeast: the redirect URI must match a whitelisted one exactly (no normalisation).
     const redirectUri = q.redirect_uri ?? '';
     if (!client.redirectUris.includes(redirectUri)) {
-      return sendHtml(res, 400, '<h1>redirect_uri is not whitelisted for this client</h1>');
+      return sendHtml(
+        res,
+        400,
+        renderMessagePage(PROVIDER, 'redirect_uri is not whitelisted for this client'),
+      );
     }
     const back = (error: string): void =>
       sendRedirect(res, withParams(redirectUri, { error, state: q.state }));

@@ -59,6 +59,9 @@ import {
   type SimulatorRequest,
 } from './simulator-server.js';
 
+/** The provider's name on the simulator's pages. */
+const PROVIDER = 'Generic OAuth 2.0 (PHP)';
+
 /** A user of the PHP service. */
 export interface GenericPhpUser {
   readonly username: string;
@@ -143,6 +146,7 @@ export async function startGenericPhpSimulator(
   const now = options.now ?? (() => Date.now());
   const log: RecordedRequest[] = [];
   const flow = createLoginFlow<Grant, GenericPhpUser>({
+    provider: PROVIDER,
     title: 'Authorize application',
     action: '/api/authorize.php',
     users,

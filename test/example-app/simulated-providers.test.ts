@@ -110,8 +110,13 @@ describe.each(CASES)('example app with the $label simulator', (c) => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(`<p class="hint">Demo user: ${c.username} / ${c.password}</p>`);
-    expect(html).toContain('<label>Username <input name="username"');
-    expect(html).toContain('<label>Password <input name="password" type="password"');
+    expect(html).toContain('<label for="username">Username</label>');
+    expect(html).toContain('<input id="username" name="username"');
+    expect(html).toContain('<label for="password">Password</label>');
+    expect(html).toContain('<input id="password" name="password" type="password"');
+    // The simulator's own page: a main landmark, and its name on top.
+    expect(html).toContain('<main>');
+    expect(html).toContain(`${c.label}</span>`);
   });
 
   it('logs in, shows the profile with the provider and its claims, and logs out', async () => {

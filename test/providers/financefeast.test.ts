@@ -232,7 +232,7 @@ describe('financefeast failures', () => {
         `${other.url}/callback/financefeast`,
       );
       await expect(strict.approve(authorizationUrl)).rejects.toThrow(
-        /login page answered 400: .*redirect_uri is not whitelisted/,
+        /login page answered 400: [\s\S]*redirect_uri is not whitelisted/,
       );
       expect(strict.count('/oauth/token')).toBe(0);
       await expectSignedOut(agent);
