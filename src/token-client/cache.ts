@@ -4,12 +4,27 @@ import type { OAuthError } from '../errors.js';
 export type BlockedError = (remaining: number) => OAuthError;
 
 /**
+ * Builds the error of a refusal of the credentials; `stoppedAfter` is the number of refusals in a
+ * row once they reached `maxCredentialsRejections` (the client then sends the credentials no more).
+ */
+export type RejectedError = (remaining: number, stoppedAfter: number | undefined) => OAuthError;
+
+/**
  * Refuses every attempt, without a request, for a while after the provider refused the credentials
  * (or asked to wait with `Retry-After`). Providers such as Algoreg lock an account after repeated
- * wrong passwords, so a wrong password must cost one attempt per cool-down, not one per API call.
+ * wrong passwords, so a wrong password must cost one attempt per cool-down, not one per API call;
+ * and since a cool-down only spaces the attempts out, a client that counts `maxRejections`
+ * refusals in a row stops sending the credentials at all, until {@link resetCredentials}.
  */
 export class AttemptGate {
-  #blocked: { until: number; error: BlockedError } | undefined;
+  readonly #maxRejections: number;
+  #blocked: { until: number; error: BlockedError; credentials: boolean } | undefined;
+  /** Refusals of the credentials since they were last accepted (or reset). */
+  #rejections = 0;
+
+  constructor(maxRejections = Infinity) {
+    this.#maxRejections = maxRejections;
+  }
 
   /** Throws the blocking error while the gate is closed. */
   check(): void {
@@ -25,9 +40,31 @@ export class AttemptGate {
   }
 
   /** Closes the gate for `seconds` (`Infinity`: for good) and returns the error to throw now. */
-  close(seconds: number, error: BlockedError): OAuthError {
-    if (seconds > 0) this.#blocked = { until: Date.now() + seconds * 1000, error };
+  close(seconds: number, error: BlockedError, credentials = false): OAuthError {
+    if (seconds > 0) this.#blocked = { until: Date.now() + seconds * 1000, error, credentials };
     return error(seconds);
+  }
+
+  /**
+   * Counts a refusal of the credentials and closes the gate for `cooldown` seconds, or for good
+   * once the refusals in a row reach the limit; returns the error to throw now.
+   */
+  reject(cooldown: number, error: RejectedError): OAuthError {
+    this.#rejections += 1;
+    const stopped = this.#rejections >= this.#maxRejections ? this.#rejections : undefined;
+    const seconds = stopped === undefined ? cooldown : Infinity;
+    return this.close(seconds, (remaining) => error(remaining, stopped), true);
+  }
+
+  /** The provider accepted the credentials: the refusals no longer count as "in a row". */
+  accept(): void {
+    this.#rejections = 0;
+  }
+
+  /** Forgets the refusals and opens a gate they closed (not a wait a `Retry-After` asked for). */
+  resetCredentials(): void {
+    this.#rejections = 0;
+    if (this.#blocked?.credentials === true) this.#blocked = undefined;
   }
 }
 

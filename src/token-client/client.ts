@@ -14,7 +14,7 @@ import type { ResolvedBasicOptions, ResolvedGrantOptions } from './options.js';
 import type { OAuthTokenClient, OAuthTokenClientOptions } from './types.js';
 
 function createBearerClient(options: ResolvedGrantOptions): OAuthTokenClient {
-  const gate = new AttemptGate();
+  const gate = new AttemptGate(options.maxCredentialsRejections);
   const cache = new TokenCache(createTokenRequest(options, gate), options.refreshLeeway);
   // With a clientCertificate, API calls present it too: certificate-bound tokens need it.
   const clientSend = clientFetch(options);
@@ -36,11 +36,12 @@ function createBearerClient(options: ResolvedGrantOptions): OAuthTokenClient {
       return send(url, withAuthorization(init, `Bearer ${fresh}`));
     },
     invalidate: () => cache.drop(),
+    resetCredentials: () => gate.resetCredentials(),
   };
 }
 
 function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
-  const gate = new AttemptGate();
+  const gate = new AttemptGate(options.maxCredentialsRejections);
   const authorization = basicAuthorization(options.username, options.password);
   const context = {
     by: 'the API',
@@ -66,12 +67,21 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
       const url = resolveApiUrl(input, options);
       gate.check();
       const response = await (options.fetch ?? fetch)(url, withAuthorization(init, authorization));
-      if (response.status < 400 || response.status >= 500) return response;
+      // A 5xx says nothing of the credentials; an answer below 400 accepted them.
+      if (response.status >= 500) return response;
+      if (response.status < 400) {
+        gate.accept();
+        return response;
+      }
       const provider = await responseError(response);
       // A 401 refuses the credentials whatever it says; any other 4xx only when its `error` is one
       // the provider's quirks name (a 403 is otherwise a missing permission, the caller's to read).
       const verdict = credentialsVerdict(options.quirks, provider.error, 'API');
-      if (response.status !== 401 && verdict === undefined) return response;
+      if (response.status !== 401 && verdict === undefined) {
+        // Another 4xx (a missing permission): the credentials themselves were accepted.
+        gate.accept();
+        return response;
+      }
       await response.body?.cancel();
       const rejection = {
         status: response.status,
@@ -80,11 +90,12 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
         errorDescription: provider.errorDescription,
         cause: response,
       };
-      throw gate.close(options.credentialsCooldown, (remaining) =>
-        credentialsRejectedError(rejection, context, remaining),
+      throw gate.reject(options.credentialsCooldown, (remaining, stoppedAfter) =>
+        credentialsRejectedError(rejection, context, remaining, stoppedAfter),
       );
     },
     invalidate: () => {},
+    resetCredentials: () => gate.resetCredentials(),
   };
 }
 
@@ -95,8 +106,10 @@ function createBasicClient(options: ResolvedBasicOptions): OAuthTokenClient {
  * (RFC 6749's `invalid_grant`, `invalid_client` or `unauthorized_client`, any 401 or 403 from the
  * token endpoint, or an error its `quirks` name), nothing is retried: the error
  * (`OAUTH_CREDENTIALS_REJECTED`) names the fix, and every later call fails at once, without a
- * request, until `credentialsCooldown` has passed, so a wrong password cannot get the account
- * locked.
+ * request, until `credentialsCooldown` has passed. After `maxCredentialsRejections` refusals in a
+ * row the client stops sending the credentials at all until `client.resetCredentials()` (or a new
+ * client with fixed credentials), so a wrong password cannot get the account locked, however long
+ * the server runs.
  *
  * The generic client follows the RFCs; what a provider does beyond them comes from its preset,
  * such as {@link algoreg}. Options are validated here: a mistake throws a `TypeError` with a

@@ -114,30 +114,37 @@ export async function findCredentialsRejection(
   };
 }
 
-function waitPhrase(remaining: number, locked: boolean): string {
-  if (remaining === Infinity) {
-    return ' — this client makes no further attempt; create a new one once this is fixed';
+/** How the stopped client is started again, in the messages. */
+const RESTART =
+  'until client.resetCredentials() is called or a new client is created with fixed credentials';
+
+function waitPhrase(remaining: number, locked: boolean, stoppedAfter: number | undefined): string {
+  if (stoppedAfter !== undefined) {
+    return ` — refused ${stoppedAfter} times in a row: this client makes no further attempt ${RESTART}`;
   }
+  if (remaining === Infinity) return ` — this client makes no further attempt ${RESTART}`;
   if (remaining <= 0) return '';
   return ` — no further attempt is made for ${remaining} s${locked ? '' : ', to avoid locking the account'}`;
 }
 
 /**
  * The error of a credentials rejection, `remaining` seconds before a new attempt is allowed
- * (`Infinity`: never with this client). Rebuilt for each call that fails fast, so `retryAfter`
- * and the message stay true.
+ * (`Infinity`: never with this client, until it is reset). `stoppedAfter`: the refusals in a row
+ * that made the client stop (`maxCredentialsRejections`). Rebuilt for each call that fails fast,
+ * so `retryAfter` and the message stay true.
  */
 export function credentialsRejectedError(
   rejection: CredentialsRejection,
   context: CredentialsContext,
   remaining: number,
+  stoppedAfter?: number,
 ): OAuthError {
   const what = rejection.error ?? `HTTP ${rejection.status}`;
   const unlock = context.unlockHint === undefined ? '' : ` (${context.unlockHint})`;
   const head = rejection.locked
     ? `${context.by} reports the account "${context.account}" as locked (${what}); have the provider unlock it${unlock}`
     : `${context.by} rejected ${context.whose} (${what}); ${context.fix}`;
-  return new OAuthError(head + waitPhrase(remaining, rejection.locked), {
+  return new OAuthError(head + waitPhrase(remaining, rejection.locked, stoppedAfter), {
     code: CREDENTIALS_REJECTED,
     status: REJECTION_STATUS,
     error: rejection.error,

@@ -161,8 +161,9 @@ function credentialsContext(
 
 /**
  * One token request of the configured grant. Never retried here: a rejection of the credentials
- * closes the gate for the cool-down, a `Retry-After` for as long as it says, and anything else is
- * reported to the caller, whose next call may try again.
+ * closes the gate for the cool-down (for good after `maxCredentialsRejections` in a row), a
+ * `Retry-After` for as long as it says, and anything else is reported to the caller, whose next
+ * call may try again.
  */
 export function createTokenRequest(
   options: ResolvedGrantOptions,
@@ -180,6 +181,7 @@ export function createTokenRequest(
         options.grant === 'password'
           ? await genericGrantRequest(config, 'password', options.parameters)
           : await clientCredentialsGrant(config, options.parameters);
+      gate.accept();
       if (response.token_type !== 'bearer') {
         throw new OAuthError(
           `the token endpoint ${context.endpoint} issued a "${response.token_type}" token; only Bearer tokens are supported`,
@@ -194,8 +196,8 @@ export function createTokenRequest(
       const rejection = await findCredentialsRejection(error, options.quirks);
       if (rejection !== undefined) {
         const whose = credentialsContext(options, rejection.error);
-        throw gate.close(options.credentialsCooldown, (remaining) =>
-          credentialsRejectedError(rejection, whose, remaining),
+        throw gate.reject(options.credentialsCooldown, (remaining, stoppedAfter) =>
+          credentialsRejectedError(rejection, whose, remaining, stoppedAfter),
         );
       }
       const failure = tokenEndpointError(error, context);

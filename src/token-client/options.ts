@@ -24,6 +24,8 @@ type Fetch = typeof fetch;
 interface ResolvedCommon {
   /** Seconds; `Infinity` means never again with this client. */
   readonly credentialsCooldown: number;
+  /** Refusals in a row after which the client stops until reset; `Infinity`: no limit. */
+  readonly maxCredentialsRejections: number;
   readonly allowInsecureHttp: boolean;
   readonly apiBaseURL: URL | undefined;
   readonly fetch: Fetch | undefined;
@@ -61,6 +63,7 @@ type Grant = (typeof GRANTS)[number];
 const COMMON = [
   'grant',
   'credentialsCooldown',
+  'maxCredentialsRejections',
   'allowInsecureHttp',
   'apiBaseURL',
   'fetch',
@@ -133,6 +136,14 @@ function readCooldown(value: unknown): number {
   return readNumber('credentialsCooldown', value, 900, 0);
 }
 
+function readMaxRejections(value: unknown): number {
+  if (value === undefined || value === Infinity) return Infinity;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw invalid('maxCredentialsRejections', 'a whole number >= 1, or Infinity');
+  }
+  return value;
+}
+
 function readTokenParams(value: unknown): Record<string, string> {
   if (value === undefined) return {};
   if (!isRecord(value)) throw invalid('tokenParams', 'an object of strings');
@@ -164,6 +175,7 @@ function readCommon(input: Record<string, unknown>, grant: Grant): ResolvedCommo
   }
   return {
     credentialsCooldown: readCooldown(input.credentialsCooldown),
+    maxCredentialsRejections: readMaxRejections(input.maxCredentialsRejections),
     allowInsecureHttp,
     apiBaseURL,
     fetch: readFunction<Fetch>('fetch', input.fetch, 'a fetch function'),

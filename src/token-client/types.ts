@@ -39,6 +39,21 @@ export interface OAuthTokenClientBaseOptions {
    */
   credentialsCooldown?: number;
   /**
+   * Refusals of the credentials in a row after which the client stops sending them: every call
+   * then fails at once with `OAUTH_CREDENTIALS_REJECTED`, without a request, until
+   * `client.resetCredentials()` is called (or a new client is created with fixed credentials). A
+   * cool-down only spaces the attempts out; this bounds them, for a provider that locks the
+   * account after a number of wrong passwords: set it below that number. Accepted credentials
+   * start the count again. Default `Infinity` (no limit: one attempt per cool-down); the
+   * {@link algoreg} preset sets `3`, below the 5 that lock an Algoreg account.
+   *
+   * @example
+   * ```ts
+   * maxCredentialsRejections: 3,
+   * ```
+   */
+  maxCredentialsRejections?: number;
+  /**
    * The API's base URL. Relative URLs given to `client.fetch()` resolve against it (as
    * `new URL(url, apiBaseURL)`), and credentials are then sent to its origin only.
    */
@@ -256,4 +271,21 @@ export interface OAuthTokenClient {
   fetch(url: string | URL, init?: RequestInit): Promise<Response>;
   /** Forgets the cached token, so the next call asks for a new one. */
   invalidate(): void;
+  /**
+   * Forgets the refusals of the credentials, so the next call sends them again at once: ends the
+   * cool-down and, after `maxCredentialsRejections` refusals in a row, the stop. Call it once the
+   * cause was fixed at the provider (the account unlocked, the password set back to the one this
+   * client sends). Credentials that are wrong in this client's own options need a new client
+   * instead. A wait that a `Retry-After` asked for is kept.
+   *
+   * @example
+   * ```ts
+   * // An operator's endpoint, after Algoreg's support unlocked the programmatic user:
+   * app.post('/admin/algoreg/retry', requireAdmin, (req, res) => {
+   *   algoregClient.resetCredentials();
+   *   res.sendStatus(204);
+   * });
+   * ```
+   */
+  resetCredentials(): void;
 }

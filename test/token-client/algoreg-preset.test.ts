@@ -49,6 +49,7 @@ async function failure(attempt: Promise<unknown>): Promise<OAuthError> {
 describe('algoreg()', () => {
   it('gives the password grant against api.algoreg.com, as JSON, with Algoreg’s error names and one-hour tokens', () => {
     expect(algoreg(credentials)).toEqual({
+      maxCredentialsRejections: 3,
       grant: 'password',
       tokenEndpoint: 'https://api.algoreg.com/api/v1/token',
       apiBaseURL: 'https://api.algoreg.com',
@@ -74,6 +75,7 @@ describe('algoreg()', () => {
   it('gives HTTP Basic, Algoreg’s method 1, with no token endpoint', () => {
     const options = algoreg({ ...credentials, grant: 'basic', credentialsCooldown: 60 });
     expect(options).toEqual({
+      maxCredentialsRejections: 3,
       grant: 'basic',
       apiBaseURL: 'https://api.algoreg.com',
       username: 'api@acme.com',

@@ -10,7 +10,12 @@ import type {
 /** Options of {@link algoreg}. */
 export interface AlgoregOptions extends Pick<
   OAuthTokenGrantBaseOptions,
-  'credentialsCooldown' | 'refreshLeeway' | 'timeout' | 'allowInsecureHttp' | 'fetch'
+  | 'credentialsCooldown'
+  | 'maxCredentialsRejections'
+  | 'refreshLeeway'
+  | 'timeout'
+  | 'allowInsecureHttp'
+  | 'fetch'
 > {
   /** The programmatic user's email, e.g. `api-algoreg@my-company.com`. */
   username: string;
@@ -33,8 +38,14 @@ export interface AlgoregOptions extends Pick<
 
 const API_URL = 'https://api.algoreg.com';
 
+// Algoreg: five wrong passwords in a row lock the programmatic user until its support unlocks it
+// (the number the package's simulator uses; Algoreg's documentation says "too many"). Three keeps
+// the client two refusals below it, so a wrong password stops this client, not the account.
+const MAX_CREDENTIALS_REJECTIONS = 3;
+
 const PASSED_ON = [
   'credentialsCooldown',
+  'maxCredentialsRejections',
   'refreshLeeway',
   'timeout',
   'allowInsecureHttp',
@@ -80,7 +91,9 @@ function apiURL(options: Record<string, unknown>): string {
  * grant, sent as JSON (not RFC 6749's form) to `/api/v1/token`; `grant: 'basic'` sends them with
  * HTTP Basic on every call instead. Too many wrong passwords lock the programmatic user until
  * Algoreg's support unlocks it, so a refused password is never retried before
- * `credentialsCooldown` has passed, and a locked account is reported as such.
+ * `credentialsCooldown` has passed, the client stops sending it after 3 refusals in a row
+ * (`maxCredentialsRejections`, until `client.resetCredentials()`), and a locked account is
+ * reported as such.
  *
  * Returns options for {@link createTokenClient}. A mistake throws a `TypeError` with a Node-style
  * `code`, here or when the client is created, never at the first request.
@@ -112,11 +125,12 @@ export function algoreg(
     PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
   ) as Pick<AlgoregOptions, (typeof PASSED_ON)[number]>;
   const { username, password } = options;
+  const stop = { maxCredentialsRejections: MAX_CREDENTIALS_REJECTIONS, ...passed };
   if (grant === 'basic') {
-    return { ...passed, grant, apiBaseURL: api, username, password, quirks: ERROR_QUIRKS };
+    return { ...stop, grant, apiBaseURL: api, username, password, quirks: ERROR_QUIRKS };
   }
   return {
-    ...passed,
+    ...stop,
     grant,
     tokenEndpoint: `${api}/api/v1/token`,
     apiBaseURL: api,
