@@ -4,8 +4,10 @@
  *
  * Two clients: one with the right password, whose token is cached for its hour, and one with a
  * wrong password, to show what the token client does about it: the first refusal rejects with
- * OAUTH_CREDENTIALS_REJECTED, and every later call fails at once, without a request, until the
- * cool-down has passed, so the account is never locked by retries.
+ * OAUTH_CREDENTIALS_REJECTED, every later call fails at once, without a request, until the
+ * cool-down has passed, and after 3 refusals in a row (the preset's maxCredentialsRejections) the
+ * client stops sending the password at all. Nothing here calls resetCredentials(), so Algoreg sees
+ * at most 3 wrong passwords in a row from this app, two fewer than lock the account.
  */
 import { algoreg, createTokenClient, OAuthError } from 'express-oauth-rp';
 import type { OAuthTokenClient } from 'express-oauth-rp';
@@ -39,6 +41,8 @@ export interface AlgoregView {
   readonly lockThreshold: number;
   readonly locked: boolean;
   readonly cooldown: number;
+  /** Refusals in a row after which the wrong-password client stops (the preset's). */
+  readonly maxRejections: number;
 }
 
 export interface AlgoregDemo {
@@ -49,12 +53,11 @@ export interface AlgoregDemo {
   callWithWrongPassword(): Promise<void>;
 }
 
-/**
- * Seconds without a new attempt after a refusal: the token client's default. At one attempt per
- * cool-down, the five wrong passwords in a row that lock an Algoreg account take over an hour,
- * long after the first refusal was logged.
- */
+/** Seconds without a new attempt after a refusal: the token client's default, named for the page. */
 const COOLDOWN = 900;
+
+/** The Algoreg preset's maxCredentialsRejections, named for the page. */
+const MAX_REJECTIONS = 3;
 
 export function createAlgoregDemo(simulator: AlgoregSimulator): AlgoregDemo {
   const { user } = simulator;
@@ -93,6 +96,7 @@ export function createAlgoregDemo(simulator: AlgoregSimulator): AlgoregDemo {
       password: `${user.password}-typo`,
       apiBaseURL: simulator.url,
       credentialsCooldown: COOLDOWN,
+      maxCredentialsRejections: MAX_REJECTIONS,
       fetch: observed(() => undefined),
     }),
   );
@@ -135,6 +139,7 @@ export function createAlgoregDemo(simulator: AlgoregSimulator): AlgoregDemo {
       lockThreshold: simulator.maxFailedAttempts,
       locked: simulator.isLocked(user.email),
       cooldown: COOLDOWN,
+      maxRejections: MAX_REJECTIONS,
     }),
     async call() {
       lastCall = await callMe(client);

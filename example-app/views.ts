@@ -424,9 +424,11 @@ export function algoregPage(context: PageContext, view: AlgoregView | undefined)
   <h2>With a wrong password</h2>
   <p class="muted">A second client has a typo in its password. Its first call is refused
   (<code>OAUTH_CREDENTIALS_REJECTED</code>); every later call fails at once, without asking
-  Algoreg, for the ${view.cooldown / 60}-minute cool-down. Algoreg locks an account after
-  ${view.lockThreshold} wrong passwords in a row: retries alone would take over an hour to get
-  there, and the first refusal is what the log reports.</p>
+  Algoreg, for the ${view.cooldown / 60}-minute cool-down, then one new attempt is made. After
+  ${view.maxRejections} refusals in a row the client stops sending the password until it is
+  replaced by a client with the right one or <code>client.resetCredentials()</code> is called,
+  which this app never does. Algoreg locks an account after ${view.lockThreshold} wrong passwords
+  in a row; this app sends at most ${view.maxRejections} in all.</p>
   <form method="post" action="/algoreg/wrong-password"><button class="button secondary" type="submit">Call with the wrong password</button></form>
   ${callResult(view.lastWrongPassword, now)}
 </section>`,

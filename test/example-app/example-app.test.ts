@@ -5,7 +5,7 @@
  * their own file, simulated-providers.test.ts.
  */
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { bearerExample, createExampleApp, startupMessage } from '../../example-app/app.js';
 import type { ExampleApp } from '../../example-app/app.js';
@@ -413,20 +413,35 @@ describe("example app's Algoreg page", () => {
     expect(second.text).toContain('no request to the token endpoint');
   });
 
-  it('shows one refusal for a wrong password, then the cool-down, and never a lock-out', async () => {
+  it('shows one refusal for a wrong password, then the cool-down, and stops after 3: never a lock-out', async () => {
     const algoreg = example.demo!.algoreg;
     const tokenRequests = algoreg.tokenRequests;
     await request(url).post('/algoreg/wrong-password').expect(303);
     const refused = await request(url).get('/algoreg').expect(200);
     expect(refused.text).toContain('OAUTH_CREDENTIALS_REJECTED');
     expect(refused.text).toContain('1 request to the token endpoint');
+    expect(refused.text).toMatch(/After\s+3 refusals in a row the client stops/);
     for (let i = 0; i < 6; i++) await request(url).post('/algoreg/wrong-password').expect(303);
     const cooling = await request(url).get('/algoreg').expect(200);
     expect(cooling.text).toContain('no request to the token endpoint');
     expect(cooling.text).toMatch(/Next attempt allowed in \d+ s/);
     expect(algoreg.tokenRequests).toBe(tokenRequests + 1);
+
+    // A day of clicks, one every ten minutes, with the clock moved rather than waited for.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (let minutes = 0; minutes < 24 * 60; minutes += 10) {
+        vi.setSystemTime(Date.now() + 600_000);
+        await request(url).post('/algoreg/wrong-password').expect(303);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    const stopped = await request(url).get('/algoreg').expect(200);
+    expect(stopped.text).toContain('refused 3 times in a row');
+    expect(algoreg.tokenRequests).toBe(tokenRequests + 3);
     expect(algoreg.isLocked(algoreg.user.email)).toBe(false);
-    expect(cooling.text).toContain('not locked');
+    expect(stopped.text).toContain('not locked');
   });
 });
 
