@@ -13,7 +13,7 @@ import { pendingLoginSettings, takePendingLogin } from '../session/pending-login
 import type { OAuthTransaction } from '../session/transactions.js';
 import { readCallbackForm } from './callback-form.js';
 import { parseCallbackQuery } from './callback-query.js';
-import { handleError } from './handle-error.js';
+import { handleCallbackError } from './handle-error.js';
 import { safeReturnTo } from './return-to.js';
 
 /** The pending login this callback completes, taken out of its cookie before it is checked. */
@@ -206,7 +206,7 @@ export function callbackRoute(runtime: OAuthRuntime) {
     const started = performance.now();
     completeCallback(runtime, provider, req, res).catch((error: unknown) => {
       publishLoginFailure(provider.name, 'callback', error, started);
-      handleError(runtime.options, error, req, res, next);
+      handleCallbackError(runtime.options, error, req, res, next);
     });
   };
 }
