@@ -192,7 +192,7 @@ function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): void {
 
 function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
   ctx.type = 'html';
-  ctx.body = providerLogoutPage(form, ctx.oidc.client?.clientName);
+  ctx.body = providerLogoutPage(form, ctx.oidc.client?.clientName, ctx.oidc.session?.accountId);
 }
 
 function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {

@@ -110,19 +110,36 @@ export function providerConsentPage(options: {
 /**
  * RP-initiated logout. The app has already ended its own session when it sends the browser
  * here, so the only question left is the provider's session, and both answers do what they say.
- * `form` is oidc-provider's hidden form (its xsrf token); the buttons submit it.
+ * Visited directly (no app named), it only offers to end the provider's session. `form` is
+ * oidc-provider's hidden form (its xsrf token); the buttons submit it.
  */
-export function providerLogoutPage(form: string, clientName: string | undefined): string {
-  const app = clientName === undefined ? 'The app' : escapeHtml(clientName);
+export function providerLogoutPage(
+  form: string,
+  clientName: string | undefined,
+  accountId: string | undefined,
+): string {
+  const who = accountId === undefined ? '' : ` as <strong>${escapeHtml(accountId)}</strong>`;
+  const [heading, text, stay] =
+    clientName === undefined
+      ? [
+          'Sign out of the provider?',
+          `${accountId === undefined ? '' : `You are signed in here${who}. `}Signing out of the ${PROVIDER_NAME} ends its session in this browser: your next sign-in with it will ask for your password.`,
+          'No, stay signed in',
+        ]
+      : [
+          'Also sign out of the provider?',
+          `${escapeHtml(clientName)} has signed you out. You are still signed in here${who}, at the ${PROVIDER_NAME}, so your next sign-in with it will not ask for a password.`,
+          'No, stay signed in to the provider',
+        ];
   return providerLayout(
     'Sign out',
     `<section class="card">
   ${form}
-  <h1>Also sign out of the provider?</h1>
-  <p>${app} has signed you out. You are still signed in here, at the ${PROVIDER_NAME}, so your next sign-in with it will not ask for a password.</p>
+  <h1>${heading}</h1>
+  <p>${text}</p>
   <div class="actions">
     <button class="button" autofocus type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
-    <button class="button secondary" type="submit" form="op.logoutForm">No, stay signed in to the provider</button>
+    <button class="button secondary" type="submit" form="op.logoutForm">${stay}</button>
   </div>
 </section>`,
   );
