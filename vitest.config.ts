@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -18,6 +19,10 @@ export default defineConfig({
   test: {
     // Looks for redis-server and Chromium once per run (and says once what is missing).
     globalSetup: ['test/setup/system-tools.ts'],
+    // Most of a test's time is spent waiting on loopback servers, not on the CPU; vitest's default
+    // (one worker per core but one) runs a two-core machine one file at a time: 6.8 min instead
+    // of 3.9 min for the same suite, measured on the same machine.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
