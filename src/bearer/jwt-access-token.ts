@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
-import type { JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import type { Configuration } from 'openid-client';
 import { OAuthError } from '../errors.js';
 import type { OAuthResourceServer } from '../providers/client.js';
@@ -42,58 +42,20 @@ function keysOf(server: OAuthResourceServer): JWTVerifyGetKey {
   return keys;
 }
 
-/** The advertised algorithms per key set, worked out once: every request uses them. */
-const algorithmLists = new WeakMap<OAuthResourceServer, string[]>();
-
 /**
  * The algorithms the provider advertises (`id_token_signing_alg_values_supported`: RFC 9068
  * defines no metadata of its own), asymmetric ones only: `none`, and HMAC keyed with what is
  * public, are never accepted. A provider that advertises none gets every asymmetric one.
  */
 function algorithmsOf(server: OAuthResourceServer): string[] {
-  let algorithms = algorithmLists.get(server);
-  if (algorithms === undefined) {
-    const advertised = server.metadata.id_token_signing_alg_values_supported;
-    algorithms = Array.isArray(advertised)
-      ? ALGORITHMS.filter((alg) => advertised.includes(alg))
-      : ALGORITHMS;
-    algorithmLists.set(server, algorithms);
-  }
-  return algorithms;
+  const advertised = server.metadata.id_token_signing_alg_values_supported;
+  return Array.isArray(advertised)
+    ? ALGORITHMS.filter((alg) => advertised.includes(alg))
+    : ALGORITHMS;
 }
 
-/** Whether the token is a compact JWS (three base64url parts), as an RFC 9068 token is. */
-export function isJwt(token: string): boolean {
-  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
-}
-
-/**
- * Verifies an RFC 9068 JWT access token with jose: `typ` `at+jwt`, the signature against the
- * provider's JWKS with an advertised algorithm, `iss`, `aud` (one of `audience`), `exp` and `nbf`
- * with the clock tolerance, and the claims the profile requires (`sub`, `client_id`, `iat`,
- * `jti`). Resolves to the claims.
- *
- * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
- */
-export async function verifyJwtAccessToken(
-  server: OAuthResourceServer,
-  token: string,
-  audience: string[],
-  clockTolerance: number,
-): Promise<Record<string, unknown>> {
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, keysOf(server), {
-      typ: 'at+jwt',
-      issuer: server.metadata.issuer,
-      audience,
-      algorithms: algorithmsOf(server),
-      clockTolerance,
-      requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
-    }));
-  } catch (error) {
-    throw verificationFailure(error, refuseToken);
-  }
+/** The claims of a verified token, once the types RFC 9068 §2.2 gives them are checked. */
+function checkedClaims({ payload }: { payload: JWTPayload }): Record<string, unknown> {
   if (typeof payload.client_id !== 'string' || typeof payload.sub !== 'string') {
     throw refuseToken('"client_id" and "sub" must be strings');
   }
@@ -101,4 +63,44 @@ export async function verifyJwtAccessToken(
     throw refuseToken('"scope" must be a space-separated string');
   }
   return payload;
+}
+
+function refused(error: unknown): never {
+  throw verificationFailure(error, refuseToken);
+}
+
+/** Checks one JWT access token; resolves to its claims. */
+export type AccessTokenVerifier = (token: string) => Promise<Record<string, unknown>>;
+
+/**
+ * Verifies RFC 9068 JWT access tokens of `server` with jose: `typ` `at+jwt`, the signature
+ * against the provider's JWKS with an advertised algorithm, `iss`, `aud` (one of `audience`),
+ * `exp` and `nbf` with the clock tolerance, and the claims the profile requires (`sub`,
+ * `client_id`, `iat`, `jti`). What every token is checked with is worked out here, once per
+ * guard and provider, not per request.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ */
+export function createAccessTokenVerifier(
+  server: OAuthResourceServer,
+  audience: readonly string[],
+  clockTolerance: number,
+): AccessTokenVerifier {
+  const options: JWTVerifyOptions = {
+    typ: 'at+jwt',
+    issuer: server.metadata.issuer,
+    audience: [...audience],
+    algorithms: algorithmsOf(server),
+    clockTolerance,
+    requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
+  };
+  return (token) => {
+    let keys: JWTVerifyGetKey;
+    try {
+      keys = keysOf(server);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return jwtVerify(token, keys, options).then(checkedClaims, refused);
+  };
 }
