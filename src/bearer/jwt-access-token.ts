@@ -1,46 +1,15 @@
-import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
-import type { Configuration } from 'openid-client';
+import { jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { OAuthError } from '../errors.js';
 import type { OAuthResourceServer } from '../providers/client.js';
 import { ALGORITHMS, verificationFailure } from '../providers/jwt-verifier.js';
 import type { JwtRefusal } from '../providers/jwt-verifier.js';
-
-/**
- * Seconds between two JWKS fetches caused by an unknown `kid`. Anyone can send a bearer token,
- * so unlike ID tokens (which only the provider's token endpoint hands over) an unknown key must
- * not make every request fetch the JWKS again; a real key rotation is followed within this time.
- */
-const UNKNOWN_KID_COOLDOWN = 30_000;
-
-/** One key set per discovered configuration, shared by every guard of that provider. */
-const keySets = new WeakMap<Configuration, JWTVerifyGetKey>();
 
 export const refuseToken: JwtRefusal = (reason, cause) =>
   new OAuthError(`the access token is refused: ${reason}`, {
     code: 'OAUTH_INVALID_TOKEN',
     ...(cause === undefined ? {} : { cause }),
   });
-
-function keysOf(server: OAuthResourceServer): JWTVerifyGetKey {
-  let keys = keySets.get(server.configuration);
-  if (keys === undefined) {
-    const jwksUri = server.metadata.jwks_uri;
-    if (jwksUri === undefined) {
-      throw new OAuthError(
-        'the provider metadata has no jwks_uri, so access token signatures cannot be verified',
-        { code: 'OAUTH_INVALID_RESPONSE' },
-      );
-    }
-    keys = createRemoteJWKSet(new URL(jwksUri), {
-      timeoutDuration: server.timeout,
-      cooldownDuration: UNKNOWN_KID_COOLDOWN,
-      [customFetch]: server.fetch,
-    });
-    keySets.set(server.configuration, keys);
-  }
-  return keys;
-}
 
 /**
  * The algorithms the provider advertises (`id_token_signing_alg_values_supported`: RFC 9068
@@ -94,12 +63,17 @@ export function createAccessTokenVerifier(
     clockTolerance,
     requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
   };
+  // Sign-in's key set: an unknown kid refetches it at most once per cool-down, as anyone can
+  // send a bearer token (sign-in itself refetches at once: only the provider hands it ID tokens).
+  const keys = server.keySet;
   return (token) => {
-    let keys: JWTVerifyGetKey;
-    try {
-      keys = keysOf(server);
-    } catch (error) {
-      return Promise.reject(error);
+    if (keys === undefined) {
+      return Promise.reject(
+        new OAuthError(
+          'the provider metadata has no jwks_uri, so access token signatures cannot be verified',
+          { code: 'OAUTH_INVALID_RESPONSE' },
+        ),
+      );
     }
     return jwtVerify(token, keys, options).then(checkedClaims, refused);
   };
