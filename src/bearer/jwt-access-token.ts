@@ -12,15 +12,18 @@ export const refuseToken: JwtRefusal = (reason, cause) =>
   });
 
 /**
- * The algorithms the provider advertises (`id_token_signing_alg_values_supported`: RFC 9068
- * defines no metadata of its own), asymmetric ones only: `none`, and HMAC keyed with what is
- * public, are never accepted. A provider that advertises none gets every asymmetric one.
+ * The algorithms a token may be signed with: those the provider advertises
+ * (`id_token_signing_alg_values_supported`: RFC 9068 defines no metadata of its own) that its
+ * configuration allows too (`profile: 'fapi2'`: PS256 and ES256), as sign-in restricts ID
+ * tokens; asymmetric ones only: `none`, and HMAC keyed with what is public, are never accepted.
+ * A provider that advertises none gets every one its configuration allows.
  */
 function algorithmsOf(server: OAuthResourceServer): string[] {
   const advertised = server.metadata.id_token_signing_alg_values_supported;
-  return Array.isArray(advertised)
-    ? ALGORITHMS.filter((alg) => advertised.includes(alg))
-    : ALGORITHMS;
+  const allowed = server.signingAlgorithms ?? ALGORITHMS;
+  return ALGORITHMS.filter(
+    (alg) => allowed.includes(alg) && (!Array.isArray(advertised) || advertised.includes(alg)),
+  );
 }
 
 /** The claims of a verified token, once the types RFC 9068 §2.2 gives them are checked. */
@@ -43,7 +46,7 @@ export type AccessTokenVerifier = (token: string) => Promise<Record<string, unkn
 
 /**
  * Verifies RFC 9068 JWT access tokens of `server` with jose: `typ` `at+jwt`, the signature
- * against the provider's JWKS with an advertised algorithm, `iss`, `aud` (one of `audience`),
+ * against the provider's JWKS with an algorithm it advertises and allows, `iss`, `aud` (one of `audience`),
  * `exp` and `nbf` with the clock tolerance, and the claims the profile requires (`sub`,
  * `client_id`, `iat`, `jti`). What every token is checked with is worked out here, once per
  * guard and provider, not per request.
