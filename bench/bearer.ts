@@ -94,8 +94,10 @@ async function load(
 }
 
 /**
- * CPU profiles of the floor and of requireBearer() under the same load, each warmed up first,
- * written to `dir` as bearer-<variant>.cpuprofile.
+ * CPU profiles of the floor and of requireBearer(), warmed up, then profiled while both are
+ * loaded at the same time: on a machine shared with other work, profiles taken one after the
+ * other differ by whatever else ran meanwhile, and their µs per request cannot be compared.
+ * Written to `dir` as bearer-<variant>.cpuprofile.
  */
 export async function profileBearer(
   benchProvider: ProviderHandle,
@@ -107,23 +109,28 @@ export async function profileBearer(
     for (const app of children) {
       await load(app, authorization, settings.warmupSeconds, settings.connections);
     }
-    const summaries: ProfileSummary[] = [];
-    for (const app of children) {
-      log(`profiling ${app.variant}: GET /me with a JWT access token`);
-      const file = `${dir}bearer-${app.variant}.cpuprofile`;
-      await app.profileStart();
-      const answered = await load(app, authorization, settings.seconds * 2, settings.connections);
-      await app.profileStop(file);
-      const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
-      const summary = summariseProfile(`bearer-${app.variant}`, profile);
-      // The sampled main thread's busy time per answered request, to compare the two apps in µs.
-      const sampled = profile.timeDeltas.reduce((sum, delta) => sum + delta, 0);
-      const perRequest = (sampled * (1 - summary.idle)) / answered;
-      summaries.push({
-        ...summary,
-        load: `GET /me with a JWT access token: ${answered} answers, ${perRequest.toFixed(0)} µs of main-thread time each`,
-      });
-    }
-    return summaries;
+    log(
+      `profiling ${children.map((app) => app.variant).join(' and ')} at once: GET /me with a JWT access token`,
+    );
+    const file = (app: VariantHandle) => `${dir}bearer-${app.variant}.cpuprofile`;
+    await Promise.all(children.map((app) => app.profileStart()));
+    const answers = await Promise.all(
+      children.map((app) => load(app, authorization, settings.seconds * 2, settings.connections)),
+    );
+    await Promise.all(children.map((app) => app.profileStop(file(app))));
+    return Promise.all(
+      children.map(async (app, index) => {
+        const profile = JSON.parse(await readFile(file(app), 'utf8')) as CpuProfile;
+        const summary = summariseProfile(`bearer-${app.variant}`, profile);
+        // The sampled main thread's busy time per answered request, to compare the apps in µs.
+        const sampled = profile.timeDeltas.reduce((sum, delta) => sum + delta, 0);
+        const answered = answers[index] ?? 0;
+        const perRequest = (sampled * (1 - summary.idle)) / answered;
+        return {
+          ...summary,
+          load: `GET /me with a JWT access token, both apps loaded at once: ${answered} answers, ${perRequest.toFixed(0)} µs of main-thread time each`,
+        };
+      }),
+    );
   });
 }
