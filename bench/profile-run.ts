@@ -10,6 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { CookieJar } from '../test/helpers/oidc-provider.js';
+import { profileBearer } from './bearer.js';
 import { summariseProfile } from './profile.js';
 import type { CpuProfile, ProfileSummary } from './profile.js';
 import type { BenchSettings } from './report.js';
@@ -41,12 +42,15 @@ export async function runProfiles(
   settings: BenchSettings,
   log: (message: string) => void,
   redisUrl?: string,
+  only?: 'bearer',
 ): Promise<ProfileSummary[]> {
   const dir = fileURLToPath(new URL('./profiles/', import.meta.url));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await writeFile(`${dir}.gitignore`, '*\n');
-  const summaries: ProfileSummary[] = [];
+  // API protection: requireBearer() and jose's jwtVerify alone under the same token load.
+  const summaries: ProfileSummary[] = await profileBearer(provider, settings, dir, log);
+  if (only === 'bearer') return summaries;
 
   // The signed-in path: the floor and ours, warmed up, then profiled under the same load.
   const floor = await startVariant('session', provider);

@@ -79,15 +79,37 @@ function redisSection(redis: StoreSuiteResult | undefined): string[] {
   ];
 }
 
+/** Table 6: requireBearer() against jose's jwtVerify alone, with its target. */
+export function bearerSection(results: readonly VariantResult[]): string {
+  const bearer = byName(results, 'bearer');
+  const joseFloor = byName(results, 'jose-floor');
+  const bearerRatio = bearer.rps / joseFloor.rps;
+  return [
+    '## 6. API protection: a JWT access token behind `requireBearer()`',
+    '',
+    "The same RFC 9068 access token (RS256, `typ: at+jwt`) sent to `GET /me` of two apps: one checks it with jose's `jwtVerify` against the provider's key set held locally (the floor for this work), the other behind `requireBearer({ middleware })`, whose key set comes from the provider's discovery, as in production. Measured in rounds of their own, same settings as table 1.",
+    '',
+    table(
+      ['target', 'measured', 'verdict'],
+      [
+        [
+          'requireBearer() throughput ≥ 0.95 × jwtVerify alone',
+          `${ratio(bearerRatio)}; rounds ${roundRatios(bearer, joseFloor).map(ratio).join(' / ')}`,
+          verdict(bearerRatio, 0.95, roundRatios(bearer, joseFloor)),
+        ],
+      ],
+    ),
+    '',
+    perRequestTable(results, ['jose-floor', 'bearer'], 'jose-floor'),
+  ].join('\n');
+}
+
 export function renderResults(results: BenchResults): string {
   const { settings: s, memory } = results;
   const cpu = cpus();
   const ours = byName(memory.perRequest, 'ours');
   const eoc = byName(memory.perRequest, 'eoc');
   const suites = results.redis === undefined ? [memory] : [memory, results.redis];
-  const bearer = byName(results.bearer, 'bearer');
-  const joseFloor = byName(results.bearer, 'jose-floor');
-  const bearerRatio = bearer.rps / joseFloor.rps;
   const sections = [
     '# Benchmarks',
     '',
@@ -135,22 +157,7 @@ export function renderResults(results: BenchResults): string {
     '',
     footprintTable(results.footprint),
     '',
-    '## 6. API protection: a JWT access token behind `requireBearer()`',
-    '',
-    "The same RFC 9068 access token (RS256, `typ: at+jwt`) sent to `GET /me` of two apps: one checks it with jose's `jwtVerify` against the provider's key set held locally (the floor for this work), the other behind `requireBearer({ middleware })`, whose key set comes from the provider's discovery, as in production. Measured in rounds of their own, same settings as table 1.",
-    '',
-    table(
-      ['target', 'measured', 'verdict'],
-      [
-        [
-          'requireBearer() throughput ≥ 0.95 × jwtVerify alone',
-          `${ratio(bearerRatio)}; rounds ${roundRatios(bearer, joseFloor).map(ratio).join(' / ')}`,
-          verdict(bearerRatio, 0.95, roundRatios(bearer, joseFloor)),
-        ],
-      ],
-    ),
-    '',
-    perRequestTable(results.bearer, ['jose-floor', 'bearer'], 'jose-floor'),
+    bearerSection(results.bearer),
     '',
     '## 7. Cost as work grows',
     '',

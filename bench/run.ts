@@ -7,6 +7,8 @@
  *                                  bench/results.md is left alone
  *   npm run bench -- --profile     also CPU-profile the signed-in path and a login (bench/profiles/)
  *   npm run bench -- --profile-only   only the profiles, summarised on stdout
+ *   npm run bench -- --only bearer    only table 6 (requireBearer() against jwtVerify alone),
+ *                                  printed; with --profile-only, only the bearer profiles
  *
  * BENCH_SECONDS, BENCH_ROUNDS (or --seconds, --rounds) set the length and number of the
  * per-request rounds; BENCH_SESSIONS (e.g. "10,1000,100000") the points of the scaling curve.
@@ -21,7 +23,7 @@ import type { FootprintRow } from './footprint.js';
 import { runProfiles } from './profile-run.js';
 import type { ProfileSummary } from './profile.js';
 import { startBenchRedis } from './redis.js';
-import { renderResults } from './report.js';
+import { bearerSection, renderResults } from './report.js';
 import type { BenchSettings } from './report.js';
 import { runScaling } from './scaling.js';
 import { startProvider } from './servers.js';
@@ -37,8 +39,13 @@ const { values: flags } = parseArgs({
     'profile-only': { type: 'boolean', default: false },
     seconds: { type: 'string', default: process.env.BENCH_SECONDS },
     rounds: { type: 'string', default: process.env.BENCH_ROUNDS },
+    only: { type: 'string' },
   },
 });
+if (flags.only !== undefined && flags.only !== 'bearer') {
+  throw new Error(`--only ${flags.only}: the only scenario that can run alone is "bearer"`);
+}
+const only = flags.only;
 
 const settings: BenchSettings = flags.quick
   ? {
@@ -81,11 +88,16 @@ async function main(): Promise<void> {
   const begin = performance.now();
   log('starting the provider');
   const provider = await startProvider();
-  const redis = await startBenchRedis();
+  const redis = only === 'bearer' ? undefined : await startBenchRedis();
   try {
     if (flags['profile-only']) {
-      const profiles = await runProfiles(provider, settings, log, redis?.url);
+      const profiles = await runProfiles(provider, settings, log, redis?.url, only);
       console.log(profiles.map((p) => JSON.stringify(p, null, 2)).join('\n'));
+      return;
+    }
+    if (only === 'bearer') {
+      // Printed, never written: bench/results.md holds whole runs only.
+      process.stdout.write(`${bearerSection(await runBearer(provider, settings, log))}\n`);
       return;
     }
     let footprint: FootprintRow[] = [];

@@ -18,10 +18,10 @@ import type { OAuthPresentedToken } from './credentials.js';
 import { createDpopNonces } from './dpop-nonce.js';
 import { verifyDpopProof } from './dpop-proof.js';
 import { createIntrospector } from './introspection.js';
-import { isJwt, refuseToken, verifyJwtAccessToken } from './jwt-access-token.js';
+import { refuseToken } from './jwt-access-token.js';
 import { checkCertificateBinding } from './mtls.js';
 import type { ResolvedBearerOptions } from './options.js';
-import { resourceServerFor } from './resource-server.js';
+import { createServerFinder } from './resource-server.js';
 
 /** Codes whose answers carry `WWW-Authenticate` challenges. */
 const CHALLENGED = new Set<string>([
@@ -65,7 +65,8 @@ function userFromToken(provider: string, claims: Record<string, unknown>): OAuth
   const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : claims.client_id;
   if (typeof sub !== 'string' || sub === '')
     throw refuseToken('it names neither "sub" nor "client_id"');
-  return userFromProfile(provider, { ...claims, sub });
+  // A user token names itself: only a client's own token needs `sub` filled in.
+  return userFromProfile(provider, claims.sub === sub ? claims : { ...claims, sub });
 }
 
 function checkRules(settings: ResolvedBearerOptions, claims: Record<string, unknown>): void {
@@ -97,18 +98,7 @@ export function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard 
       ? undefined
       : createDpopNonces(settings.dpop.nonceSecret, settings.dpop.proofMaxAge);
 
-  const audience = [...settings.audience];
-  // The provider is found, and its discovery awaited, once per middleware; a failure is not kept.
-  const servers = new WeakMap<OAuthRuntime, ReturnType<typeof resourceServerFor>>();
-  function serverOf(runtime: OAuthRuntime): ReturnType<typeof resourceServerFor> {
-    let found = servers.get(runtime);
-    if (found === undefined) {
-      found = resourceServerFor(runtime, settings);
-      servers.set(runtime, found);
-      found.catch(() => servers.delete(runtime));
-    }
-    return found;
-  }
+  const serverOf = createServerFinder(settings);
 
   /** RFC 9449 §7 and RFC 8705 §3: a bound token is only good with its key or certificate. */
   async function checkBinding(
@@ -153,11 +143,12 @@ export function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard 
         code: 'OAUTH_LOGIN_REQUIRED',
       });
     }
-    const clockTolerance = settings.clockTolerance ?? runtime.options.clockTolerance;
-    const { name, server } = await serverOf(runtime);
+    const found = serverOf(runtime);
+    const { name, server, clockTolerance, verifyJwt } =
+      found instanceof Promise ? await found : found;
     let claims: Record<string, unknown>;
-    if (isJwt(presented.token)) {
-      claims = await verifyJwtAccessToken(server, presented.token, audience, clockTolerance);
+    if (presented.jws) {
+      claims = await verifyJwt(presented.token);
     } else if (introspect !== undefined) {
       claims = await introspect(server, presented.token, clockTolerance);
     } else {
@@ -172,11 +163,6 @@ export function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard 
   }
 
   return (runtime, req, res, next, presented) => {
-    const context: ChallengeContext = {
-      scheme: presented?.scheme,
-      dpopRequired: settings.dpop.required,
-      scopes: settings.scopes,
-    };
     authenticate(runtime, req, presented).then(
       (user) => {
         req.oauthUser = user;
@@ -190,6 +176,11 @@ export function createBearerGuard(settings: ResolvedBearerOptions): BearerGuard 
           runtime.options.logger.error(error.message);
         }
         if (error instanceof OAuthError && CHALLENGED.has(error.code)) {
+          const context: ChallengeContext = {
+            scheme: presented?.scheme,
+            dpopRequired: settings.dpop.required,
+            scopes: settings.scopes,
+          };
           setChallenges(res, error, context, nonces?.current());
         }
         handleError(runtime.options, error, req, res, next);

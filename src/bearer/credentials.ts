@@ -5,27 +5,25 @@ import { OAuthError } from '../errors.js';
 export interface OAuthPresentedToken {
   readonly scheme: 'bearer' | 'dpop';
   readonly token: string;
+  /**
+   * Whether the token is a compact JWS (three base64url parts), as an RFC 9068 token is: it is
+   * then verified as a JWT, any other token is opaque (introspected).
+   */
+  readonly jws: boolean;
   /** The `DPoP` header, when the request has exactly one. */
   readonly proof: string | undefined;
 }
 
-/** RFC 6750 §2.1: the b64token syntax of a credential. */
-const B64TOKEN = /^[\w\-.~+/]+=*$/;
+/**
+ * A well-formed credential in one pass over the token: the scheme, then either a compact JWS or
+ * any other RFC 6750 §2.1 b64token (a JWS is one too). Anything else is diagnosed apart.
+ */
+const CREDENTIAL = /^(bearer|dpop) +(?:([\w-]+\.[\w-]+\.[\w-]*)|([\w\-.~+/]+=*))$/i;
 
 function refuse(reason: string): OAuthError {
   return new OAuthError(`the request's credentials are refused: ${reason}`, {
     code: 'OAUTH_INVALID_REQUEST',
   });
-}
-
-/** The raw values of a header, however many times it was sent. */
-function headerValues(req: Request, name: string): string[] {
-  const values: string[] = [];
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] ?? '');
-  }
-  return values;
 }
 
 /** Whether the query string names an `access_token`, however the application parses queries. */
@@ -37,6 +35,16 @@ function hasQueryToken(req: Request): boolean {
 function hasBodyToken(req: Request): boolean {
   const body: unknown = req.body;
   return typeof body === 'object' && body !== null && Object.hasOwn(body, 'access_token');
+}
+
+/** Why an `Authorization` value that is not a well-formed credential is refused, if it is. */
+function malformed(value: string): OAuthError | undefined {
+  // Another scheme (Basic, say) is not a token for this API: answered like no token at all.
+  if (!/^(bearer|dpop)\b/i.test(value)) return undefined;
+  if (!/^(bearer|dpop) +\S+$/i.test(value)) {
+    return refuse('the Authorization header is not "Bearer <token>" or "DPoP <token>"');
+  }
+  return refuse('the access token has characters a token cannot have');
 }
 
 /**
@@ -58,26 +66,42 @@ export function presentedToken(req: Request): OAuthPresentedToken | undefined {
       'an access token in the body is not accepted; send it in the Authorization header',
     );
   }
-  const authorization = headerValues(req, 'authorization');
-  if (authorization.length === 0) return undefined;
-  if (authorization.length > 1) throw refuse('more than one Authorization header');
-  const match = /^(bearer|dpop) +(\S+)$/i.exec(authorization[0]?.trim() ?? '');
-  if (match === null) {
-    // Another scheme (Basic, say) is not a token for this API: answered like no token at all.
-    if (!/^(bearer|dpop)\b/i.test(authorization[0]?.trim() ?? '')) return undefined;
-    throw refuse('the Authorization header is not "Bearer <token>" or "DPoP <token>"');
+  // The raw headers, however many times each was sent, in one pass (every request reads them).
+  let authorization: string | undefined;
+  let authorizations = 0;
+  let proof: string | undefined;
+  let proofs = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      authorization = raw[i + 1] ?? '';
+      authorizations += 1;
+    } else if (name.length === 4 && name.toLowerCase() === 'dpop') {
+      proof = raw[i + 1] ?? '';
+      proofs += 1;
+    }
   }
-  const [, scheme = '', token = ''] = match;
-  if (!B64TOKEN.test(token)) throw refuse('the access token has characters a token cannot have');
-  const proofs = headerValues(req, 'dpop');
-  if (proofs.length > 1) {
+  if (authorization === undefined) return undefined;
+  if (authorizations > 1) throw refuse('more than one Authorization header');
+  const value = authorization.trim();
+  const match = CREDENTIAL.exec(value);
+  if (match === null) {
+    const refusal = malformed(value);
+    if (refusal === undefined) return undefined;
+    throw refusal;
+  }
+  if (proofs > 1) {
     throw new OAuthError('the request carries more than one DPoP proof', {
       code: 'OAUTH_INVALID_DPOP_PROOF',
     });
   }
+  const [, scheme = '', jws, other] = match;
   return {
-    scheme: scheme.toLowerCase() === 'dpop' ? 'dpop' : 'bearer',
-    token,
-    proof: proofs[0],
+    // "DPoP" is the four-letter scheme, in whatever case it was sent.
+    scheme: scheme.length === 4 ? 'dpop' : 'bearer',
+    token: jws ?? other ?? '',
+    jws: jws !== undefined,
+    proof,
   };
 }

@@ -25,16 +25,19 @@ function missingMiddleware(name: string, req: Request, res: Response): void {
   );
 }
 
-/** The token the request presents; a refusal (a token in the URL, say) answered at once. */
+/**
+ * The token the request presents (undefined: none); false when it was refused (a token in the
+ * URL, say), answered at once.
+ */
 function readPresented(
   runtime: OAuthRuntime,
   settings: ResolvedBearerOptions,
   req: Request,
   res: Response,
   next: NextFunction,
-): { token: OAuthPresentedToken | undefined } | undefined {
+): OAuthPresentedToken | undefined | false {
   try {
-    return { token: presentedToken(req) };
+    return presentedToken(req);
   } catch (error) {
     if (error instanceof OAuthError) {
       const context = {
@@ -45,7 +48,7 @@ function readPresented(
       setChallenges(res, error, context, undefined);
     }
     handleError(runtime.options, error, req, res, next);
-    return undefined;
+    return false;
   }
 }
 
@@ -84,7 +87,7 @@ export function requireBearer(options: RequireBearerOptions) {
       return;
     }
     const presented = readPresented(runtime, settings, req, res, next);
-    if (presented !== undefined) guard(runtime, req, res, next, presented.token);
+    if (presented !== false) guard(runtime, req, res, next, presented);
   };
 }
 
@@ -119,11 +122,11 @@ export function requireAuthOrBearer(options: RequireBearerOptions) {
       return;
     }
     const presented = readPresented(runtime, settings, req, res, next);
-    if (presented === undefined) return;
-    if (presented.token === undefined && inspectSignIn(runtime, req).state !== 'none') {
+    if (presented === false) return;
+    if (presented === undefined && inspectSignIn(runtime, req).state !== 'none') {
       session(req, res, next);
       return;
     }
-    guard(runtime, req, res, next, presented.token);
+    guard(runtime, req, res, next, presented);
   };
 }

@@ -1,6 +1,8 @@
 import { OAuthError } from '../errors.js';
 import type { OAuthProviderClient, OAuthResourceServer } from '../providers/client.js';
 import type { OAuthRuntime } from '../runtime.js';
+import { createAccessTokenVerifier } from './jwt-access-token.js';
+import type { AccessTokenVerifier } from './jwt-access-token.js';
 import type { ResolvedBearerOptions } from './options.js';
 
 function misconfigured(message: string): OAuthError {
@@ -47,7 +49,7 @@ function findProvider(runtime: OAuthRuntime, settings: ResolvedBearerOptions): O
 }
 
 /** The resource-server view of the guard's provider: its discovery, keys and client authentication. */
-export async function resourceServerFor(
+async function resourceServerFor(
   runtime: OAuthRuntime,
   settings: ResolvedBearerOptions,
 ): Promise<{ name: string; server: OAuthResourceServer }> {
@@ -58,4 +60,46 @@ export async function resourceServerFor(
     );
   }
   return { name: provider.name, server: await provider.resourceServer() };
+}
+
+/** The guard's provider, found and ready: its name, its resource-server view, its checks. */
+export interface GuardedServer {
+  readonly name: string;
+  readonly server: OAuthResourceServer;
+  /** Seconds: the guard's own, else the middleware's. */
+  readonly clockTolerance: number;
+  readonly verifyJwt: AccessTokenVerifier;
+}
+
+/**
+ * Finds a guard's provider, awaits its discovery and builds its token checks once per
+ * middleware, then keeps them as a value: a request after the first neither waits a promise
+ * turn for them nor builds them again. A failure is not kept, so the next request tries again.
+ */
+export function createServerFinder(
+  settings: ResolvedBearerOptions,
+): (runtime: OAuthRuntime) => GuardedServer | Promise<GuardedServer> {
+  const found = new WeakMap<OAuthRuntime, GuardedServer>();
+  const finding = new WeakMap<OAuthRuntime, Promise<GuardedServer>>();
+  return (runtime) => {
+    const ready = found.get(runtime);
+    if (ready !== undefined) return ready;
+    let pending = finding.get(runtime);
+    if (pending === undefined) {
+      const clockTolerance = settings.clockTolerance ?? runtime.options.clockTolerance;
+      pending = resourceServerFor(runtime, settings).then(({ name, server }) => {
+        const guarded: GuardedServer = {
+          name,
+          server,
+          clockTolerance,
+          verifyJwt: createAccessTokenVerifier(server, settings.audience, clockTolerance),
+        };
+        found.set(runtime, guarded);
+        return guarded;
+      });
+      finding.set(runtime, pending);
+      pending.catch(() => finding.delete(runtime));
+    }
+    return pending;
+  };
 }

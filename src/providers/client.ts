@@ -3,6 +3,7 @@ import type { ResolvedProvider } from '../options/provider.js';
 import type { OAuthAuthentication } from '../session/sign-in.js';
 import type { OAuthTokens } from '../session/tokens.js';
 import type { OAuthTransaction } from '../session/transactions.js';
+import type { RemoteKeySet } from './issuer-cache.js';
 import type { LogoutClaims } from './logout-token.js';
 import type { ProviderObserver } from '../observability/provider-observer.js';
 
@@ -86,8 +87,8 @@ export interface OAuthProviderClient {
   ): Promise<URL | undefined>;
   /**
    * OpenID Connect providers only: the provider as a resource server checks its access tokens,
-   * through the same discovery as sign-in (the client's authentication for introspection) and the
-   * provider's own HTTP policy for its JWKS.
+   * through the same discovery and key set as sign-in (and the client's authentication for
+   * introspection).
    */
   resourceServer?(): Promise<OAuthResourceServer>;
 }
@@ -97,8 +98,12 @@ export interface OAuthResourceServer {
   readonly metadata: ServerMetadata;
   /** openid-client's configuration: introspection with the configured client authentication. */
   readonly configuration: Configuration;
-  /** The provider's `fetch` (plain-http policy, timeout), for its JWKS. */
-  readonly fetch: (url: string, init: RequestInit) => Promise<Response>;
-  /** Milliseconds. */
-  readonly timeout: number;
+  /**
+   * The provider's JWKS, the very key set sign-in checks ID tokens with (one fetch, one cache),
+   * fetched with the provider's HTTP policy; absent when the metadata names no `jwks_uri`. A
+   * token naming a key it does not hold makes it fetch again at most once per cool-down.
+   */
+  readonly keySet: RemoteKeySet | undefined;
+  /** The algorithms the provider's tokens may be signed with (`profile: 'fapi2'`); undefined: any asymmetric one. */
+  readonly signingAlgorithms: readonly string[] | undefined;
 }

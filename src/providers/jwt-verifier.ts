@@ -23,8 +23,16 @@ export const ALGORITHMS = [
 export type JwtRefusal = (reason: string, cause?: unknown) => OAuthError;
 
 /**
- * The provider's published keys (its `jwks_uri`), fetched with its transport and timeout. A key
- * it does not hold makes it fetch again at once (no cool-down).
+ * Milliseconds between two JWKS fetches caused by an unknown `kid`, for tokens anyone can send
+ * (access tokens at `requireBearer()`): a flood of tokens naming made-up keys costs the provider
+ * one request per cool-down, and a real key rotation is followed within it.
+ */
+export const UNKNOWN_KID_COOLDOWN = 30_000;
+
+/**
+ * The provider's published keys (its `jwks_uri`), fetched with its transport and timeout: the
+ * one key set sign-in and `requireBearer()` share. A key it does not hold makes it fetch again
+ * at most once per {@link UNKNOWN_KID_COOLDOWN}; {@link createJwtVerifier} refetches at once.
  */
 export function createKeySet(
   jwksUri: URL,
@@ -33,7 +41,7 @@ export function createKeySet(
 ): RemoteKeySet {
   return createRemoteJWKSet(jwksUri, {
     timeoutDuration: timeout,
-    cooldownDuration: 0,
+    cooldownDuration: UNKNOWN_KID_COOLDOWN,
     [customFetch]: fetchImpl,
   });
 }
@@ -76,10 +84,11 @@ export function verificationFailure(error: unknown, refuse: JwtRefusal): OAuthEr
  * openid-client skips for tokens from the token endpoint.
  *
  * A token signed with a key the cached JWKS does not hold makes the JWKS be fetched again at once
- * (no cool-down), so a provider that rotated its keys is followed on the very next login. Only the
- * provider can cause such a fetch for ID tokens: they reach this function from its own token
- * endpoint. A token without `kid` while the provider publishes several keys is refused (OpenID
- * Connect Core 10.1 requires the `kid` then), instead of trying each key.
+ * (the key set's own cool-down for tokens anyone can send is skipped), so a provider that rotated
+ * its keys is followed on the very next login. Only the provider can cause such a fetch for ID
+ * tokens: they reach this function from its own token endpoint. A token without `kid` while the
+ * provider publishes several keys is refused (OpenID Connect Core 10.1 requires the `kid` then),
+ * instead of trying each key.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Signing
  */
@@ -87,7 +96,17 @@ export function createJwtVerifier(
   jwks: RemoteKeySet,
   algorithms: readonly string[] = ALGORITHMS,
 ): JwtVerifier {
-  const key = (header: JWSHeaderParameters, token: FlattenedJWSInput) => jwks(header, token);
+  const key = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+    // Cooling down before the call: the key set will not refetch for an unknown kid, so do it here.
+    const coolingDown = jwks.coolingDown;
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !coolingDown) throw error;
+      await jwks.reload();
+      return jwks(header, token);
+    }
+  };
   return async (jwt, refuse) => {
     let payload: Uint8Array;
     try {

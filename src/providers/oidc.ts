@@ -26,7 +26,7 @@ import {
   refuseMissingIdToken,
 } from './id-token.js';
 import { issuedTokens } from './issued-tokens.js';
-import type { IssuerCache } from './issuer-cache.js';
+import type { IssuerCache, RemoteKeySet } from './issuer-cache.js';
 import { checkLogoutClaims } from './logout-token.js';
 import { oidcAuthorizationUrl, responseModeOf } from './oidc-authorization-url.js';
 import { createConfigurationGetter, sharedKeySet } from './oidc-configuration.js';
@@ -57,10 +57,10 @@ export function createOidcProvider(
 
   const source = { options, provider, issuers, http };
   const getConfiguration = createConfigurationGetter(source);
-  const getVerifier = createVerifierGetter(
-    (jwksUri) => sharedKeySet(source, jwksUri, timedFetch),
-    provider.signingAlgorithms,
-  );
+  // One key set for sign-in and requireBearer(), kept once made.
+  let keySet: RemoteKeySet | undefined;
+  const keySetOf = (jwksUri: URL) => (keySet ??= sharedKeySet(source, jwksUri, timedFetch));
+  const getVerifier = createVerifierGetter(keySetOf, provider.signingAlgorithms);
 
   /** Checks the ID token's signature (claims were checked by openid-client) unless turned off. */
   async function verifySignature(config: Configuration, idToken: string | undefined) {
@@ -276,11 +276,12 @@ export function createOidcProvider(
       const config = await getConfiguration();
       let server = resourceServers.get(config);
       if (server === undefined) {
+        const jwksUri = serverMetadataOf(config).jwks_uri;
         server = {
           metadata: serverMetadataOf(config),
           configuration: config,
-          fetch: timedFetch,
-          timeout: options.timeout,
+          keySet: jwksUri === undefined ? undefined : keySetOf(new URL(jwksUri)),
+          signingAlgorithms: provider.signingAlgorithms,
         };
         resourceServers.set(config, server);
       }

@@ -113,8 +113,8 @@ export function userFromProfile(
     });
   }
   const claims: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(profile)) {
-    if (!PROTOCOL_CLAIMS.has(key)) claims[key] = value;
+  for (const key of Object.keys(profile)) {
+    if (!PROTOCOL_CLAIMS.has(key)) claims[key] = profile[key];
   }
   const user: { -readonly [K in keyof OAuthUser]: OAuthUser[K] } = { sub, provider, claims };
   const name = optionalString(mapped.name);
