@@ -166,7 +166,7 @@ async function completeCallback(
       req,
       authentication,
       runtime.options,
-      completedLogin(state as string, transaction.returnTo),
+      completedLogin(state as string, transaction.returnTo, runtime.options.baseURL.pathname),
     );
     await indexForBackchannelLogout(runtime, req, authentication);
     publish('loginSuccess', () => ({

@@ -225,7 +225,7 @@ export async function establishSession(
   req: Request,
   authentication: OAuthAuthentication,
   options: TokenKeeping,
-  login: OAuthCompletedLogin,
+  login: OAuthCompletedLogin | undefined,
   now = Date.now(),
 ): Promise<void> {
   // A sign-in this session held before: its tokens go with its session id.
@@ -235,7 +235,7 @@ export async function establishSession(
     user: authentication.user,
     signedInAt: now,
     lastSeenAt: now,
-    completedLogin: login,
+    ...(login === undefined ? {} : { completedLogin: login }),
   };
   const tenant = requestTenant(req);
   if (tenant !== undefined) next.tenant = tenant;

@@ -71,7 +71,7 @@ describe("the tokens' own entry", () => {
     expect(tokenKeys()).toEqual([`${PREFIX}${id}`]);
     const stored = JSON.parse(entries[id]!) as { oauth: Record<string, unknown> };
     expect(Object.keys(stored.oauth).sort()).toEqual(
-      ['completedLogin', 'lastSeenAt', 'signedInAt', 'tokens', 'user'].sort(),
+      ['lastSeenAt', 'signedInAt', 'tokens', 'user'].sort(),
     );
   });
 
